@@ -1,0 +1,142 @@
+package api
+
+import (
+	"net/http"
+
+	"vigil/internal/customer"
+)
+
+func (a *API) listCustomers(w http.ResponseWriter, r *http.Request) {
+	p := PrincipalFrom(r.Context())
+	scope, err := a.scope(r.Context(), p)
+	if err != nil {
+		WriteError(w, r, a.Logger, err)
+		return
+	}
+	before, err := queryInt(r, "cursor")
+	if err != nil {
+		WriteError(w, r, a.Logger, err)
+		return
+	}
+	limit, err := queryInt(r, "limit")
+	if err != nil {
+		WriteError(w, r, a.Logger, err)
+		return
+	}
+	vip, err := queryInt(r, "vip_min")
+	if err != nil {
+		WriteError(w, r, a.Logger, err)
+		return
+	}
+	f := customer.ListFilter{Query: r.URL.Query().Get("q"), VIPMin: int(vip), Before: before, Limit: int(limit)}
+	if !scope.All {
+		// Agents see only customers they are serving in a visible conversation.
+		ids, err := a.Tickets.CustomerIDs(r.Context(), scope, before, 100)
+		if err != nil {
+			WriteError(w, r, a.Logger, err)
+			return
+		}
+		f.OnlyIDs = ids
+	}
+	list, err := a.Customers.List(r.Context(), f)
+	if err != nil {
+		WriteError(w, r, a.Logger, err)
+		return
+	}
+	page := Page[customer.Customer]{Data: list}
+	if f.Limit == 0 {
+		f.Limit = 50
+	}
+	if len(list) == f.Limit {
+		page.NextCursor = cursor(list[len(list)-1].ID)
+	}
+	WriteJSON(w, http.StatusOK, page)
+}
+
+func (a *API) createCustomer(w http.ResponseWriter, r *http.Request) {
+	var in customer.Input
+	if err := Decode(w, r, a.MaxBody, &in); err != nil {
+		WriteError(w, r, a.Logger, err)
+		return
+	}
+	c, err := a.Customers.Create(r.Context(), in)
+	if err != nil {
+		WriteError(w, r, a.Logger, err)
+		return
+	}
+	WriteJSON(w, http.StatusCreated, c)
+}
+
+// loadCustomer reads the {id} customer if the caller may see them.
+func (a *API) loadCustomer(w http.ResponseWriter, r *http.Request) (customer.Customer, bool) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		WriteError(w, r, a.Logger, err)
+		return customer.Customer{}, false
+	}
+	scope, err := a.scope(r.Context(), PrincipalFrom(r.Context()))
+	if err != nil {
+		WriteError(w, r, a.Logger, err)
+		return customer.Customer{}, false
+	}
+	if ok, err := a.Tickets.SeesCustomer(r.Context(), scope, id); err != nil || !ok {
+		if err == nil {
+			err = errCustomerNotFound(id)
+		}
+		WriteError(w, r, a.Logger, err)
+		return customer.Customer{}, false
+	}
+	c, err := a.Customers.ByID(r.Context(), id)
+	if err != nil {
+		WriteError(w, r, a.Logger, err)
+		return customer.Customer{}, false
+	}
+	return c, true
+}
+
+func (a *API) customer(w http.ResponseWriter, r *http.Request) {
+	if c, ok := a.loadCustomer(w, r); ok {
+		WriteJSON(w, http.StatusOK, c)
+	}
+}
+
+func (a *API) updateCustomer(w http.ResponseWriter, r *http.Request) {
+	c, ok := a.loadCustomer(w, r)
+	if !ok {
+		return
+	}
+	var in customer.Input
+	if err := Decode(w, r, a.MaxBody, &in); err != nil {
+		WriteError(w, r, a.Logger, err)
+		return
+	}
+	updated, err := a.Customers.Update(r.Context(), c.ID, in)
+	if err != nil {
+		WriteError(w, r, a.Logger, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, updated)
+}
+
+func (a *API) mergeCustomer(w http.ResponseWriter, r *http.Request) {
+	c, ok := a.loadCustomer(w, r)
+	if !ok {
+		return
+	}
+	var req mergeRequest
+	if err := Decode(w, r, a.MaxBody, &req); err != nil {
+		WriteError(w, r, a.Logger, err)
+		return
+	}
+	moved, err := a.Tickets.MergeCustomers(r.Context(), c.ID, req.SourceID)
+	if err != nil {
+		WriteError(w, r, a.Logger, err)
+		return
+	}
+	merged, err := a.Customers.ByID(r.Context(), c.ID)
+	if err != nil {
+		WriteError(w, r, a.Logger, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, map[string]any{"customer": merged, "conversations_moved": moved})
+}

@@ -1,0 +1,130 @@
+package api_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"vigil/internal/api"
+)
+
+// expectation gives the exact status each caller must get on a route, in
+// the order anonymous, agent of another team, agent of the owning team,
+// supervisor, admin. Requests target team B's conversation and customer.
+type expectation struct {
+	path   string // with ids filled in
+	body   any
+	status [5]int
+}
+
+const (
+	ok   = http.StatusOK
+	made = http.StatusCreated
+	none = http.StatusNoContent
+	u401 = http.StatusUnauthorized
+	f403 = http.StatusForbidden
+	n404 = http.StatusNotFound
+	i422 = http.StatusUnprocessableEntity
+	c409 = http.StatusConflict
+)
+
+func walkTable(e *env, attachmentID int64) map[string]expectation {
+	conv := fmt.Sprintf("/api/v1/conversations/%d", e.convB.ID)
+	cust := fmt.Sprintf("/api/v1/customers/%d", e.custB.ID)
+	victim := fmt.Sprintf("/api/v1/agents/%d", e.victim.ID)
+	return map[string]expectation{
+		"POST /api/v1/auth/login": {"/api/v1/auth/login", map[string]string{"email": "nobody@test.example", "password": "wrong password!"},
+			[5]int{u401, u401, u401, u401, u401}},
+		"GET /api/v1/me":               {"/api/v1/me", nil, [5]int{u401, ok, ok, ok, ok}},
+		"PUT /api/v1/me/status":        {"/api/v1/me/status", map[string]string{"status": "online"}, [5]int{u401, none, none, none, none}},
+		"POST /api/v1/me/totp/confirm": {"/api/v1/me/totp/confirm", map[string]string{"code": "000000"}, [5]int{u401, i422, i422, i422, i422}},
+		"GET /api/v1/me/tokens":        {"/api/v1/me/tokens", nil, [5]int{u401, ok, ok, ok, ok}},
+		"POST /api/v1/me/tokens": {"/api/v1/me/tokens", map[string]any{"name": "walk", "scopes": []string{"conversation:read"}},
+			[5]int{u401, made, made, made, made}},
+		"DELETE /api/v1/me/tokens/{id}": {"/api/v1/me/tokens/999999", nil, [5]int{u401, n404, n404, n404, n404}},
+
+		"GET /api/v1/conversations": {"/api/v1/conversations", nil, [5]int{u401, ok, ok, ok, ok}},
+		"POST /api/v1/conversations": {"/api/v1/conversations", map[string]any{"customer_id": e.custB.ID, "team_id": e.teamB.ID, "body": "walk"},
+			[5]int{u401, f403, made, made, made}},
+		"GET /api/v1/conversations/{id}":          {conv, nil, [5]int{u401, n404, ok, ok, ok}},
+		"PATCH /api/v1/conversations/{id}":        {conv, map[string]any{"priority": "high"}, [5]int{u401, n404, ok, ok, ok}},
+		"GET /api/v1/conversations/{id}/messages": {conv + "/messages", nil, [5]int{u401, n404, ok, ok, ok}},
+		"POST /api/v1/conversations/{id}/messages": {conv + "/messages", map[string]any{"body": "walk", "internal": true},
+			[5]int{u401, n404, made, made, made}},
+		"POST /api/v1/conversations/{id}/merge": {conv + "/merge", map[string]any{"source_id": e.convB.ID},
+			[5]int{u401, f403, f403, i422, i422}},
+		"POST /api/v1/conversations/{id}/attachments": {conv + "/attachments", "{}", [5]int{u401, n404, i422, i422, i422}},
+		"GET /api/v1/attachments/{id}":                {fmt.Sprintf("/api/v1/attachments/%d", attachmentID), nil, [5]int{u401, n404, ok, ok, ok}},
+
+		"GET /api/v1/customers":        {"/api/v1/customers", nil, [5]int{u401, ok, ok, ok, ok}},
+		"POST /api/v1/customers":       {"/api/v1/customers", map[string]any{"name": "Walk"}, [5]int{u401, made, made, made, made}},
+		"GET /api/v1/customers/{id}":   {cust, nil, [5]int{u401, n404, ok, ok, ok}},
+		"PATCH /api/v1/customers/{id}": {cust, map[string]any{"language": "zh"}, [5]int{u401, n404, ok, ok, ok}},
+		"POST /api/v1/customers/{id}/merge": {cust + "/merge", map[string]any{"source_id": e.custB.ID},
+			[5]int{u401, f403, f403, i422, i422}},
+
+		"GET /api/v1/agents":               {"/api/v1/agents", nil, [5]int{u401, ok, ok, ok, ok}},
+		"POST /api/v1/agents":              {"/api/v1/agents", map[string]any{}, [5]int{u401, f403, f403, f403, i422}},
+		"GET /api/v1/agents/{id}":          {victim, nil, [5]int{u401, ok, ok, ok, ok}},
+		"PATCH /api/v1/agents/{id}":        {victim, map[string]any{"max_concurrent": 4}, [5]int{u401, f403, f403, f403, ok}},
+		"PUT /api/v1/agents/{id}/password": {victim + "/password", map[string]any{"password": "short"}, [5]int{u401, f403, f403, f403, i422}},
+		"DELETE /api/v1/agents/{id}/totp":  {victim + "/totp", nil, [5]int{u401, f403, f403, f403, none}},
+		"GET /api/v1/teams":                {"/api/v1/teams", nil, [5]int{u401, ok, ok, ok, ok}},
+		"POST /api/v1/teams":               {"/api/v1/teams", map[string]any{"name": ""}, [5]int{u401, f403, f403, i422, i422}},
+		"GET /api/v1/tags":                 {"/api/v1/tags", nil, [5]int{u401, ok, ok, ok, ok}},
+		"GET /api/v1/audit":                {"/api/v1/audit", nil, [5]int{u401, f403, f403, ok, ok}},
+		"GET /api/v1/audit/verify":         {"/api/v1/audit/verify", nil, [5]int{u401, f403, f403, ok, ok}},
+		"GET /api/v1/openapi.json":         {"/api/v1/openapi.json", nil, [5]int{ok, ok, ok, ok, ok}},
+		"POST /api/v1/me/totp":             {"/api/v1/me/totp", nil, [5]int{u401, ok, ok, ok, c409}},
+		"POST /api/v1/auth/logout":         {"/api/v1/auth/logout", nil, [5]int{u401, none, none, none, none}},
+	}
+}
+
+// TestEveryRouteAuthorised walks every registered route as each kind of
+// caller and checks the exact answer, so a route added without a
+// permission, or a scope check that leaks, fails here.
+func TestEveryRouteAuthorised(t *testing.T) {
+	e := newEnv(t)
+	attID := e.uploadPNG(t, e.login(e.agentB), e.convB.ID)
+	table := walkTable(e, attID)
+	callers := []struct {
+		name string
+		c    *client
+	}{
+		{"anonymous", e.anonymous()},
+		{"agent of another team", e.login(e.agentA)},
+		{"agent", e.login(e.agentB)},
+		{"supervisor", e.login(e.sup)},
+		{"admin", e.login(e.admin)},
+	}
+	routes := (&api.API{}).Routes()
+	// Logout last: it ends the session the other rows use.
+	for i, rt := range routes {
+		if rt.Path == "/api/v1/auth/logout" {
+			routes = append(append(routes[:i:i], routes[i+1:]...), rt)
+			break
+		}
+	}
+	seen := map[string]bool{}
+	for _, rt := range routes {
+		key := rt.Method + " " + rt.Path
+		seen[key] = true
+		want, ok := table[key]
+		if !ok {
+			t.Errorf("route %s has no expectation in the walk table; add one", key)
+			continue
+		}
+		for i, caller := range callers {
+			status, body := caller.c.do(rt.Method, want.path, want.body)
+			if status != want.status[i] {
+				t.Errorf("%s as %s: status %d, want %d (%s)", key, caller.name, status, want.status[i], strings.TrimSpace(string(body)))
+			}
+		}
+	}
+	for key := range table {
+		if !seen[key] {
+			t.Errorf("walk table has %s but no such route is registered", key)
+		}
+	}
+}

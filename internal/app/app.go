@@ -1,0 +1,104 @@
+// Package app wires Vigil together: it opens storage, builds the services
+// in dependency order, and starts and stops the server. It is the only
+// package that imports everything.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"vigil/internal/agent"
+	"vigil/internal/audit"
+	"vigil/internal/auth"
+	"vigil/internal/config"
+	"vigil/internal/customer"
+	"vigil/internal/db"
+	"vigil/internal/event"
+	"vigil/internal/realtime"
+	"vigil/internal/ticket"
+)
+
+// App holds the opened storage and the domain services.
+type App struct {
+	Config    config.Config
+	Log       *slog.Logger
+	DB        *db.DB
+	Bus       event.Bus
+	Audit     *audit.Log
+	Agents    *agent.Service
+	Customers *customer.Service
+	Tickets   *ticket.Service
+	Auth      *auth.Service
+	Hub       *realtime.Hub
+	Now       func() time.Time
+}
+
+// Open connects to the database, applies migrations and builds services.
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	d, err := db.Open(ctx, db.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir})
+	if err != nil {
+		return nil, err
+	}
+	applied, err := d.Migrate(ctx)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	if len(applied) > 0 {
+		log.Info("migrations applied", "component", "db", "dialect", d.Dialect, "migrations", applied)
+	}
+	a, err := New(cfg, log, d, time.Now)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// New builds the services over an opened, migrated database.
+func New(cfg config.Config, log *slog.Logger, d *db.DB, now func() time.Time) (*App, error) {
+	bus := event.NewMemory()
+	a := &App{Config: cfg, Log: log, DB: d, Bus: bus, Now: now}
+	a.Audit = audit.New(d, now)
+	a.Agents = agent.New(d, a.Audit, bus, now)
+	a.Customers = customer.New(d, a.Audit, bus, now)
+	files := filepath.Join(cfg.DataDir, "attachments")
+	if err := os.MkdirAll(files, 0o750); err != nil {
+		return nil, fmt.Errorf("app: attachments dir: %w", err)
+	}
+	a.Tickets = ticket.New(ticket.Options{DB: d, Audit: a.Audit, Bus: bus, Customers: a.Customers, Now: now,
+		Files: &ticket.Files{Dir: files, MaxSize: cfg.MaxUploadMB << 20}})
+	a.Auth = auth.New(auth.Options{DB: d, Audit: a.Audit, Directory: directory{a.Agents}, Now: now,
+		SessionTTL: cfg.SessionTTL, Issuer: "Vigil"})
+	a.Hub = realtime.New(realtime.Options{Bus: bus, Backend: hubBackend{a}, Logger: log})
+	return a, nil
+}
+
+// Close releases storage.
+func (a *App) Close() error { return a.DB.Close() }
+
+// directory adapts the agent service to what auth needs.
+type directory struct{ agents *agent.Service }
+
+func (d directory) AgentByEmail(ctx context.Context, email string) (auth.AgentRef, error) {
+	ag, err := d.agents.ByEmail(ctx, email)
+	return ref(ag), err
+}
+
+func (d directory) AgentByID(ctx context.Context, id int64) (auth.AgentRef, error) {
+	ag, err := d.agents.Ref(ctx, id)
+	return ref(ag), err
+}
+
+func ref(ag agent.Agent) auth.AgentRef {
+	return auth.AgentRef{ID: ag.ID, Email: ag.Email, Name: ag.Name, Role: auth.Role(ag.Role), Disabled: ag.Disabled}
+}
+
+// systemCtx marks work done by Vigil itself in the audit log.
+func systemCtx(ctx context.Context) context.Context {
+	return audit.WithActor(ctx, audit.Actor{Kind: "system"})
+}

@@ -1,0 +1,130 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"vigil/internal/api"
+	"vigil/internal/auth"
+	"vigil/internal/channel/webchat"
+)
+
+// Handler builds the whole HTTP surface: JSON API, health, metrics.
+func (a *App) Handler(reg *prometheus.Registry) http.Handler {
+	clientIP := a.clientIP
+	apiH := api.New(api.Deps{
+		Auth: a.Auth, Agents: a.Agents, Customers: a.Customers, Tickets: a.Tickets, Audit: a.Audit,
+		Logger: a.Log, MaxBody: a.Config.MaxBodyBytes, MaxUpload: a.Config.MaxUploadMB << 20,
+		SecureCookies: a.Config.SecureCookies(), ClientIP: clientIP, Tx: a.DB.WithTx,
+		LoginLimiter: auth.NewLimiter(10.0/60, 10, a.Now),
+	})
+	mux := http.NewServeMux()
+	apiH.Register(mux)
+	mux.HandleFunc("GET /ws/console", a.consoleSocket(apiH, a.Hub))
+	webchat.New(webchat.Deps{
+		Auth: a.Auth, Customers: a.Customers, Tickets: a.Tickets, Online: a.Agents.OnlineCount, Hub: a.Hub,
+		Logger: a.Log, Now: a.Now, WidgetSecret: []byte(a.Config.WidgetSecret), RequireIdentity: a.Config.RequireIdentity,
+		MaxBody: a.Config.MaxBodyBytes, MaxUpload: a.Config.MaxUploadMB << 20, ClientIP: clientIP,
+		SessionLimiter: auth.NewLimiter(1, 30, a.Now), MessageLimiter: auth.NewLimiter(2, 20, a.Now),
+	}).Register(mux)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := a.DB.Ping(ctx); err != nil {
+			a.Log.Warn("not ready", "component", "http", "err", err)
+			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte("ready\n"))
+	})
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		&statusCollector{app: a, desc: prometheus.NewDesc("vigil_conversations", "Conversations by status.", []string{"status"}, nil)})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	return api.Instrument(mux, a.Log, api.NewMetrics(reg), clientIP)
+}
+
+// clientIP trusts X-Forwarded-For only when configured to sit behind a proxy.
+func (a *App) clientIP(r *http.Request) string {
+	if a.Config.TrustProxy {
+		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+			first, _, _ := strings.Cut(xff, ",")
+			if ip := net.ParseIP(strings.TrimSpace(first)); ip != nil {
+				return ip.String()
+			}
+		}
+	}
+	return api.RemoteIP(r)
+}
+
+// statusCollector reports conversations by status at scrape time, cached
+// briefly so frequent scrapes do not each count the table.
+type statusCollector struct {
+	app  *App
+	desc *prometheus.Desc
+}
+
+func (c *statusCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *statusCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	counts, err := c.app.Tickets.Counts(ctx)
+	if err != nil {
+		c.app.Log.Warn("metrics: count conversations", "component", "metrics", "err", err)
+		return
+	}
+	for st, n := range counts {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n), string(st))
+	}
+}
+
+// Serve listens until ctx is cancelled, then stops accepting connections
+// and lets in-flight requests finish within the shutdown grace period.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.Handler(prometheus.NewRegistry()),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	hubCtx, stopHub := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopHub()
+	go func() { _ = a.Hub.Run(hubCtx) }()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	a.Log.Info("serving", "component", "http", "addr", ln.Addr().String(), "database", a.DB.Dialect)
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	a.Log.Info("shutting down", "component", "http", "grace", a.Config.ShutdownGrace)
+	sctx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownGrace)
+	defer cancel()
+	// WebSockets are hijacked connections Shutdown does not wait for; the
+	// hub closes them with "going away" so clients reconnect elsewhere.
+	stopHub()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

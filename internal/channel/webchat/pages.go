@@ -1,0 +1,94 @@
+package webchat
+
+import (
+	"encoding/json"
+	"html/template"
+	"net/http"
+	"strings"
+
+	"vigil/internal/i18n"
+	"vigil/internal/ticket"
+)
+
+// static serves a widget asset; URLs carry a checksum, so caches keep
+// them for a year and never serve a stale one.
+func (w *Widget) static(rw http.ResponseWriter, r *http.Request) {
+	a, ok := w.assets[r.PathValue("name")]
+	if !ok {
+		http.NotFound(rw, r)
+		return
+	}
+	rw.Header().Set("Content-Type", a.ctype)
+	if r.URL.Query().Get("v") == a.sum {
+		rw.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		rw.Header().Set("Cache-Control", "no-cache")
+	}
+	_, _ = rw.Write(a.body)
+}
+
+func (w *Widget) assetURL(name string) string {
+	return "/widget/static/" + name + "?v=" + w.assets[name].sum
+}
+
+// loader is the embeddable snippet's script: it adds a launcher button
+// and the chat iframe to the host page.
+func (w *Widget) loader(rw http.ResponseWriter, r *http.Request) {
+	a := w.assets["widget.js"]
+	rw.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	rw.Header().Set("Cache-Control", "public, max-age=300")
+	rw.Header().Set("Access-Control-Allow-Origin", "*")
+	_, _ = rw.Write(a.body)
+}
+
+var chatTemplate = template.Must(template.New("chat").Parse(`<!doctype html>
+<html lang="{{.Lang}}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}}</title>
+<link rel="stylesheet" href="{{.CSS}}">
+</head>
+<body>
+<main id="chat" data-strings="{{.Strings}}" data-categories="{{.Categories}}" data-lang="{{.Lang}}" aria-live="polite">
+<noscript>{{.NoScript}}</noscript>
+</main>
+<script src="{{.JS}}"></script>
+</body>
+</html>`))
+
+// widgetKeys are the catalogue entries the chat page uses.
+var widgetKeys = []string{
+	"widget.title", "widget.start", "widget.language", "widget.topic", "widget.email", "widget.email_hint", "widget.first_message",
+	"widget.send", "widget.placeholder", "widget.attach", "widget.queue_position", "widget.wait_estimate", "widget.no_agents",
+	"widget.connecting", "widget.reconnecting", "widget.connected", "widget.typing", "widget.read", "widget.history",
+	"widget.new_conversation", "widget.bot", "widget.agent", "widget.you", "widget.error", "widget.verified", "widget.closed",
+	"widget.attachment_too_large", "widget.back",
+}
+
+// chatPage is the page inside the iframe, and the standalone chat for an
+// app's web view.
+func (w *Widget) chatPage(rw http.ResponseWriter, r *http.Request) {
+	lang := i18n.Negotiate(r.Header.Get("Accept-Language"))
+	if l := r.URL.Query().Get("lang"); l != "" {
+		lang = i18n.Normalize(l)
+	}
+	strs := map[string]string{}
+	for _, k := range widgetKeys {
+		strs[strings.TrimPrefix(k, "widget.")] = i18n.T(lang, k)
+	}
+	cats := map[string]string{}
+	for _, c := range ticket.Categories {
+		cats[c] = i18n.T(lang, "category."+c)
+	}
+	sj, _ := json.Marshal(strs)
+	cj, _ := json.Marshal(map[string]any{"order": ticket.Categories, "names": cats})
+	h := rw.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; connect-src 'self'; style-src 'self'; script-src 'self'")
+	h.Set("Cache-Control", "no-store")
+	_ = chatTemplate.Execute(rw, map[string]any{
+		"Lang": lang, "Title": i18n.T(lang, "widget.title"), "Strings": string(sj), "Categories": string(cj),
+		"CSS": w.assetURL("chat.css"), "JS": w.assetURL("chat.js"), "NoScript": i18n.T(lang, "widget.noscript"),
+	})
+}

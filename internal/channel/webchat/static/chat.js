@@ -1,0 +1,329 @@
+/* Vigil chat: the customer's side. No framework, no build step.
+   Messages carry a per-conversation sequence number; after any reconnect
+   the client asks for everything after the last one it has, so nothing is
+   lost or shown twice. */
+(function () {
+  "use strict";
+  var root = document.getElementById("chat");
+  var S = JSON.parse(root.getAttribute("data-strings"));
+  var CATS = JSON.parse(root.getAttribute("data-categories"));
+  var lang = root.getAttribute("data-lang");
+  var embedded = window.parent !== window;
+  var store = safeStorage();
+
+  var session = null;        // {token, customer, verified}
+  var conv = null;           // the open conversation
+  var lastSeq = 0;           // highest seq shown
+  var ws = null, wsOpen = false, backoff = 500, reconnectTimer = null;
+  var outbox = [];           // sends waiting for a connection: {client_id, body}
+  var queueTimer = null, typingTimer = null, lastTypingSent = 0;
+  var lastMineSeq = 0, agentReadSeq = 0;
+
+  function safeStorage() {
+    try { localStorage.setItem("vigil.t", "1"); localStorage.removeItem("vigil.t"); return localStorage; }
+    catch (e) { var m = {}; return { getItem: function (k) { return m[k] || null; }, setItem: function (k, v) { m[k] = v; }, removeItem: function (k) { delete m[k]; } }; }
+  }
+  function fmt(s, v) { return s.replace("%d", v).replace("%s", v); }
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    if (attrs) for (var k in attrs) { if (k === "class") e.className = attrs[k]; else e.setAttribute(k, attrs[k]); }
+    if (text != null) e.textContent = text;
+    return e;
+  }
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var a = new Uint8Array(16); crypto.getRandomValues(a);
+    return Array.prototype.map.call(a, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  function api(method, path, body) {
+    var headers = { "Accept-Language": lang };
+    if (session) headers["Authorization"] = "Bearer " + session.token;
+    var opts = { method: method, headers: headers };
+    if (body instanceof FormData) opts.body = body;
+    else if (body !== undefined) { headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
+    return fetch(path, opts).then(function (r) {
+      return r.text().then(function (t) {
+        var data = t ? JSON.parse(t) : null;
+        if (!r.ok) { var err = new Error((data && data.error && data.error.message) || S.error); err.status = r.status; err.code = data && data.error && data.error.code; throw err; }
+        return data;
+      });
+    });
+  }
+
+  // ---- layout
+  var header = el("header");
+  var title = el("h1", null, S.title);
+  var backBtn = el("button", { type: "button", hidden: "" }, S.back);
+  header.appendChild(title); header.appendChild(backBtn);
+  if (embedded) {
+    var closeBtn = el("button", { type: "button", "aria-label": "×" }, "×");
+    closeBtn.addEventListener("click", function () { window.parent.postMessage({ type: "vigil:close" }, "*"); });
+    header.appendChild(closeBtn);
+  }
+  var status = el("div", { class: "status", role: "status" });
+  var pane = el("div", { class: "pane" });
+  var typing = el("div", { class: "typing", "aria-live": "polite" });
+  root.textContent = "";
+  root.appendChild(header); root.appendChild(status); root.appendChild(pane); root.appendChild(typing);
+  backBtn.addEventListener("click", function () { leave(); showHome(); });
+
+  function setStatus(text, offline) { status.textContent = text || ""; status.className = "status" + (offline ? " offline" : ""); }
+
+  // ---- session
+  function identify() {
+    return new Promise(function (resolve) {
+      if (!embedded) { resolve(new URLSearchParams(location.hash.slice(1)).get("identity") || ""); return; }
+      var done = false;
+      window.addEventListener("message", function (e) {
+        if (e.source !== window.parent || !e.data || e.data.type !== "vigil:identity" || done) return;
+        done = true; resolve(e.data.token || "");
+      });
+      window.parent.postMessage({ type: "vigil:ready" }, "*");
+      setTimeout(function () { if (!done) { done = true; resolve(""); } }, 1500);
+    });
+  }
+
+  function start() {
+    setStatus(S.connecting);
+    identify().then(function (identity) {
+      var saved = store.getItem("vigil.session");
+      if (saved && !identity) {
+        try { session = JSON.parse(saved); } catch (e) { session = null; }
+        if (session && new Date(session.expires_at) > new Date()) return session;
+      }
+      var visitor = store.getItem("vigil.visitor");
+      if (!visitor) { visitor = uuid(); store.setItem("vigil.visitor", visitor); }
+      session = null;
+      var body = identity ? { identity_token: identity, language: lang } : { visitor_id: visitor, language: lang };
+      return api("POST", "/widget/api/session", body).then(function (s) {
+        session = s;
+        if (!identity) store.setItem("vigil.session", JSON.stringify(s)); else store.removeItem("vigil.session");
+        return s;
+      });
+    }).then(function () {
+      setStatus(session.verified ? S.verified : "");
+      showHome();
+    }).catch(function (err) { setStatus(err.message, true); });
+  }
+
+  // ---- home: history and pre-chat form
+  function showHome() {
+    backBtn.hidden = true; conv = null; pane.textContent = "";
+    var composer = root.querySelector("form.composer"); if (composer) composer.remove();
+    api("GET", "/widget/api/conversations").then(function (page) {
+      var open = (page.data || []).filter(function (c) { return c.status !== "closed"; });
+      if (!page.data || !page.data.length) return;
+      pane.insertBefore(el("h2", { class: "hint" }, S.history), pane.firstChild);
+      var ul = el("ul", { class: "history" });
+      page.data.forEach(function (c) {
+        var b = el("button", { type: "button" }, "#" + c.id + " · " + (c.subject || "") + " · " + c.status);
+        b.addEventListener("click", function () { openConversation(c); });
+        var li = el("li"); li.appendChild(b); ul.appendChild(li);
+      });
+      pane.insertBefore(ul, pane.children[1] || null);
+      if (open.length === 1 && !pane.dataset.visited) openConversation(open[0]);
+    }).catch(function () {});
+    var form = el("form", { class: "prechat" });
+    form.appendChild(el("label", { for: "v-lang" }, S.language));
+    var ls = el("select", { id: "v-lang" });
+    [["en", "English"], ["zh", "简体中文"]].forEach(function (o) { var op = el("option", { value: o[0] }, o[1]); if (o[0] === lang) op.selected = true; ls.appendChild(op); });
+    form.appendChild(ls);
+    form.appendChild(el("label", { for: "v-topic" }, S.topic));
+    var ts = el("select", { id: "v-topic" });
+    CATS.order.forEach(function (c) { ts.appendChild(el("option", { value: c }, CATS.names[c])); });
+    form.appendChild(ts);
+    form.appendChild(el("label", { for: "v-email" }, S.email));
+    var em = el("input", { id: "v-email", type: "email", autocomplete: "email" });
+    form.appendChild(em); form.appendChild(el("p", { class: "hint" }, S.email_hint));
+    form.appendChild(el("label", { for: "v-first" }, S.first_message));
+    var first = el("textarea", { id: "v-first", required: "", maxlength: "8000" });
+    form.appendChild(first);
+    var go = el("button", { type: "submit", class: "primary" }, S.start);
+    form.appendChild(go);
+    var err = el("p", { class: "error", role: "alert" }); form.appendChild(err);
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      if (!first.value.trim()) { first.focus(); return; }
+      go.disabled = true; err.textContent = "";
+      if (ls.value !== lang) { lang = ls.value; }
+      api("POST", "/widget/api/conversations", { category: ts.value, language: ls.value, email: em.value.trim(), body: first.value, client_id: uuid() })
+        .then(function (r) { pane.dataset.visited = "1"; openConversation(r.conversation); })
+        .catch(function (x) { err.textContent = x.message; go.disabled = false; });
+    });
+    pane.appendChild(form);
+    first.focus();
+  }
+
+  // ---- conversation
+  var list = null;
+  function openConversation(c) {
+    pane.dataset.visited = "1";
+    conv = c; lastSeq = 0; lastMineSeq = 0; agentReadSeq = 0;
+    backBtn.hidden = false; pane.textContent = "";
+    list = el("ol", { class: "msgs", "aria-label": S.title, "aria-live": "polite" });
+    pane.appendChild(list);
+    buildComposer();
+    api("GET", "/widget/api/conversations/" + c.id + "/messages?after_seq=0").then(function (r) {
+      conv = r.conversation; agentReadSeq = r.agent_read_seq || 0;
+      r.data.forEach(show);
+      markRead();
+      connect();
+      pollQueue();
+    }).catch(function (x) { setStatus(x.message, true); });
+  }
+
+  function leave() {
+    if (ws) { var w = ws; ws = null; w.onclose = null; w.close(); }
+    wsOpen = false; clearTimeout(reconnectTimer); clearTimeout(queueTimer);
+  }
+
+  function show(m) {
+    if (m.seq <= lastSeq) return;            // already shown: never twice
+    lastSeq = m.seq;
+    var mine = m.author_kind === "customer";
+    if (mine) lastMineSeq = m.seq;
+    var pending = list.querySelector('[data-seq="' + m.seq + '"]');
+    var li = el("li", { class: "msg" + (mine ? " mine" : "") + (m.author_kind === "system" ? " system" : ""), "data-seq": m.seq });
+    if (!mine && m.author_kind !== "system") {
+      var who = m.author_kind === "bot" ? S.bot : (m.author_name || S.agent);
+      li.appendChild(el("span", { class: "who" }, who));
+    }
+    var body = el("div");
+    body.innerHTML = m.body_html;            // sanitised on the server
+    li.appendChild(body);
+    (m.attachments || []).forEach(function (a) {
+      var id = typeof a === "object" ? a.id : a;
+      var link = el("a", { href: "#", "data-att": id }, (a.filename || "📎 " + id));
+      link.addEventListener("click", function (e) { e.preventDefault(); download(id, a.filename || "file"); });
+      li.appendChild(link);
+    });
+    if (pending) pending.replaceWith(li); else list.appendChild(li);
+    if (mine) updateRead();
+    pane.scrollTop = pane.scrollHeight;
+    if (m.author_kind === "agent") { typing.textContent = ""; clearTimeout(queueTimer); setStatus(""); }
+  }
+
+  function download(id, name) {
+    fetch("/widget/api/attachments/" + id, { headers: { Authorization: "Bearer " + session.token } })
+      .then(function (r) { return r.blob(); })
+      .then(function (b) { var a = el("a", { href: URL.createObjectURL(b), download: name }); document.body.appendChild(a); a.click(); a.remove(); });
+  }
+
+  function updateRead() {
+    list.querySelectorAll(".meta").forEach(function (n) { n.remove(); });
+    if (agentReadSeq >= lastMineSeq && lastMineSeq > 0) {
+      var li = list.querySelector('[data-seq="' + lastMineSeq + '"]');
+      if (li) li.appendChild(el("span", { class: "meta" }, S.read));
+    }
+  }
+
+  function markRead() {
+    if (!wsOpen || !conv || document.hidden) return;
+    ws.send(JSON.stringify({ type: "read", conversation_id: conv.id, seq: lastSeq }));
+  }
+  document.addEventListener("visibilitychange", markRead);
+
+  function buildComposer() {
+    var old = root.querySelector("form.composer"); if (old) old.remove();
+    if (conv.status === "closed") { pane.appendChild(el("p", { class: "hint" }, S.closed)); return; }
+    var form = el("form", { class: "composer" });
+    var ta = el("textarea", { "aria-label": S.placeholder, placeholder: S.placeholder, maxlength: "8000" });
+    var file = el("input", { type: "file", id: "v-file", accept: "image/*,application/pdf,text/plain" });
+    var attach = el("label", { class: "attach", for: "v-file", title: S.attach, tabindex: "0" }, "📎");
+    var send = el("button", { type: "submit" }, S.send);
+    form.appendChild(attach); form.appendChild(file); form.appendChild(ta); form.appendChild(send);
+    root.appendChild(form);
+    ta.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); }
+    });
+    attach.addEventListener("keydown", function (e) { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); file.click(); } });
+    ta.addEventListener("input", function () {
+      var now = Date.now();
+      if (wsOpen && now - lastTypingSent > 3000) { lastTypingSent = now; ws.send(JSON.stringify({ type: "typing", conversation_id: conv.id })); }
+    });
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var text = ta.value.trim();
+      if (!text) return;
+      ta.value = "";
+      queueSend(text);
+    });
+    file.addEventListener("change", function () {
+      var f = file.files[0]; if (!f) return;
+      var fd = new FormData(); fd.append("file", f);
+      api("POST", "/widget/api/conversations/" + conv.id + "/attachments", fd)
+        .then(function (att) { return api("POST", "/widget/api/conversations/" + conv.id + "/messages", { body: att.filename, attachments: [att.id], client_id: uuid() }); })
+        .catch(function (x) { setStatus(x.message, true); });
+      file.value = "";
+    });
+    ta.focus();
+  }
+
+  // queueSend shows the message at once and sends it when connected; the
+  // client id makes a resend after a reconnect harmless.
+  function queueSend(text) {
+    var id = uuid();
+    var li = el("li", { class: "msg mine pending", "data-client": id });
+    li.appendChild(el("div", null, text));
+    list.appendChild(li); pane.scrollTop = pane.scrollHeight;
+    outbox.push({ client_id: id, body: text });
+    flush();
+  }
+  function flush() {
+    if (!wsOpen) return;
+    outbox.forEach(function (m) { ws.send(JSON.stringify({ type: "send", conversation_id: conv.id, body: m.body, client_id: m.client_id })); });
+  }
+
+  function connect() {
+    if (!conv || !session) return;
+    var proto = location.protocol === "https:" ? "wss://" : "ws://";
+    var sock = new WebSocket(proto + location.host + "/ws/widget?token=" + encodeURIComponent(session.token));
+    ws = sock;
+    sock.onopen = function () {
+      wsOpen = true; backoff = 500; setStatus(S.connected);
+      sock.send(JSON.stringify({ type: "subscribe", conversation_id: conv.id, after_seq: lastSeq }));
+      flush();
+    };
+    sock.onmessage = function (e) {
+      var f; try { f = JSON.parse(e.data); } catch (x) { return; }
+      if (f.type === "message" && f.message.conversation_id === conv.id) { show(f.message); markRead(); }
+      else if (f.type === "ack") {
+        outbox = outbox.filter(function (m) { return m.client_id !== f.client_id; });
+        var p = list.querySelector('[data-client="' + f.client_id + '"]');
+        if (p) { if (f.seq <= lastSeq) p.remove(); else p.setAttribute("data-seq", f.seq); }
+      }
+      else if (f.type === "typing" && f.conversation_id === conv.id) {
+        typing.textContent = fmt(S.typing, f.name || S.agent);
+        clearTimeout(typingTimer); typingTimer = setTimeout(function () { typing.textContent = ""; }, 4000);
+      }
+      else if (f.type === "read" && f.reader === "agent") { agentReadSeq = Math.max(agentReadSeq, f.seq); updateRead(); }
+      else if (f.type === "conversation" && f.conversation_id === conv.id && f.changes && f.changes.status === "closed") { conv.status = "closed"; buildComposer(); }
+      else if (f.type === "error" && f.code === "send_failed") { setStatus(f.message, true); }
+    };
+    sock.onclose = function () {
+      if (ws !== sock) return;
+      wsOpen = false; setStatus(S.reconnecting, true);
+      clearTimeout(reconnectTimer);
+      reconnectTimer = setTimeout(connect, backoff);
+      backoff = Math.min(backoff * 2, 8000);
+    };
+  }
+  window.addEventListener("online", function () { if (!wsOpen && conv) { clearTimeout(reconnectTimer); connect(); } });
+
+  function pollQueue() {
+    clearTimeout(queueTimer);
+    if (!conv) return;
+    api("GET", "/widget/api/conversations/" + conv.id + "/queue").then(function (q) {
+      if (q.position > 0 && q.online_agents === 0) setStatus(S.no_agents, true);
+      else if (q.position > 0) {
+        var t = fmt(S.queue_position, q.position);
+        if (q.estimated_wait_seconds != null) t += " " + fmt(S.wait_estimate, Math.max(1, Math.round(q.estimated_wait_seconds / 60)));
+        setStatus(t);
+      }
+      if (q.position > 0) queueTimer = setTimeout(pollQueue, 15000);
+    }).catch(function () { queueTimer = setTimeout(pollQueue, 30000); });
+  }
+
+  start();
+})();

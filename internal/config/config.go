@@ -1,0 +1,192 @@
+// Package config loads Vigil's typed configuration once, from environment
+// variables overridden by command-line flags, and validates it.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything Vigil needs to start. It is passed down, never global.
+type Config struct {
+	Addr          string        // VIGIL_ADDR: listen address
+	DataDir       string        // VIGIL_DATA_DIR: SQLite file, attachments
+	DatabaseURL   string        // VIGIL_DATABASE_URL: postgres://… ; empty means SQLite in DataDir
+	PublicURL     string        // VIGIL_PUBLIC_URL: how browsers reach Vigil; https turns on Secure cookies
+	LogFormat     string        // VIGIL_LOG_FORMAT: json or text
+	LogLevel      string        // VIGIL_LOG_LEVEL: debug, info, warn, error
+	SecretKey     string        // VIGIL_SECRET_KEY(_FILE): signs and encrypts; 32+ bytes
+	WidgetSecret  string        // VIGIL_WIDGET_SECRET(_FILE): shared with the exchange backend to sign customer identities
+	MaxBodyBytes  int64         // VIGIL_MAX_BODY_BYTES: JSON request limit
+	MaxUploadMB   int64         // VIGIL_MAX_UPLOAD_MB: attachment limit
+	SessionTTL    time.Duration // VIGIL_SESSION_TTL
+	ShutdownGrace time.Duration // VIGIL_SHUTDOWN_GRACE
+	NATSURL       string        // VIGIL_NATS_URL: nats://… for several instances
+	Demo          bool          // --demo: load demo data into an empty database
+	TrustProxy    bool          // VIGIL_TRUST_PROXY: take the client IP from X-Forwarded-For
+	// RequireIdentity (VIGIL_WIDGET_REQUIRE_IDENTITY) refuses anonymous
+	// chat visitors: only customers signed by the exchange may chat.
+	RequireIdentity bool
+}
+
+// Defaults returns the configuration used when nothing is set.
+func Defaults() Config {
+	return Config{
+		Addr:          "127.0.0.1:8080",
+		DataDir:       "./data",
+		LogFormat:     "text",
+		LogLevel:      "info",
+		MaxBodyBytes:  1 << 20,
+		MaxUploadMB:   10,
+		SessionTTL:    12 * time.Hour,
+		ShutdownGrace: 15 * time.Second,
+	}
+}
+
+// Load reads the environment (through getenv) and then the flags in args.
+// A secret may be given directly or, better, as a file path in NAME_FILE.
+func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, error) {
+	c := Defaults()
+	var errs []error
+	str := func(dst *string, name string) {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
+	}
+	secret := func(dst *string, name string) {
+		str(dst, name)
+		if path := getenv(name + "_FILE"); path != "" {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s_FILE: %w", name, err))
+				return
+			}
+			*dst = strings.TrimSpace(string(b))
+		}
+	}
+	integer := func(dst *int64, name string) {
+		if v := getenv(name); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %q is not a whole number", name, v))
+				return
+			}
+			*dst = n
+		}
+	}
+	duration := func(dst *time.Duration, name string) {
+		if v := getenv(name); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %q is not a duration (e.g. 12h, 90s)", name, v))
+				return
+			}
+			*dst = d
+		}
+	}
+	str(&c.Addr, "VIGIL_ADDR")
+	str(&c.DataDir, "VIGIL_DATA_DIR")
+	secret(&c.DatabaseURL, "VIGIL_DATABASE_URL")
+	str(&c.PublicURL, "VIGIL_PUBLIC_URL")
+	str(&c.LogFormat, "VIGIL_LOG_FORMAT")
+	str(&c.LogLevel, "VIGIL_LOG_LEVEL")
+	secret(&c.SecretKey, "VIGIL_SECRET_KEY")
+	secret(&c.WidgetSecret, "VIGIL_WIDGET_SECRET")
+	integer(&c.MaxBodyBytes, "VIGIL_MAX_BODY_BYTES")
+	integer(&c.MaxUploadMB, "VIGIL_MAX_UPLOAD_MB")
+	duration(&c.SessionTTL, "VIGIL_SESSION_TTL")
+	duration(&c.ShutdownGrace, "VIGIL_SHUTDOWN_GRACE")
+	str(&c.NATSURL, "VIGIL_NATS_URL")
+	if v := getenv("VIGIL_TRUST_PROXY"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("VIGIL_TRUST_PROXY: %q is not true or false", v))
+		}
+		c.TrustProxy = b
+	}
+	if v := getenv("VIGIL_WIDGET_REQUIRE_IDENTITY"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("VIGIL_WIDGET_REQUIRE_IDENTITY: %q is not true or false", v))
+		}
+		c.RequireIdentity = b
+	}
+	if c.RequireIdentity && c.WidgetSecret == "" {
+		errs = append(errs, errors.New("VIGIL_WIDGET_REQUIRE_IDENTITY: needs VIGIL_WIDGET_SECRET to verify identities"))
+	}
+	if fs != nil {
+		fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (VIGIL_ADDR)")
+		fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "data directory for the SQLite file and attachments (VIGIL_DATA_DIR)")
+		fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "postgres://… to use PostgreSQL instead of SQLite (VIGIL_DATABASE_URL)")
+		fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "public base URL, e.g. https://desk.example (VIGIL_PUBLIC_URL)")
+		fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "json or text (VIGIL_LOG_FORMAT)")
+		fs.BoolVar(&c.Demo, "demo", c.Demo, "load demo data into an empty database")
+		if err := fs.Parse(args); err != nil {
+			return c, err
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return c, err
+	}
+	return c, c.Validate()
+}
+
+// Validate reports every problem at once, each naming its variable.
+func (c *Config) Validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("VIGIL_ADDR: %q is not host:port", c.Addr))
+	}
+	if c.DatabaseURL == "" && c.DataDir == "" {
+		errs = append(errs, errors.New("VIGIL_DATA_DIR: must be set when VIGIL_DATABASE_URL is empty"))
+	}
+	if c.DatabaseURL != "" {
+		u, err := url.Parse(c.DatabaseURL)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql" && u.Scheme != "sqlite") {
+			errs = append(errs, errors.New("VIGIL_DATABASE_URL: must start with postgres:// (or sqlite:PATH)"))
+		}
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("VIGIL_PUBLIC_URL: %q must be an absolute http(s) URL", c.PublicURL))
+		}
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		errs = append(errs, fmt.Errorf("VIGIL_LOG_FORMAT: %q must be json or text", c.LogFormat))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("VIGIL_LOG_LEVEL: %q must be debug, info, warn or error", c.LogLevel))
+	}
+	if c.SecretKey != "" && len(c.SecretKey) < 32 {
+		errs = append(errs, errors.New("VIGIL_SECRET_KEY: must be at least 32 characters"))
+	}
+	if c.WidgetSecret != "" && len(c.WidgetSecret) < 32 {
+		errs = append(errs, errors.New("VIGIL_WIDGET_SECRET: must be at least 32 characters"))
+	}
+	if c.MaxBodyBytes < 1024 || c.MaxBodyBytes > 64<<20 {
+		errs = append(errs, errors.New("VIGIL_MAX_BODY_BYTES: must be between 1024 and 67108864"))
+	}
+	if c.MaxUploadMB < 1 || c.MaxUploadMB > 100 {
+		errs = append(errs, errors.New("VIGIL_MAX_UPLOAD_MB: must be between 1 and 100"))
+	}
+	if c.SessionTTL < time.Minute || c.SessionTTL > 30*24*time.Hour {
+		errs = append(errs, errors.New("VIGIL_SESSION_TTL: must be between 1m and 720h"))
+	}
+	if c.NATSURL != "" && !strings.HasPrefix(c.NATSURL, "nats://") {
+		errs = append(errs, errors.New("VIGIL_NATS_URL: must start with nats://"))
+	}
+	return errors.Join(errs...)
+}
+
+// SecureCookies reports whether cookies must carry the Secure flag.
+func (c *Config) SecureCookies() bool { return strings.HasPrefix(c.PublicURL, "https://") }

@@ -1,0 +1,72 @@
+package config
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestLoad(t *testing.T) {
+	secretFile := filepath.Join(t.TempDir(), "key")
+	if err := os.WriteFile(secretFile, []byte("0123456789abcdef0123456789abcdef\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		env     map[string]string
+		args    []string
+		wantErr []string
+		check   func(t *testing.T, c Config)
+	}{
+		{name: "defaults", check: func(t *testing.T, c Config) {
+			if c.Addr != "127.0.0.1:8080" || c.DataDir != "./data" || c.DatabaseURL != "" {
+				t.Errorf("defaults: %+v", c)
+			}
+		}},
+		{name: "flag beats env", env: map[string]string{"VIGIL_ADDR": "127.0.0.1:1"}, args: []string{"--addr", "127.0.0.1:2", "--demo"},
+			check: func(t *testing.T, c Config) {
+				if c.Addr != "127.0.0.1:2" || !c.Demo {
+					t.Errorf("got addr %q demo %v", c.Addr, c.Demo)
+				}
+			}},
+		{name: "secret from file", env: map[string]string{"VIGIL_SECRET_KEY_FILE": secretFile}, check: func(t *testing.T, c Config) {
+			if c.SecretKey != "0123456789abcdef0123456789abcdef" {
+				t.Errorf("secret from file: %q", c.SecretKey)
+			}
+		}},
+		{name: "every problem named", env: map[string]string{
+			"VIGIL_ADDR": "nope", "VIGIL_DATABASE_URL": "mysql://x", "VIGIL_LOG_FORMAT": "xml",
+			"VIGIL_SECRET_KEY": "short", "VIGIL_MAX_UPLOAD_MB": "many",
+		}, wantErr: []string{"VIGIL_MAX_UPLOAD_MB"}},
+		{name: "validation names variables", env: map[string]string{
+			"VIGIL_ADDR": "nope", "VIGIL_DATABASE_URL": "mysql://x", "VIGIL_LOG_FORMAT": "xml", "VIGIL_SECRET_KEY": "short",
+		}, wantErr: []string{"VIGIL_ADDR", "VIGIL_DATABASE_URL", "VIGIL_LOG_FORMAT", "VIGIL_SECRET_KEY"}},
+		{name: "missing secret file", env: map[string]string{"VIGIL_SECRET_KEY_FILE": "/nonexistent/key"}, wantErr: []string{"VIGIL_SECRET_KEY_FILE"}},
+		{name: "bad duration", env: map[string]string{"VIGIL_SESSION_TTL": "forever"}, wantErr: []string{"VIGIL_SESSION_TTL"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+			c, err := Load(fs, tt.args, env(tt.env))
+			if len(tt.wantErr) > 0 {
+				if err == nil {
+					t.Fatal("want an error")
+				}
+				for _, w := range tt.wantErr {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("error %q does not name %s", err, w)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, c)
+		})
+	}
+}

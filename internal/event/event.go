@@ -1,0 +1,100 @@
+// Package event defines the typed domain events and the Bus that carries
+// them after commit. Events are plain data so they can cross processes.
+package event
+
+import (
+	"context"
+	"time"
+)
+
+// Event is a domain event. Topic names the stream it belongs to.
+type Event interface {
+	EventType() string
+}
+
+// Bus delivers events to subscribers. Publish never blocks on a slow
+// subscriber: each subscription has a bounded buffer and a drop counter.
+type Bus interface {
+	Publish(ctx context.Context, events ...Event)
+	Subscribe(name string, buffer int) *Subscription
+}
+
+// Conversation-scoped facts carried by every conversation event so that a
+// subscriber (the realtime hub) can authorise delivery without a lookup.
+type Scope struct {
+	ConversationID int64 `json:"conversation_id"`
+	CustomerID     int64 `json:"customer_id"`
+	TeamID         int64 `json:"team_id,omitempty"`
+	AssigneeID     int64 `json:"assignee_id,omitempty"`
+}
+
+// ConversationCreated fires when a conversation is opened by any channel.
+type ConversationCreated struct {
+	Scope
+	Channel  string    `json:"channel"`
+	Subject  string    `json:"subject"`
+	Status   string    `json:"status"`
+	Priority string    `json:"priority"`
+	Category string    `json:"category"`
+	Language string    `json:"language"`
+	At       time.Time `json:"at"`
+}
+
+// ConversationChanged fires when fields of a conversation change. Changes
+// maps a field name to its new value rendered as a string.
+type ConversationChanged struct {
+	Scope
+	ActorKind string            `json:"actor_kind"`
+	ActorID   int64             `json:"actor_id"`
+	Changes   map[string]string `json:"changes"`
+	// PrevTeamID and PrevAssigneeID let subscribers who lost access hear it.
+	PrevTeamID     int64     `json:"prev_team_id,omitempty"`
+	PrevAssigneeID int64     `json:"prev_assignee_id,omitempty"`
+	At             time.Time `json:"at"`
+}
+
+// MessageCreated fires for every message, public or internal.
+type MessageCreated struct {
+	Scope
+	MessageID   int64     `json:"message_id"`
+	Seq         int64     `json:"seq"`
+	AuthorKind  string    `json:"author_kind"`
+	AuthorID    int64     `json:"author_id"`
+	AuthorName  string    `json:"author_name"`
+	Internal    bool      `json:"internal"`
+	Body        string    `json:"body"`
+	BodyHTML    string    `json:"body_html"`
+	Attachments []int64   `json:"attachments,omitempty"`
+	At          time.Time `json:"at"`
+}
+
+// ConversationsMerged fires when a duplicate is folded into a target.
+type ConversationsMerged struct {
+	Scope          // the target
+	SourceID int64 `json:"source_id"`
+	At       time.Time
+}
+
+// CustomersMerged fires when one customer record absorbs another.
+type CustomersMerged struct {
+	TargetID int64     `json:"target_id"`
+	SourceID int64     `json:"source_id"`
+	At       time.Time `json:"at"`
+}
+
+// AgentChanged fires when an agent's profile, teams or status change.
+type AgentChanged struct {
+	AgentID int64  `json:"agent_id"`
+	Status  string `json:"status"`
+	// Access is set when teams, role or the disabled flag may have
+	// changed, so anything caching the agent's permissions must drop them.
+	Access bool      `json:"access,omitempty"`
+	At     time.Time `json:"at"`
+}
+
+func (ConversationCreated) EventType() string { return "conversation.created" }
+func (ConversationChanged) EventType() string { return "conversation.changed" }
+func (MessageCreated) EventType() string      { return "message.created" }
+func (ConversationsMerged) EventType() string { return "conversation.merged" }
+func (CustomersMerged) EventType() string     { return "customer.merged" }
+func (AgentChanged) EventType() string        { return "agent.changed" }

@@ -1,0 +1,505 @@
+package realtime_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"vigil/internal/event"
+	"vigil/internal/realtime"
+)
+
+// fakeBackend stores messages in memory and publishes them like the ticket
+// service does: after "commit", on the bus.
+type fakeBackend struct {
+	bus  event.Bus
+	mu   sync.Mutex
+	msgs map[int64][]realtime.Message // conversation → thread
+	conv map[int64]event.Scope
+	sent map[string]realtime.Message // client id → message
+	// delay slows History to widen the race with live events.
+	delay time.Duration
+}
+
+func newBackend(bus event.Bus) *fakeBackend {
+	return &fakeBackend{bus: bus, msgs: map[int64][]realtime.Message{}, conv: map[int64]event.Scope{}, sent: map[string]realtime.Message{}}
+}
+
+func (b *fakeBackend) sees(v realtime.Viewer, s event.Scope) bool {
+	switch {
+	case v.Kind == "agent" && v.SeesAll:
+		return true
+	case v.Kind == "agent":
+		for _, t := range v.TeamIDs {
+			if t == s.TeamID {
+				return true
+			}
+		}
+		return s.TeamID == 0 || s.AssigneeID == v.AgentID
+	}
+	return v.CustomerID == s.CustomerID
+}
+
+func (b *fakeBackend) CanSee(_ context.Context, v realtime.Viewer, id int64) (bool, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s, ok := b.conv[id]
+	return ok && b.sees(v, s), nil
+}
+
+func (b *fakeBackend) History(_ context.Context, v realtime.Viewer, id, after int64, limit int) ([]realtime.Message, error) {
+	time.Sleep(b.delay)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []realtime.Message
+	for _, m := range b.msgs[id] {
+		if m.Seq > after && (v.Kind == "agent" || !m.Internal) && len(out) < limit {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+func (b *fakeBackend) Send(_ context.Context, v realtime.Viewer, id int64, body, clientID string) (realtime.Message, error) {
+	b.mu.Lock()
+	if m, ok := b.sent[clientID]; ok && clientID != "" {
+		b.mu.Unlock()
+		return m, nil
+	}
+	b.mu.Unlock()
+	m := b.add(id, v.Kind, body, false)
+	b.mu.Lock()
+	b.sent[clientID] = m
+	b.mu.Unlock()
+	return m, nil
+}
+
+func (b *fakeBackend) MarkRead(context.Context, realtime.Viewer, int64, int64) error { return nil }
+
+// add stores a message and publishes it after "commit".
+func (b *fakeBackend) add(id int64, author, body string, internal bool) realtime.Message {
+	b.mu.Lock()
+	m := realtime.Message{ID: int64(len(b.msgs[id]) + 1), ConversationID: id, Seq: int64(len(b.msgs[id]) + 1),
+		AuthorKind: author, Internal: internal, Body: body, BodyHTML: "<p>" + body + "</p>"}
+	b.msgs[id] = append(b.msgs[id], m)
+	scope := b.conv[id]
+	b.mu.Unlock()
+	b.bus.Publish(context.Background(), event.MessageCreated{Scope: scope, MessageID: m.ID, Seq: m.Seq, AuthorKind: author,
+		Internal: internal, Body: body, BodyHTML: m.BodyHTML})
+	return m
+}
+
+type testHub struct {
+	t       *testing.T
+	bus     *event.Memory
+	backend *fakeBackend
+	hub     *realtime.Hub
+	srv     *httptest.Server
+	viewers map[string]realtime.Viewer
+}
+
+func newHub(t *testing.T, o realtime.Options) *testHub {
+	bus := event.NewMemory()
+	b := newBackend(bus)
+	o.Bus, o.Backend = bus, b
+	h := &testHub{t: t, bus: bus, backend: b, hub: realtime.New(o), viewers: map[string]realtime.Viewer{
+		"alice":   {Kind: "customer", CustomerID: 1, Name: "Alice"},
+		"bob":     {Kind: "customer", CustomerID: 2, Name: "Bob"},
+		"agentA":  {Kind: "agent", AgentID: 10, TeamIDs: []int64{1}, Name: "Ann"},
+		"agentB":  {Kind: "agent", AgentID: 11, TeamIDs: []int64{2}, Name: "Ben"},
+		"agentA2": {Kind: "agent", AgentID: 12, TeamIDs: []int64{1}, Name: "Ada"},
+	}}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go h.hub.Run(ctx)
+	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v, ok := h.viewers[r.URL.Query().Get("as")]
+		if !ok {
+			http.Error(w, "who?", http.StatusUnauthorized)
+			return
+		}
+		h.hub.ServeWS(w, r, v, nil)
+	}))
+	t.Cleanup(h.srv.Close)
+	// Conversation 1: Alice's, team 1. Conversation 2: Bob's, team 2.
+	b.conv[1] = event.Scope{ConversationID: 1, CustomerID: 1, TeamID: 1}
+	b.conv[2] = event.Scope{ConversationID: 2, CustomerID: 2, TeamID: 2}
+	return h
+}
+
+type client struct {
+	t  *testing.T
+	ws *websocket.Conn
+}
+
+func (h *testHub) dial(as string) *client {
+	h.t.Helper()
+	ws, _, err := websocket.Dial(context.Background(), "ws"+strings.TrimPrefix(h.srv.URL, "http")+"/?as="+as, nil)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(func() { ws.CloseNow() })
+	return &client{t: h.t, ws: ws}
+}
+
+func (c *client) send(v any) {
+	c.t.Helper()
+	b, _ := json.Marshal(v)
+	if err := c.ws.Write(context.Background(), websocket.MessageText, b); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+type frame struct {
+	Type           string            `json:"type"`
+	Code           string            `json:"code"`
+	ConversationID int64             `json:"conversation_id"`
+	Message        realtime.Message  `json:"message"`
+	ClientID       string            `json:"client_id"`
+	Seq            int64             `json:"seq"`
+	Changes        map[string]string `json:"changes"`
+	Agents         []struct {
+		ID   int64  `json:"id"`
+		Name string `json:"name"`
+	} `json:"agents"`
+}
+
+// next reads one frame, or fails after the timeout.
+func (c *client) next(timeout time.Duration) (frame, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	_, b, err := c.ws.Read(ctx)
+	if err != nil {
+		return frame{}, err
+	}
+	var f frame
+	return f, json.Unmarshal(b, &f)
+}
+
+// messages collects message frames until n have arrived (skipping others).
+func (c *client) messages(n int) []int64 {
+	c.t.Helper()
+	var seqs []int64
+	for len(seqs) < n {
+		f, err := c.next(5 * time.Second)
+		if err != nil {
+			c.t.Fatalf("after %v: %v", seqs, err)
+		}
+		if f.Type == "message" {
+			seqs = append(seqs, f.Message.Seq)
+		}
+	}
+	return seqs
+}
+
+// quiet asserts no frame of the given type arrives for a moment.
+func (c *client) quiet(typ string) {
+	c.t.Helper()
+	for {
+		f, err := c.next(300 * time.Millisecond)
+		if err != nil {
+			return
+		}
+		if f.Type == typ {
+			c.t.Fatalf("unexpected %s frame: %+v", typ, f)
+		}
+	}
+}
+
+func seqRange(from, to int64) []int64 {
+	var out []int64
+	for i := from; i <= to; i++ {
+		out = append(out, i)
+	}
+	return out
+}
+
+func equal(a, b []int64) bool { return fmt.Sprint(a) == fmt.Sprint(b) }
+
+func TestHistoryThenLiveWithoutDuplicates(t *testing.T) {
+	h := newHub(t, realtime.Options{})
+	h.backend.delay = 50 * time.Millisecond
+	for i := range 5 {
+		h.backend.add(1, "customer", fmt.Sprint("m", i), false)
+	}
+	c := h.dial("alice")
+	c.send(map[string]any{"type": "subscribe", "conversation_id": 1, "after_seq": 2})
+	// Live messages race with the slow history replay.
+	go func() {
+		for i := range 5 {
+			h.backend.add(1, "agent", fmt.Sprint("live", i), false)
+		}
+	}()
+	if got := c.messages(8); !equal(got, seqRange(3, 10)) {
+		t.Fatalf("seqs = %v, want 3..10 exactly once in order", got)
+	}
+	c.quiet("message")
+}
+
+func TestResumeAfterReconnect(t *testing.T) {
+	h := newHub(t, realtime.Options{})
+	c := h.dial("alice")
+	c.send(map[string]any{"type": "subscribe", "conversation_id": 1, "after_seq": 0})
+	h.backend.add(1, "customer", "one", false)
+	h.backend.add(1, "agent", "two", false)
+	if got := c.messages(2); !equal(got, []int64{1, 2}) {
+		t.Fatalf("first connection: %v", got)
+	}
+	c.ws.CloseNow() // the network drops
+	h.backend.add(1, "agent", "three", false)
+	h.backend.add(1, "agent", "four", false)
+	c2 := h.dial("alice")
+	c2.send(map[string]any{"type": "subscribe", "conversation_id": 1, "after_seq": 2})
+	if got := c2.messages(2); !equal(got, []int64{3, 4}) {
+		t.Fatalf("after reconnect: %v, want 3, 4", got)
+	}
+	c2.quiet("message")
+}
+
+func TestCustomerIsolationAndInternalNotes(t *testing.T) {
+	h := newHub(t, realtime.Options{})
+	bob := h.dial("bob")
+	bob.send(map[string]any{"type": "subscribe", "conversation_id": 1, "after_seq": 0})
+	f, err := bob.next(2 * time.Second)
+	if err != nil || f.Type != "error" || f.Code != "forbidden" {
+		t.Fatalf("bob subscribing to alice's conversation: %+v %v", f, err)
+	}
+	bob.send(map[string]any{"type": "subscribe_inbox"})
+	if f, _ := bob.next(2 * time.Second); f.Code != "forbidden" {
+		t.Fatalf("customer inbox: %+v", f)
+	}
+	alice := h.dial("alice")
+	alice.send(map[string]any{"type": "subscribe", "conversation_id": 1, "after_seq": 0})
+	h.backend.add(1, "customer", "hi", false)
+	h.backend.add(1, "agent", "vip, be careful", true)
+	h.backend.add(1, "agent", "hello", false)
+	if got := alice.messages(2); !equal(got, []int64{1, 3}) {
+		t.Fatalf("alice got %v, want 1 and 3 (2 is an internal note)", got)
+	}
+	bob.quiet("message")
+	// A reconnecting customer's history skips the note too.
+	again := h.dial("alice")
+	again.send(map[string]any{"type": "subscribe", "conversation_id": 1, "after_seq": 1})
+	if got := again.messages(1); !equal(got, []int64{3}) {
+		t.Fatalf("resume: %v", got)
+	}
+}
+
+func TestInboxScopedToTeams(t *testing.T) {
+	h := newHub(t, realtime.Options{})
+	a := h.dial("agentA")
+	a.send(map[string]any{"type": "subscribe_inbox"})
+	b := h.dial("agentB")
+	b.send(map[string]any{"type": "subscribe_inbox"})
+	time.Sleep(100 * time.Millisecond)
+	h.bus.Publish(context.Background(), event.ConversationCreated{Scope: event.Scope{ConversationID: 2, CustomerID: 2, TeamID: 2}, Subject: "team B"})
+	h.backend.add(2, "customer", "for team B", false)
+	f, err := b.next(2 * time.Second)
+	if err != nil || f.Type != "conversation" || f.ConversationID != 2 {
+		t.Fatalf("team B agent: %+v %v", f, err)
+	}
+	if got := b.messages(1); !equal(got, []int64{1}) {
+		t.Fatalf("team B agent inbox message: %v", got)
+	}
+	a.quiet("conversation")
+	a.quiet("message")
+	// A transfer to team 1 reaches team A's inbox.
+	h.bus.Publish(context.Background(), event.ConversationChanged{Scope: event.Scope{ConversationID: 2, CustomerID: 2, TeamID: 1},
+		PrevTeamID: 2, Changes: map[string]string{"team_id": "1"}})
+	if f, err := a.next(2 * time.Second); err != nil || f.Type != "conversation" || f.Changes["team_id"] != "1" {
+		t.Fatalf("transfer to team A: %+v %v", f, err)
+	}
+}
+
+func TestTransferRevokesSubscription(t *testing.T) {
+	h := newHub(t, realtime.Options{})
+	b := h.dial("agentB")
+	b.send(map[string]any{"type": "subscribe", "conversation_id": 2, "after_seq": 0})
+	time.Sleep(100 * time.Millisecond)
+	h.bus.Publish(context.Background(), event.ConversationChanged{Scope: event.Scope{ConversationID: 2, CustomerID: 2, TeamID: 1},
+		PrevTeamID: 2, Changes: map[string]string{"team_id": "1"}})
+	for {
+		f, err := b.next(2 * time.Second)
+		if err != nil {
+			t.Fatal("no revoked frame")
+		}
+		if f.Type == "revoked" && f.ConversationID == 2 {
+			break
+		}
+	}
+	h.backend.add(2, "customer", "secret after transfer", false)
+	b.quiet("message")
+}
+
+func TestMalformedAndOversizedFrames(t *testing.T) {
+	h := newHub(t, realtime.Options{MaxFrame: 1024})
+	c := h.dial("alice")
+	for _, raw := range []string{`{"type":`, `{"type":"teleport"}`, `{"type":"subscribe"}`, `[1,2,3]`} {
+		if err := c.ws.Write(context.Background(), websocket.MessageText, []byte(raw)); err != nil {
+			t.Fatal(err)
+		}
+		f, err := c.next(2 * time.Second)
+		if err != nil || f.Type != "error" {
+			t.Fatalf("%s: %+v %v", raw, f, err)
+		}
+	}
+	c.send(map[string]any{"type": "ping"})
+	if f, err := c.next(2 * time.Second); err != nil || f.Type != "pong" {
+		t.Fatalf("connection did not survive bad frames: %+v %v", f, err)
+	}
+	_ = c.ws.Write(context.Background(), websocket.MessageText, []byte(`{"type":"ping","body":"`+strings.Repeat("x", 4096)+`"}`))
+	_, err := c.next(2 * time.Second)
+	if websocket.CloseStatus(err) != websocket.StatusMessageTooBig {
+		t.Fatalf("oversized frame: %v, want close 1009", err)
+	}
+}
+
+func TestFloodIsLimitedThenClosed(t *testing.T) {
+	h := newHub(t, realtime.Options{RatePerSecond: 1, Burst: 3})
+	c := h.dial("alice")
+	limited := false
+	var closeErr error
+	for i := 0; i < 100 && closeErr == nil; i++ {
+		if err := c.ws.Write(context.Background(), websocket.MessageText, []byte(`{"type":"ping"}`)); err != nil {
+			closeErr = err
+		}
+	}
+	for closeErr == nil {
+		f, err := c.next(2 * time.Second)
+		if err != nil {
+			closeErr = err
+			break
+		}
+		limited = limited || f.Code == "rate_limited"
+	}
+	if !limited || websocket.CloseStatus(closeErr) != websocket.StatusPolicyViolation {
+		t.Fatalf("flood: limited=%v close=%v", limited, closeErr)
+	}
+}
+
+func TestSlowConsumerDisconnectedOthersServed(t *testing.T) {
+	h := newHub(t, realtime.Options{QueueSize: 4})
+	slow := h.dial("agentA") // never reads
+	slow.send(map[string]any{"type": "subscribe", "conversation_id": 1, "after_seq": 0})
+	fast := h.dial("alice")
+	fast.send(map[string]any{"type": "subscribe", "conversation_id": 1, "after_seq": 0})
+	time.Sleep(100 * time.Millisecond)
+	done := make(chan []int64)
+	go func() { done <- fast.messages(200) }()
+	for i := range 200 {
+		h.backend.add(1, "agent", strings.Repeat("x", 2000)+fmt.Sprint(i), false)
+	}
+	if got := <-done; !equal(got, seqRange(1, 200)) {
+		t.Fatalf("the fast client lost messages: got %d", len(got))
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for h.hub.Stats().Dropped == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if h.hub.Stats().Dropped == 0 {
+		t.Fatal("slow consumer was never disconnected")
+	}
+}
+
+func TestTypingAndViewers(t *testing.T) {
+	h := newHub(t, realtime.Options{})
+	a := h.dial("agentA")
+	a.send(map[string]any{"type": "subscribe", "conversation_id": 1, "after_seq": 0})
+	alice := h.dial("alice")
+	alice.send(map[string]any{"type": "subscribe", "conversation_id": 1, "after_seq": 0})
+	a2 := h.dial("agentA2")
+	a2.send(map[string]any{"type": "subscribe", "conversation_id": 1, "after_seq": 0})
+	// Both agents learn who else is looking.
+	for _, c := range []*client{a, a2} {
+		for {
+			f, err := c.next(2 * time.Second)
+			if err != nil {
+				t.Fatal("no viewers frame with both agents")
+			}
+			if f.Type == "viewers" && len(f.Agents) == 2 {
+				break
+			}
+		}
+	}
+	alice.send(map[string]any{"type": "typing", "conversation_id": 1})
+	for {
+		f, err := a.next(2 * time.Second)
+		if err != nil {
+			t.Fatal("agent never saw the customer typing")
+		}
+		if f.Type == "typing" {
+			break
+		}
+	}
+	alice.quiet("typing") // not echoed to the typist
+}
+
+func TestSendIsIdempotentAndAcked(t *testing.T) {
+	h := newHub(t, realtime.Options{})
+	c := h.dial("alice")
+	c.send(map[string]any{"type": "subscribe", "conversation_id": 1, "after_seq": 0})
+	for range 2 { // a resend after a lost ack
+		c.send(map[string]any{"type": "send", "conversation_id": 1, "body": "hello", "client_id": "abc"})
+	}
+	var acks, msgs int
+	for acks < 2 {
+		f, err := c.next(2 * time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Type == "ack" && f.Seq == 1 {
+			acks++
+		}
+		if f.Type == "message" {
+			msgs++
+		}
+	}
+	c.quiet("message")
+	if len(h.backend.msgs[1]) != 1 {
+		t.Fatalf("stored %d messages for one client id", len(h.backend.msgs[1]))
+	}
+}
+
+func TestOriginChecked(t *testing.T) {
+	h := newHub(t, realtime.Options{})
+	hdr := http.Header{"Origin": []string{"https://evil.example"}}
+	_, resp, err := websocket.Dial(context.Background(), "ws"+strings.TrimPrefix(h.srv.URL, "http")+"/?as=alice",
+		&websocket.DialOptions{HTTPHeader: hdr})
+	if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("foreign origin accepted: %v %v", err, resp)
+	}
+}
+
+func TestNoGoroutineLeak(t *testing.T) {
+	h := newHub(t, realtime.Options{})
+	time.Sleep(50 * time.Millisecond)
+	base := runtime.NumGoroutine()
+	var cs []*client
+	for range 50 {
+		c := h.dial("alice")
+		c.send(map[string]any{"type": "subscribe", "conversation_id": 1, "after_seq": 0})
+		cs = append(cs, c)
+	}
+	for _, c := range cs {
+		c.ws.Close(websocket.StatusNormalClosure, "")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > base+2 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > base+2 {
+		t.Fatalf("goroutines: %d before, %d after closing 50 connections", base, n)
+	}
+	if st := h.hub.Stats(); st.Connections != 0 || st.Subscriptions != 0 {
+		t.Fatalf("stats after close: %+v", st)
+	}
+}

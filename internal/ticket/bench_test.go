@@ -1,0 +1,50 @@
+package ticket_test
+
+import (
+	"testing"
+	"time"
+
+	"vigil/internal/ticket"
+)
+
+// BenchmarkOpen measures starting a conversation: customer lookup, the
+// conversation row, tags, its first message, two audit entries and events.
+func BenchmarkOpen(b *testing.B) {
+	e := newEnv(b)
+	cust := e.customer(b, "Alice")
+	in := ticket.OpenInput{CustomerID: cust.ID, Channel: "webchat", Priority: ticket.Normal, Category: "deposit",
+		Tags: []string{"vip", "usdt"}, Crypto: ticket.Crypto{Asset: "USDT", Network: "TRC20"},
+		Message: ticket.MessageInput{AuthorKind: ticket.ByCustomer, AuthorID: cust.ID, Body: "My **USDT** deposit has not arrived"}}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		e.clock.Advance(time.Millisecond)
+		if _, _, err := e.tickets.Open(e.ctx, in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkAddMessage measures appending to one busy thread: the sequence
+// reservation on the conversation row, the message, an audit entry and the
+// lifecycle rules.
+func BenchmarkAddMessage(b *testing.B) {
+	e := newEnv(b)
+	cust := e.customer(b, "Alice")
+	ag := e.agent(b, "sam@desk.test")
+	conv, _ := e.open(b, cust.ID)
+	msgs := []ticket.MessageInput{
+		{ConversationID: conv.ID, AuthorKind: ticket.ByCustomer, AuthorID: cust.ID, Body: "Any news about my deposit?"},
+		{ConversationID: conv.ID, AuthorKind: ticket.ByAgent, AuthorID: ag.ID, Body: "It has 3 of 20 confirmations."},
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		e.clock.Advance(time.Millisecond)
+		if _, err := e.tickets.AddMessage(e.ctx, msgs[i%2]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}

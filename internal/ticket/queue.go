@@ -1,0 +1,81 @@
+package ticket
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"slices"
+	"time"
+
+	"vigil/internal/db"
+)
+
+// MarkRead records that one side (customer or agent) has read a
+// conversation up to seq; it never moves backwards.
+func (s *Service) MarkRead(ctx context.Context, convID int64, reader AuthorKind, seq int64) error {
+	return s.db.WithTx(ctx, func(ctx context.Context) error {
+		_, err := s.db.Q(ctx).ExecContext(ctx, `INSERT INTO message_reads (conversation_id, reader_kind, seq, read_at)
+			VALUES ($1, $2, $3, $4)
+			ON CONFLICT (conversation_id, reader_kind) DO UPDATE SET seq = excluded.seq, read_at = excluded.read_at
+			WHERE excluded.seq > message_reads.seq`, convID, string(reader), seq, db.Millis(s.now()))
+		return wrap("mark read", err)
+	})
+}
+
+// ReadUpTo returns the last seq the given side has read.
+func (s *Service) ReadUpTo(ctx context.Context, convID int64, reader AuthorKind) (int64, error) {
+	var seq int64
+	err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT seq FROM message_reads WHERE conversation_id = $1 AND reader_kind = $2`,
+		convID, string(reader)).Scan(&seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return seq, wrap("read up to", err)
+}
+
+// QueuePosition is a waiting conversation's place among those of its team
+// that nobody has answered or taken yet (1 is next); 0 when it is not
+// waiting.
+func (s *Service) QueuePosition(ctx context.Context, convID int64) (int, error) {
+	c, err := s.load(ctx, convID)
+	if err != nil {
+		return 0, err
+	}
+	if c.Status != StatusNew || c.FirstResponseAt != nil || c.AssigneeID != 0 {
+		return 0, nil
+	}
+	team := "team_id IS NULL"
+	args := []any{c.ID}
+	if c.TeamID != 0 {
+		team = "team_id = $2"
+		args = append(args, c.TeamID)
+	}
+	var ahead int
+	err = s.db.Q(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM conversations WHERE status = 'new'
+		AND first_response_at IS NULL AND assignee_id IS NULL AND id < $1 AND `+team, args...).Scan(&ahead)
+	return ahead + 1, wrap("queue position", err)
+}
+
+// MedianFirstResponse is the median time to first response of up to the
+// last 500 conversations created since, and how many it is based on.
+func (s *Service) MedianFirstResponse(ctx context.Context, since time.Time) (time.Duration, int, error) {
+	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT first_response_at - created_at FROM conversations
+		WHERE created_at >= $1 AND first_response_at IS NOT NULL ORDER BY id DESC LIMIT 500`, db.Millis(since))
+	if err != nil {
+		return 0, 0, wrap("median first response", err)
+	}
+	defer rows.Close()
+	var ms []int64
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			return 0, 0, wrap("median first response", err)
+		}
+		ms = append(ms, v)
+	}
+	if err := rows.Err(); err != nil || len(ms) == 0 {
+		return 0, 0, wrap("median first response", err)
+	}
+	slices.Sort(ms)
+	return time.Duration(ms[len(ms)/2]) * time.Millisecond, len(ms), nil
+}

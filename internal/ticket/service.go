@@ -1,0 +1,392 @@
+package ticket
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"vigil/internal/apperr"
+	"vigil/internal/audit"
+	"vigil/internal/customer"
+	"vigil/internal/db"
+	"vigil/internal/event"
+	"vigil/internal/markup"
+)
+
+// MaxBody is the largest message body accepted, in bytes.
+const MaxBody = 64 << 10
+
+// Options wire a Service.
+type Options struct {
+	DB        *db.DB
+	Audit     *audit.Log
+	Bus       event.Bus
+	Customers *customer.Service
+	Files     *Files
+	Now       func() time.Time
+}
+
+// Service is the conversation domain.
+type Service struct {
+	db        *db.DB
+	audit     *audit.Log
+	bus       event.Bus
+	customers *customer.Service
+	files     *Files
+	now       func() time.Time
+}
+
+// New returns a Service.
+func New(o Options) *Service {
+	return &Service{db: o.DB, audit: o.Audit, bus: o.Bus, customers: o.Customers, files: o.Files, now: o.Now}
+}
+
+// OpenInput starts a conversation with its first message.
+type OpenInput struct {
+	CustomerID int64
+	Channel    string
+	Subject    string
+	Category   string
+	Language   string
+	Priority   Priority
+	TeamID     int64
+	AssigneeID int64
+	Crypto     Crypto
+	Tags       []string
+	// The first message. An agent-started conversation (outbound) has an
+	// agent author; a customer-started one a customer author.
+	Message MessageInput
+}
+
+// MessageInput is one new message.
+type MessageInput struct {
+	ConversationID int64
+	AuthorKind     AuthorKind
+	AuthorID       int64
+	AuthorName     string
+	Body           string
+	Internal       bool
+	AttachmentIDs  []int64
+	// ExternalID de-duplicates channel deliveries: the same id twice in one
+	// conversation yields the first message again.
+	ExternalID string
+	// Status, when set on an agent message, is applied with the reply
+	// ("reply and set pending").
+	Status *Status
+	// opening marks the first message of Open, audited with the conversation.
+	opening bool
+}
+
+func (in *OpenInput) validate() error {
+	if in.CustomerID == 0 {
+		return apperr.Field("customer_id", "conversation.customer_required", "is required")
+	}
+	if !slices.Contains(Channels, in.Channel) {
+		return apperr.Field("channel", "conversation.channel_invalid", "must be one of %v", Channels)
+	}
+	if in.Category == "" {
+		in.Category = "other"
+	}
+	if !slices.Contains(Categories, in.Category) {
+		return apperr.Field("category", "conversation.category_invalid", "must be one of %v", Categories)
+	}
+	if in.Language == "" {
+		in.Language = "en"
+	}
+	if !slices.Contains(Languages, in.Language) {
+		return apperr.Field("language", "conversation.language_invalid", "must be one of %v", Languages)
+	}
+	if in.Priority < Low || in.Priority > Urgent {
+		return apperr.Field("priority", "conversation.priority_invalid", "must be low, normal, high or urgent")
+	}
+	in.Subject = strings.TrimSpace(in.Subject)
+	if utf8.RuneCountInString(in.Subject) > 200 {
+		return apperr.Field("subject", "conversation.subject_too_long", "must be at most 200 characters")
+	}
+	if err := in.Crypto.validate(); err != nil {
+		return err
+	}
+	tags, err := normaliseTags(in.Tags)
+	in.Tags = tags
+	return err
+}
+
+func (c *Crypto) validate() error {
+	for _, f := range []struct {
+		name string
+		v    *string
+		max  int
+	}{{"asset", &c.Asset, 20}, {"network", &c.Network, 40}, {"txid", &c.TxID, 200}, {"memo", &c.Memo, 200}, {"order_id", &c.OrderID, 100}} {
+		*f.v = strings.TrimSpace(*f.v)
+		if len(*f.v) > f.max {
+			return apperr.Field(f.name, "conversation.field_too_long", "must be at most %d characters", f.max)
+		}
+	}
+	c.Asset = strings.ToUpper(c.Asset)
+	return nil
+}
+
+func (in *MessageInput) validate() error {
+	in.Body = strings.TrimRight(in.Body, " \t\r\n")
+	if strings.TrimSpace(in.Body) == "" && len(in.AttachmentIDs) == 0 {
+		return apperr.Field("body", "message.empty", "must not be empty")
+	}
+	if len(in.Body) > MaxBody {
+		return apperr.Field("body", "message.too_long", "must be at most %d bytes", MaxBody)
+	}
+	if !utf8.ValidString(in.Body) {
+		return apperr.Field("body", "message.encoding", "must be valid UTF-8")
+	}
+	if !slices.Contains([]AuthorKind{ByCustomer, ByAgent, ByBot, BySystem}, in.AuthorKind) {
+		return apperr.Field("author_kind", "message.author_invalid", "unknown author kind")
+	}
+	if in.Internal && in.AuthorKind == ByCustomer {
+		return apperr.Field("internal", "message.internal_customer", "customers cannot write internal notes")
+	}
+	if len(in.AttachmentIDs) > 10 {
+		return apperr.Field("attachments", "message.too_many_attachments", "at most 10 attachments per message")
+	}
+	if len(in.ExternalID) > 255 {
+		return apperr.Field("external_id", "message.external_id_invalid", "must be at most 255 characters")
+	}
+	return nil
+}
+
+// Open creates a conversation and its first message in one transaction.
+func (s *Service) Open(ctx context.Context, in OpenInput) (Conversation, Message, error) {
+	if err := in.validate(); err != nil {
+		return Conversation{}, Message{}, err
+	}
+	if err := in.Message.validate(); err != nil {
+		return Conversation{}, Message{}, err
+	}
+	var conv Conversation
+	var msg Message
+	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		custID, err := s.customers.Canonical(ctx, in.CustomerID)
+		if err != nil {
+			return err
+		}
+		in.CustomerID = custID
+		now := s.now().UTC().Truncate(time.Millisecond)
+		c := Conversation{
+			CustomerID: in.CustomerID, Channel: in.Channel, Subject: in.Subject, Status: StatusNew,
+			Priority: in.Priority, Category: in.Category, Language: in.Language, TeamID: in.TeamID,
+			AssigneeID: in.AssigneeID, Crypto: in.Crypto, Tags: in.Tags,
+			CreatedAt: now, UpdatedAt: now, LastMessageAt: now,
+		}
+		if c.Subject == "" {
+			c.Subject = subjectFrom(in.Message.Body)
+		}
+		if err := s.insertConversation(ctx, &c); err != nil {
+			return err
+		}
+		if err := s.setTags(ctx, c.ID, c.Tags); err != nil {
+			return err
+		}
+		// Created goes out before the first message's events (AfterCommit
+		// hooks run in order) and reads conv when it runs, so it carries the
+		// status the first message left.
+		db.AfterCommit(ctx, func() {
+			s.bus.Publish(ctx, event.ConversationCreated{Scope: scopeOf(conv), Channel: conv.Channel, Subject: conv.Subject,
+				Status: string(conv.Status), Priority: conv.Priority.String(), Category: conv.Category, Language: conv.Language, At: now})
+		})
+		in.Message.ConversationID = c.ID
+		in.Message.opening = true
+		if msg, conv, err = s.addMessage(ctx, c, in.Message); err != nil {
+			return err
+		}
+		// One entry covers the conversation and its first message.
+		return s.audit.Record(ctx, "conversation.create", "conversation", c.ID, map[string]any{"channel": c.Channel,
+			"customer": c.CustomerID, "category": c.Category, "message": msg.ID, "author": string(msg.AuthorKind)})
+	})
+	return conv, msg, err
+}
+
+// AddMessage appends a message to a conversation and applies the lifecycle
+// rules: a customer writing reopens a waiting or solved conversation; the
+// first public agent reply stamps the first response and opens a new one.
+func (s *Service) AddMessage(ctx context.Context, in MessageInput) (Message, error) {
+	if err := in.validate(); err != nil {
+		return Message{}, err
+	}
+	var msg Message
+	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		c, err := s.loadForUpdate(ctx, in.ConversationID)
+		if err != nil {
+			return err
+		}
+		msg, _, err = s.addMessage(ctx, c, in)
+		return err
+	})
+	return msg, err
+}
+
+func (s *Service) addMessage(ctx context.Context, c Conversation, in MessageInput) (Message, Conversation, error) {
+	if c.MergedInto != 0 {
+		return Message{}, c, apperr.Conflictf("conversation.merged", "conversation %d was merged into %d", c.ID, c.MergedInto)
+	}
+	if c.Status == StatusClosed {
+		return Message{}, c, apperr.Conflictf("conversation.closed", "conversation %d is closed; start a follow-up", c.ID)
+	}
+	if in.ExternalID != "" {
+		if m, err := s.messageByExternalID(ctx, c.ID, in.ExternalID); err == nil {
+			return m, c, nil
+		} else if !apperr.Is(err, apperr.NotFound) {
+			return Message{}, c, err
+		}
+	}
+	now := s.now().UTC().Truncate(time.Millisecond)
+	before := c
+	switch {
+	case in.AuthorKind == ByCustomer:
+		c.Status = afterCustomerMessage(c.Status)
+	case in.AuthorKind == ByAgent && !in.Internal:
+		c.Status = afterAgentReply(c.Status)
+		if c.FirstResponseAt == nil {
+			c.FirstResponseAt = &now
+		}
+	}
+	if in.Status != nil && in.AuthorKind == ByAgent {
+		if err := checkTransition(c.Status, *in.Status); err != nil {
+			return Message{}, c, err
+		}
+		c.Status = *in.Status
+	}
+	stampStatus(&c, before.Status, now)
+	seq, err := s.nextSeq(ctx, c, now)
+	if err != nil {
+		return Message{}, c, err
+	}
+	c.LastSeq, c.UpdatedAt, c.LastMessageAt = seq, now, now
+	m := Message{
+		ConversationID: c.ID, Seq: seq, AuthorKind: in.AuthorKind, AuthorID: in.AuthorID, AuthorName: in.AuthorName,
+		Internal: in.Internal, Body: in.Body, BodyHTML: markup.Render(in.Body), Delivery: "sent", CreatedAt: now,
+		Attachments: []Attachment{},
+	}
+	if err := s.insertMessage(ctx, &m, in.ExternalID); err != nil {
+		return Message{}, c, err
+	}
+	if len(in.AttachmentIDs) > 0 {
+		atts, err := s.linkAttachments(ctx, c.ID, m.ID, in.AttachmentIDs)
+		if err != nil {
+			return Message{}, c, err
+		}
+		m.Attachments = atts
+	}
+	if c.Status != before.Status || !sameTime(c.FirstResponseAt, before.FirstResponseAt) {
+		if err := s.saveLifecycle(ctx, c); err != nil {
+			return Message{}, c, err
+		}
+	}
+	action := "conversation.message"
+	if in.Internal {
+		action = "conversation.note"
+	}
+	detail := map[string]any{"message": m.ID, "seq": seq, "author": string(in.AuthorKind)}
+	if c.Status != before.Status {
+		detail["status"] = []string{string(before.Status), string(c.Status)}
+		if before.Status == StatusSolved {
+			detail["reopened"] = true
+		}
+	}
+	if !in.opening {
+		if err := s.audit.Record(ctx, action, "conversation", c.ID, detail); err != nil {
+			return Message{}, c, err
+		}
+	}
+	created := event.MessageCreated{Scope: scopeOf(c), MessageID: m.ID, Seq: seq, AuthorKind: string(m.AuthorKind),
+		AuthorID: m.AuthorID, AuthorName: m.AuthorName, Internal: m.Internal, Body: m.Body, BodyHTML: m.BodyHTML,
+		Attachments: attachmentIDs(m.Attachments), At: now}
+	events := []event.Event{created}
+	if c.Status != before.Status {
+		events = append(events, event.ConversationChanged{Scope: scopeOf(c), ActorKind: string(in.AuthorKind), ActorID: in.AuthorID,
+			Changes: map[string]string{"status": string(c.Status)}, PrevTeamID: c.TeamID, PrevAssigneeID: c.AssigneeID, At: now})
+	}
+	db.AfterCommit(ctx, func() { s.bus.Publish(ctx, events...) })
+	return m, c, nil
+}
+
+// stampStatus keeps solved_at and closed_at in step with the status.
+func stampStatus(c *Conversation, from Status, now time.Time) {
+	if c.Status == from {
+		return
+	}
+	switch c.Status {
+	case StatusSolved:
+		c.SolvedAt = &now
+	case StatusClosed:
+		c.ClosedAt = &now
+	default:
+		c.SolvedAt = nil
+	}
+}
+
+func sameTime(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(*b)
+}
+
+func scopeOf(c Conversation) event.Scope {
+	return event.Scope{ConversationID: c.ID, CustomerID: c.CustomerID, TeamID: c.TeamID, AssigneeID: c.AssigneeID}
+}
+
+func attachmentIDs(as []Attachment) []int64 {
+	ids := make([]int64, len(as))
+	for i, a := range as {
+		ids[i] = a.ID
+	}
+	return ids
+}
+
+// subjectFrom derives a subject from the first line of a message.
+func subjectFrom(body string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(body), "\n")
+	line = strings.TrimSpace(line)
+	if utf8.RuneCountInString(line) > 80 {
+		r := []rune(line)
+		line = string(r[:79]) + "…"
+	}
+	return line
+}
+
+func normaliseTags(in []string) ([]string, error) {
+	out := []string{}
+	for _, t := range in {
+		t = strings.ToLower(strings.TrimSpace(t))
+		if t == "" {
+			continue
+		}
+		if utf8.RuneCountInString(t) > 50 || strings.ContainsAny(t, ", \t\n") {
+			return nil, apperr.Field("tags", "conversation.tag_invalid", "tag %q must be at most 50 characters without spaces or commas", t)
+		}
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	if len(out) > 20 {
+		return nil, apperr.Field("tags", "conversation.too_many_tags", "at most 20 tags")
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// errNotVisible hides a conversation's existence from those who may not see it.
+func errNotVisible(id int64) error {
+	return apperr.NotFoundf("conversation.not_found", "conversation %d not found", id)
+}
+
+func wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := apperr.As(err); ok {
+		return err
+	}
+	return fmt.Errorf("ticket: %s: %w", op, err)
+}
