@@ -23,6 +23,9 @@ type conn struct {
 	out  chan []byte
 	done chan struct{}
 	once sync.Once
+	// closeCode and closeReason are written once before done is closed.
+	closeCode   websocket.StatusCode
+	closeReason string
 
 	mu   sync.Mutex // guards subs
 	subs map[int64]*sub
@@ -45,10 +48,13 @@ func newConn(h *Hub, ws *websocket.Conn, v Viewer) *conn {
 		subs: map[int64]*sub{}, tokens: float64(h.o.Burst), last: time.Now()}
 }
 
+// close ends the connection with a status the client sees. The writer
+// flushes what is queued (except for a slow consumer, whose queue is the
+// problem) and then performs the closing handshake.
 func (c *conn) close(code websocket.StatusCode, reason string) {
 	c.once.Do(func() {
+		c.closeCode, c.closeReason = code, reason
 		close(c.done)
-		go c.ws.Close(code, reason)
 	})
 }
 
@@ -64,9 +70,11 @@ func (c *conn) enqueue(f []byte) {
 	case c.out <- f:
 	default:
 		c.h.dropped.Add(1)
-		c.close(websocket.StatusPolicyViolation, "slow consumer")
+		c.close(websocket.StatusPolicyViolation, reasonSlow)
 	}
 }
+
+const reasonSlow = "slow consumer"
 
 func (c *conn) writeLoop(ctx context.Context) {
 	ping := time.NewTicker(c.h.o.PingInterval)
@@ -74,26 +82,51 @@ func (c *conn) writeLoop(ctx context.Context) {
 	for {
 		select {
 		case <-c.done:
-			return
-		case <-ctx.Done():
+			if c.closeReason != reasonSlow {
+				c.flush(ctx)
+			}
+			c.ws.Close(c.closeCode, c.closeReason)
 			return
 		case f := <-c.out:
-			wctx, cancel := context.WithTimeout(ctx, c.h.o.WriteTimeout)
-			err := c.ws.Write(wctx, websocket.MessageText, f)
-			cancel()
-			if err != nil {
+			if !c.write(ctx, f) {
 				c.close(websocket.StatusGoingAway, "write failed")
+				c.ws.CloseNow()
 				return
 			}
-			c.h.framesOut.Add(1)
 		case <-ping.C:
 			pctx, cancel := context.WithTimeout(ctx, c.h.o.WriteTimeout)
 			err := c.ws.Ping(pctx)
 			cancel()
 			if err != nil {
 				c.close(websocket.StatusGoingAway, "no pong")
+				c.ws.CloseNow()
 				return
 			}
+		}
+	}
+}
+
+func (c *conn) write(ctx context.Context, f []byte) bool {
+	wctx, cancel := context.WithTimeout(ctx, c.h.o.WriteTimeout)
+	defer cancel()
+	if err := c.ws.Write(wctx, websocket.MessageText, f); err != nil {
+		return false
+	}
+	c.h.framesOut.Add(1)
+	return true
+}
+
+// flush writes the frames still queued, so a client told why it is being
+// closed (an error frame) reads that first.
+func (c *conn) flush(ctx context.Context) {
+	for {
+		select {
+		case f := <-c.out:
+			if !c.write(ctx, f) {
+				return
+			}
+		default:
+			return
 		}
 	}
 }
@@ -109,11 +142,6 @@ type clientFrame struct {
 
 func (c *conn) readLoop(ctx context.Context) {
 	defer c.close(websocket.StatusNormalClosure, "")
-	go func() {
-		<-c.done
-		// Unblock a Read in progress when the writer or hub closed us.
-		c.ws.CloseNow()
-	}()
 	for {
 		typ, data, err := c.ws.Read(ctx)
 		if err != nil {

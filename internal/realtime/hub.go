@@ -180,9 +180,14 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, v Viewer, originPa
 	h.connections.Add(1)
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 	defer cancel()
-	go c.writeLoop(ctx)
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
+		c.writeLoop(ctx)
+	}()
 	c.readLoop(ctx)
 	h.remove(c)
+	<-written // the closing handshake is done (or timed out)
 }
 
 func (h *Hub) remove(c *conn) {
