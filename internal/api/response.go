@@ -104,3 +104,18 @@ func Decode(w http.ResponseWriter, r *http.Request, limit int64, dst any) error 
 	}
 	return nil
 }
+
+// Explain returns the HTTP status and a message in lang for a domain
+// error, for pages that show errors in HTML; ok is false for internal
+// errors, which must not be shown.
+func Explain(err error, lang string) (status int, msg string, ok bool) {
+	e, found := apperr.As(err)
+	if !found || e.Kind == apperr.Internal {
+		return http.StatusInternalServerError, "", false
+	}
+	msg = e.Message
+	if i18n.Has(e.Code) && (lang != "en" || e.Field == "") {
+		msg = i18n.T(lang, e.Code)
+	}
+	return statusOf[e.Kind], msg, true
+}

@@ -16,6 +16,7 @@ import (
 	"vigil/internal/api"
 	"vigil/internal/auth"
 	"vigil/internal/channel/webchat"
+	"vigil/internal/web"
 )
 
 // Handler builds the whole HTTP surface: JSON API, health, metrics.
@@ -30,6 +31,10 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 	mux := http.NewServeMux()
 	apiH.Register(mux)
 	mux.HandleFunc("GET /ws/console", a.consoleSocket(apiH, a.Hub))
+	web.New(web.Deps{
+		API: apiH, Auth: a.Auth, Agents: a.Agents, Customers: a.Customers, Tickets: a.Tickets, Logger: a.Log, Now: a.Now,
+		ClientIP: clientIP, LoginLimiter: auth.NewLimiter(10.0/60, 10, a.Now), SecureCookies: a.Config.SecureCookies(),
+	}).Register(mux)
 	webchat.New(webchat.Deps{
 		Auth: a.Auth, Customers: a.Customers, Tickets: a.Tickets, Online: a.Agents.OnlineCount, Hub: a.Hub,
 		Logger: a.Log, Now: a.Now, WidgetSecret: []byte(a.Config.WidgetSecret), RequireIdentity: a.Config.RequireIdentity,

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"vigil/internal/apperr"
+	"vigil/internal/db"
 )
 
 // Filter narrows a conversation listing. Results are newest first and paged
@@ -14,13 +16,17 @@ import (
 type Filter struct {
 	Statuses   []Status
 	Priority   *Priority
-	TeamID     int64 // -1 means "no team"
+	TeamID     int64   // -1 means "no team"
+	TeamIDs    []int64 // any of these teams (an agent's "my teams" view)
 	AssigneeID int64 // -1 means "unassigned"
 	Category   string
 	Channel    string
 	CustomerID int64
 	Tag        string
 	Text       string // subject contains, or an exact TxID / order id
+	// NoReplyBefore keeps conversations created before it that no agent
+	// has answered yet (the "at risk" view).
+	NoReplyBefore time.Time
 	Before     int64
 	Limit      int
 }
@@ -105,6 +111,36 @@ func (s *Service) List(ctx context.Context, scope Scope, f Filter) ([]Conversati
 	return out, next, s.loadTags(ctx, out)
 }
 
+// CountCap bounds Count: inbox badges show "999+" rather than scan a
+// million rows on every refresh.
+const CountCap = 999
+
+// Count returns how many conversations in scope match f (its Before and
+// Limit are ignored), up to CountCap+1.
+func (s *Service) Count(ctx context.Context, scope Scope, f Filter) (int, error) {
+	if _, ok := scopeWhere(scope, func(any) string { return "" }); !ok {
+		return 0, nil
+	}
+	f.Before = 0
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	conds := listConditions(scope, f, arg)
+	if len(f.Statuses) > 0 {
+		sts := make([]string, len(f.Statuses))
+		for i, st := range f.Statuses {
+			sts[i] = string(st)
+		}
+		conds = append(conds, "status IN ("+placeholders(arg, sts)+")")
+	}
+	var n int
+	err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM conversations`+whereClause(conds)+
+		` LIMIT `+arg(CountCap+1)+`) AS c`, args...).Scan(&n)
+	return n, wrap("count", err)
+}
+
 // Counts returns the number of conversations in scope per status, for
 // inbox badges and the metrics endpoint.
 func (s *Service) Counts(ctx context.Context) (map[Status]int64, error) {
@@ -179,7 +215,7 @@ func (s *Service) SeesCustomer(ctx context.Context, scope Scope, customerID int6
 
 // filtered reports whether f narrows the list beyond status and cursor.
 func filtered(f Filter) bool {
-	return f.Priority != nil || f.TeamID != 0 || f.AssigneeID != 0 || f.Category != "" || f.Channel != "" ||
+	return f.Priority != nil || f.TeamID != 0 || len(f.TeamIDs) > 0 || !f.NoReplyBefore.IsZero() || f.AssigneeID != 0 || f.Category != "" || f.Channel != "" ||
 		f.CustomerID != 0 || f.Tag != "" || strings.TrimSpace(f.Text) != ""
 }
 
@@ -198,6 +234,12 @@ func listConditions(scope Scope, f Filter, arg func(any) string) []string {
 		where = append(where, "team_id IS NULL")
 	case f.TeamID > 0:
 		where = append(where, "team_id = "+arg(f.TeamID))
+	}
+	if len(f.TeamIDs) > 0 {
+		where = append(where, "team_id IN ("+placeholders(arg, f.TeamIDs)+")")
+	}
+	if !f.NoReplyBefore.IsZero() {
+		where = append(where, "first_response_at IS NULL AND created_at < "+arg(db.Millis(f.NoReplyBefore)))
 	}
 	switch {
 	case f.AssigneeID == -1:

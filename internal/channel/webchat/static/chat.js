@@ -198,7 +198,17 @@
       link.addEventListener("click", function (e) { e.preventDefault(); download(id, a.filename || "file"); });
       li.appendChild(link);
     });
-    if (pending) pending.replaceWith(li); else list.appendChild(li);
+    // Keep seq order: a message the customer wrote offline may have been
+    // given a later seq than replies that arrive on reconnect. Unsent
+    // messages (no seq yet) stay at the bottom.
+    if (pending) pending.remove();
+    var before = null;
+    Array.prototype.some.call(list.children, function (n) {
+      var s = Number(n.getAttribute("data-seq") || 0);
+      if (!s || s > m.seq) { before = n; return true; }
+      return false;
+    });
+    list.insertBefore(li, before);
     if (mine) updateRead();
     pane.scrollTop = pane.scrollHeight;
     if (m.author_kind === "agent") { typing.textContent = ""; clearTimeout(queueTimer); setStatus(""); }

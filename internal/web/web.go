@@ -1,0 +1,233 @@
+// Package web is the agents' console: server-rendered HTML pages with a
+// small script for live updates over the console WebSocket. Every change
+// an agent makes goes through the JSON API, so the same permission table
+// guards both.
+package web
+
+import (
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"vigil/internal/agent"
+	"vigil/internal/api"
+	"vigil/internal/auth"
+	"vigil/internal/customer"
+	"vigil/internal/i18n"
+	"vigil/internal/ticket"
+)
+
+//go:embed templates/*.html static/*
+var files embed.FS
+
+// Deps are the services the console reads from.
+type Deps struct {
+	API           *api.API // sessions and cookies, shared with the JSON API
+	Auth          *auth.Service
+	Agents        *agent.Service
+	Customers     *customer.Service
+	Tickets       *ticket.Service
+	Logger        *slog.Logger
+	Now           func() time.Time
+	ClientIP      func(*http.Request) string
+	LoginLimiter  *auth.Limiter
+	SecureCookies bool
+}
+
+// Console serves the agent console under /console/.
+type Console struct {
+	Deps
+	pages  map[string]*template.Template
+	assets map[string]asset
+}
+
+type asset struct {
+	body  []byte
+	ctype string
+	sum   string
+}
+
+// AtRisk is how long a conversation may wait for a first reply before the
+// "at risk" view lists it.
+const AtRisk = 15 * time.Minute
+
+// New parses the templates and fingerprints the static assets.
+func New(d Deps) *Console {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	c := &Console{Deps: d, pages: map[string]*template.Template{}, assets: map[string]asset{}}
+	for _, page := range []string{"login", "inbox", "conversation", "security"} {
+		c.pages[page] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+page+".html"))
+	}
+	c.pages["inbox_list"] = template.Must(template.New("inbox.html").Funcs(funcs).ParseFS(files, "templates/inbox.html"))
+	entries, _ := fs.ReadDir(files, "static")
+	for _, e := range entries {
+		b, _ := files.ReadFile("static/" + e.Name())
+		sum := sha256.Sum256(b)
+		c.assets[e.Name()] = asset{body: b, ctype: mime.TypeByExtension(path.Ext(e.Name())), sum: hex.EncodeToString(sum[:6])}
+	}
+	return c
+}
+
+// Register adds the console routes. Each handler checks the session
+// itself (agentOnly): pages redirect to sign-in instead of answering 401.
+func (c *Console) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /console/static/{name}", c.static)
+	mux.HandleFunc("GET /console/login", c.loginPage)
+	mux.HandleFunc("POST /console/login", c.login)
+	mux.HandleFunc("POST /console/logout", c.agentOnly(c.logout))
+	mux.HandleFunc("POST /console/lang", c.agentOnly(c.setLang))
+	mux.HandleFunc("GET /console/{$}", c.agentOnly(func(w http.ResponseWriter, r *http.Request, _ *page) {
+		http.Redirect(w, r, "/console/inbox", http.StatusSeeOther)
+	}))
+	mux.HandleFunc("GET /console/inbox", c.agentOnly(c.inbox))
+	mux.HandleFunc("GET /console/counts", c.agentOnly(c.counts))
+	mux.HandleFunc("GET /console/conversations/{id}", c.agentOnly(c.conversation))
+	mux.HandleFunc("GET /console/security", c.agentOnly(c.securityPage))
+	mux.HandleFunc("POST /console/security", c.agentOnly(c.security))
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/console/", http.StatusSeeOther)
+	})
+}
+
+// page is what every template receives.
+type page struct {
+	Lang      string
+	Title     string
+	Agent     agent.Agent
+	Principal auth.Principal
+	CSRF      string
+	CSS, JS   string
+	Nav       []navItem
+	View      string
+	Data      any
+	Error     string
+}
+
+// T translates a catalogue key in the page's language.
+func (p *page) T(key string, args ...any) string { return i18n.T(p.Lang, key, args...) }
+
+type navItem struct {
+	Key   string
+	Label string
+	Count string
+}
+
+const langCookie = "vigil_lang"
+
+// agentOnly resolves the signed-in agent or sends the browser to sign in.
+// Administrators who have not enrolled in TOTP reach only the security
+// page. Form posts must carry the session's CSRF token.
+func (c *Console) agentOnly(h func(http.ResponseWriter, *http.Request, *page)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, err := c.API.Authenticate(r)
+		if err != nil || !p.IsAgent() || p.SessionID == 0 {
+			if r.Method != http.MethodGet {
+				http.Error(w, "sign in first", http.StatusUnauthorized)
+				return
+			}
+			http.Redirect(w, r, "/console/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		if r.Method == http.MethodPost && !auth.EqualSecret(r.PostFormValue("csrf"), p.CSRFToken) {
+			http.Error(w, "the form expired; reload the page", http.StatusForbidden)
+			return
+		}
+		if p.MustEnrolTOTP && !strings.HasPrefix(r.URL.Path, "/console/security") && r.URL.Path != "/console/logout" {
+			http.Redirect(w, r, "/console/security", http.StatusSeeOther)
+			return
+		}
+		ag, err := c.Agents.ByID(r.Context(), p.AgentID)
+		if err != nil {
+			c.fail(w, r, err)
+			return
+		}
+		pg := c.newPage(r, ag.Locale)
+		pg.Agent, pg.Principal, pg.CSRF = ag, p, p.CSRFToken
+		h(w, c.API.WithCaller(r, p), pg)
+	}
+}
+
+func (c *Console) newPage(r *http.Request, locale string) *page {
+	lang := i18n.Negotiate(r.Header.Get("Accept-Language"))
+	if locale != "" {
+		lang = i18n.Normalize(locale)
+	}
+	if ck, err := r.Cookie(langCookie); err == nil {
+		lang = i18n.Normalize(ck.Value)
+	}
+	return &page{Lang: lang, CSS: c.assetURL("console.css"), JS: c.assetURL("console.js")}
+}
+
+func (c *Console) assetURL(name string) string {
+	return "/console/static/" + name + "?v=" + c.assets[name].sum
+}
+
+func (c *Console) static(w http.ResponseWriter, r *http.Request) {
+	a, ok := c.assets[r.PathValue("name")]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", a.ctype)
+	if r.URL.Query().Get("v") == a.sum {
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		w.Header().Set("Cache-Control", "no-cache")
+	}
+	_, _ = w.Write(a.body)
+}
+
+// render writes a full page with the console's security headers.
+func (c *Console) render(w http.ResponseWriter, name string, status int, p *page) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "+
+		"connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	if err := c.pages[name].Execute(w, p); err != nil {
+		c.Logger.Error("render", "component", "web", "page", name, "err", err)
+	}
+}
+
+// fail shows an error page; domain messages are written for people.
+func (c *Console) fail(w http.ResponseWriter, r *http.Request, err error) {
+	api.WriteError(w, r, c.Logger, err)
+}
+
+var funcs = template.FuncMap{
+	"list": func(s ...string) []string { return s },
+}
+
+// jsKeys are the strings console.js shows, by its short name.
+var jsKeys = map[string]string{
+	"live": "console.live", "offline": "console.offline", "connecting": "console.connecting",
+	"also": "console.also_viewing", "typing": "console.customer_typing", "revoked": "console.revoked",
+	"saved": "console.saved", "sent": "console.sent", "error": "console.error", "note": "console.note",
+	"note_badge": "console.note_badge", "reply_ph": "console.reply_placeholder", "note_ph": "console.note_placeholder",
+	"read": "console.read_by_customer", "customer": "console.author.customer", "canned_none": "console.canned_none",
+}
+
+// JSStrings is the JSON object of translated strings for console.js.
+func (p *page) JSStrings() string {
+	m := make(map[string]string, len(jsKeys))
+	for k, key := range jsKeys {
+		m[k] = p.T(key)
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
