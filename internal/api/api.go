@@ -280,7 +280,9 @@ func RemoteIP(r *http.Request) string {
 
 // Scope is what the principal may see, for other HTTP surfaces (the
 // console) that read through the same rules.
-func (a *API) Scope(ctx context.Context, p auth.Principal) (ticket.Scope, error) { return a.scope(ctx, p) }
+func (a *API) Scope(ctx context.Context, p auth.Principal) (ticket.Scope, error) {
+	return a.scope(ctx, p)
+}
 
 // WithCaller returns r carrying the principal and its audit actor.
 func (a *API) WithCaller(r *http.Request, p auth.Principal) *http.Request {

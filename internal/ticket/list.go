@@ -18,7 +18,7 @@ type Filter struct {
 	Priority   *Priority
 	TeamID     int64   // -1 means "no team"
 	TeamIDs    []int64 // any of these teams (an agent's "my teams" view)
-	AssigneeID int64 // -1 means "unassigned"
+	AssigneeID int64   // -1 means "unassigned"
 	Category   string
 	Channel    string
 	CustomerID int64
@@ -27,8 +27,8 @@ type Filter struct {
 	// NoReplyBefore keeps conversations created before it that no agent
 	// has answered yet (the "at risk" view).
 	NoReplyBefore time.Time
-	Before     int64
-	Limit      int
+	Before        int64
+	Limit         int
 }
 
 // List returns the conversations in scope that match f, and the cursor for

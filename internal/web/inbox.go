@@ -224,4 +224,3 @@ func displayName(cu customer.Customer) string {
 	}
 	return "#" + strconv.FormatInt(cu.ID, 10)
 }
-
