@@ -14,6 +14,7 @@ import (
 	"vigil/internal/apperr"
 	"vigil/internal/audit"
 	"vigil/internal/auth"
+	"vigil/internal/canned"
 	"vigil/internal/customer"
 	"vigil/internal/ticket"
 )
@@ -24,6 +25,7 @@ type Deps struct {
 	Agents        *agent.Service
 	Customers     *customer.Service
 	Tickets       *ticket.Service
+	Canned        *canned.Service
 	Audit         *audit.Log
 	Logger        *slog.Logger
 	MaxBody       int64
@@ -104,6 +106,11 @@ func (a *API) Routes() []Route {
 		{"GET", "/api/v1/teams", auth.PermAgentRead, "List teams", a.listTeams},
 		{"POST", "/api/v1/teams", auth.PermTeamManage, "Create a team", a.createTeam},
 		{"GET", "/api/v1/tags", auth.PermConversationRead, "List tags in use", a.listTags},
+
+		{"GET", "/api/v1/canned-responses", auth.PermConversationRead, "Canned responses for a language", a.listCanned},
+		{"POST", "/api/v1/canned-responses", auth.PermCannedManage, "Create a canned response", a.createCanned},
+		{"PATCH", "/api/v1/canned-responses/{id}", auth.PermCannedManage, "Change a canned response", a.updateCanned},
+		{"DELETE", "/api/v1/canned-responses/{id}", auth.PermCannedManage, "Delete a canned response", a.deleteCanned},
 
 		{"GET", "/api/v1/audit", auth.PermAuditRead, "Audit entries, newest first", a.listAudit},
 		{"GET", "/api/v1/audit/verify", auth.PermAuditRead, "Verify the audit hash chain", a.verifyAudit},

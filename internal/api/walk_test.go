@@ -73,11 +73,16 @@ func walkTable(e *env, attachmentID int64) map[string]expectation {
 		"GET /api/v1/teams":                {"/api/v1/teams", nil, [5]int{u401, ok, ok, ok, ok}},
 		"POST /api/v1/teams":               {"/api/v1/teams", map[string]any{"name": ""}, [5]int{u401, f403, f403, i422, i422}},
 		"GET /api/v1/tags":                 {"/api/v1/tags", nil, [5]int{u401, ok, ok, ok, ok}},
-		"GET /api/v1/audit":                {"/api/v1/audit", nil, [5]int{u401, f403, f403, ok, ok}},
-		"GET /api/v1/audit/verify":         {"/api/v1/audit/verify", nil, [5]int{u401, f403, f403, ok, ok}},
-		"GET /api/v1/openapi.json":         {"/api/v1/openapi.json", nil, [5]int{ok, ok, ok, ok, ok}},
-		"POST /api/v1/me/totp":             {"/api/v1/me/totp", nil, [5]int{u401, ok, ok, ok, c409}},
-		"POST /api/v1/auth/logout":         {"/api/v1/auth/logout", nil, [5]int{u401, none, none, none, none}},
+		"GET /api/v1/canned-responses":     {"/api/v1/canned-responses?lang=zh", nil, [5]int{u401, ok, ok, ok, ok}},
+		"POST /api/v1/canned-responses":    {"/api/v1/canned-responses", map[string]any{}, [5]int{u401, f403, f403, i422, i422}},
+		"PATCH /api/v1/canned-responses/{id}": {"/api/v1/canned-responses/999999", map[string]any{"shortcut": "x", "title": "X", "body": "x"},
+			[5]int{u401, f403, f403, n404, n404}},
+		"DELETE /api/v1/canned-responses/{id}": {"/api/v1/canned-responses/999999", nil, [5]int{u401, f403, f403, n404, n404}},
+		"GET /api/v1/audit":                    {"/api/v1/audit", nil, [5]int{u401, f403, f403, ok, ok}},
+		"GET /api/v1/audit/verify":             {"/api/v1/audit/verify", nil, [5]int{u401, f403, f403, ok, ok}},
+		"GET /api/v1/openapi.json":             {"/api/v1/openapi.json", nil, [5]int{ok, ok, ok, ok, ok}},
+		"POST /api/v1/me/totp":                 {"/api/v1/me/totp", nil, [5]int{u401, ok, ok, ok, c409}},
+		"POST /api/v1/auth/logout":             {"/api/v1/auth/logout", nil, [5]int{u401, none, none, none, none}},
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"vigil/internal/agent"
 	"vigil/internal/audit"
 	"vigil/internal/auth"
+	"vigil/internal/canned"
 	"vigil/internal/config"
 	"vigil/internal/customer"
 	"vigil/internal/db"
@@ -32,6 +33,7 @@ type App struct {
 	Agents    *agent.Service
 	Customers *customer.Service
 	Tickets   *ticket.Service
+	Canned    *canned.Service
 	Auth      *auth.Service
 	Hub       *realtime.Hub
 	Now       func() time.Time
@@ -72,6 +74,7 @@ func New(cfg config.Config, log *slog.Logger, d *db.DB, now func() time.Time) (*
 	}
 	a.Tickets = ticket.New(ticket.Options{DB: d, Audit: a.Audit, Bus: bus, Customers: a.Customers, Now: now,
 		Files: &ticket.Files{Dir: files, MaxSize: cfg.MaxUploadMB << 20}})
+	a.Canned = canned.New(d, a.Audit, now)
 	a.Auth = auth.New(auth.Options{DB: d, Audit: a.Audit, Directory: directory{a.Agents}, Now: now,
 		SessionTTL: cfg.SessionTTL, Issuer: "Vigil"})
 	a.Hub = realtime.New(realtime.Options{Bus: bus, Backend: hubBackend{a}, Logger: log})

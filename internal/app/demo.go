@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"vigil/internal/agent"
+	"vigil/internal/canned"
 	"vigil/internal/customer"
 	"vigil/internal/ticket"
 )
@@ -122,9 +123,28 @@ func (a *App) LoadDemo(ctx context.Context) ([]DemoCredential, error) {
 				return err
 			}
 		}
+		for _, c := range demoCanned {
+			if _, err := a.Canned.Create(ctx, 0, c); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	return creds, err
+}
+
+var demoCanned = []canned.Input{
+	{Shortcut: "hello", Title: "Greeting", Language: "en", Body: "Hello, thank you for contacting support. I am looking into this now."},
+	{Shortcut: "hello", Title: "问候", Language: "zh", Body: "您好，感谢联系客服，我正在为您处理。"},
+	{Shortcut: "txid", Title: "Ask for the TxID", Language: "en",
+		Body: "Could you send the transaction hash (TxID) and the network you used? You find it in **Wallet → History**."},
+	{Shortcut: "txid", Title: "索取交易哈希", Language: "zh", Body: "请提供交易哈希（TxID）以及使用的网络，可在 **钱包 → 历史记录** 中找到。"},
+	{Shortcut: "confirmations", Title: "Waiting for confirmations", Language: "en",
+		Body: "Your deposit is on chain and waiting for network confirmations; it is credited automatically once they are reached."},
+	{Shortcut: "freeze", Title: "Freeze the account first", Language: "en",
+		Body: "For your safety, freeze your account now from **Security → Freeze account**; we will then verify your identity here."},
+	{Shortcut: "phishing", Title: "Anti-phishing reminder", Language: "",
+		Body: "Support will never ask for your password, 2FA codes or private keys. / 客服绝不会索要您的密码、验证码或私钥。"},
 }
 
 func (a *App) demoConversation(ctx context.Context, d demoConversation, teams []agent.Team, agents []agent.Agent, customers []customer.Customer) error {

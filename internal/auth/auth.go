@@ -44,13 +44,14 @@ const (
 	PermAuditRead          Permission = "audit:read"
 	PermTokenManage        Permission = "token:manage"
 	PermSettingsManage     Permission = "settings:manage"
+	PermCannedManage       Permission = "canned:manage"
 )
 
 var agentPerms = []Permission{PermConversationRead, PermConversationWrite, PermConversationAssign,
 	PermCustomerRead, PermCustomerWrite, PermAgentRead, PermTokenManage}
 
 var supervisorPerms = append(slices.Clone(agentPerms), PermConversationMerge, PermCustomerMerge,
-	PermTagManage, PermAuditRead, PermTeamManage)
+	PermTagManage, PermAuditRead, PermTeamManage, PermCannedManage)
 
 var adminPerms = append(slices.Clone(supervisorPerms), PermAgentManage, PermSettingsManage)
 
