@@ -203,11 +203,11 @@ func (tb *tab) screenshot() {
 	var png []byte
 	ctx, cancel := context.WithTimeout(tb.ctx, 10*time.Second)
 	defer cancel()
-	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&png, 80)); err != nil {
+	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&png, 100)); err != nil {
 		tb.t.Logf("screenshot of %s: %v", tb.name, err)
 		return
 	}
-	f := filepath.Join(dir, strings.ReplaceAll(tb.t.Name(), "/", "_")+"-"+tb.name+".jpg")
+	f := filepath.Join(dir, strings.ReplaceAll(tb.t.Name(), "/", "_")+"-"+tb.name+".png")
 	if err := os.WriteFile(f, png, 0o644); err == nil {
 		tb.t.Logf("screenshot of %s: %s", tb.name, f)
 	}
@@ -336,7 +336,30 @@ func TestLiveChatBetweenWidgetAndConsole(t *testing.T) {
 	agentTab.run("open the conversation", chromedp.Click(fmt.Sprintf(`#inbox-list tr[data-id="%d"] a`, conv.ID)),
 		chromedp.WaitVisible(`#thread li[data-seq="1"]`))
 	agentTab.waitJS("console subscribed", `document.getElementById('live').textContent === 'Live' && 'ok'`, &live)
-	agentTab.run("reply",
+	// A second agent opening the same conversation is announced to both.
+	maria := newTab(t, "second-agent")
+	d.signIn(maria, "maria@vigil.example")
+	maria.run("open the same conversation", chromedp.Navigate(d.direct+href), chromedp.WaitVisible(`#thread li[data-seq="1"]`))
+	var seen string
+	maria.waitJS("collision warning names the first agent",
+		`(() => { const c = document.getElementById('collision'); return !c.hidden && c.textContent.includes('Sam Supervisor') && c.textContent; })()`, &seen)
+	agentTab.waitJS("collision warning names the second agent",
+		`(() => { const c = document.getElementById('collision'); return !c.hidden && c.textContent.includes('Maria Santos') && c.textContent; })()`, &seen)
+
+	// "/" offers canned responses; Enter inserts the highlighted one.
+	var inserted string
+	agentTab.run("insert a canned response",
+		chromedp.SendKeys(`#reply-body`, "/txi"),
+		chromedp.WaitVisible(`#canned li.active`),
+		chromedp.SendKeys(`#reply-body`, "\r"),
+		chromedp.Value(`#reply-body`, &inserted),
+	)
+	if !strings.Contains(inserted, "transaction hash (TxID)") || strings.Contains(inserted, "/txi") {
+		t.Errorf("after picking /txid the reply box holds %q", inserted)
+	}
+
+	agentTab.run("clear and reply",
+		chromedp.Evaluate(`document.getElementById('reply-body').value = ''`, nil),
 		chromedp.SendKeys(`#reply-body`, "We are checking the chain for your USDT withdrawal."),
 		chromedp.Click(`#reply button[type=submit]`),
 	)
