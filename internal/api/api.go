@@ -168,7 +168,11 @@ func (a *API) Authenticate(r *http.Request) (auth.Principal, error) {
 func (a *API) guard(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := a.Authenticate(r)
-		if err != nil {
+		switch {
+		case err != nil && rt.Perm == Public:
+			// A stale cookie must not lock anyone out of signing in again.
+			p = auth.Principal{Kind: auth.Anonymous}
+		case err != nil:
 			WriteError(w, r, a.Logger, err)
 			return
 		}
@@ -295,4 +299,19 @@ func (a *API) Scope(ctx context.Context, p auth.Principal) (ticket.Scope, error)
 func (a *API) WithCaller(r *http.Request, p auth.Principal) *http.Request {
 	ctx := WithPrincipal(r.Context(), p)
 	return r.WithContext(audit.WithActor(ctx, actorOf(p, a.ClientIP(r))))
+}
+
+// pageLimit reads ?limit=: default def, at most max; more is a 422, not a
+// silently shorter page.
+func pageLimit(r *http.Request, def, max int) (int, error) {
+	n, err := queryInt(r, "limit")
+	switch {
+	case err != nil:
+		return 0, err
+	case n == 0:
+		return def, nil
+	case n < 0 || n > int64(max):
+		return 0, apperr.Field("limit", "list.limit_invalid", "must be between 1 and %d", max)
+	}
+	return int(n), nil
 }

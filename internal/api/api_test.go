@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -279,5 +280,40 @@ func TestErrorsInChinese(t *testing.T) {
 	_, body := c.do("GET", "/api/v1/me", nil)
 	if !strings.Contains(string(body), "请先登录") {
 		t.Errorf("Chinese error message missing: %s", body)
+	}
+}
+
+func TestStaleSessionCookieDoesNotBlockSignIn(t *testing.T) {
+	e := newEnv(t)
+	c := e.login(e.agentB)
+	if status, _ := c.do("POST", "/api/v1/auth/logout", nil); status != http.StatusNoContent {
+		t.Fatalf("logout: %d", status)
+	}
+	// The browser still sends the revoked cookie, as one does after an
+	// idle timeout.
+	u, _ := url.Parse(e.srv.URL)
+	c.http.Jar.SetCookies(u, []*http.Cookie{{Name: api.SessionCookie, Value: "revoked-or-expired", Path: "/"}})
+	if status, body := c.do("GET", "/api/v1/openapi.json", nil); status != http.StatusOK {
+		t.Errorf("public document with a stale cookie: %d %s", status, body)
+	}
+	if status, body := c.do("POST", "/api/v1/auth/login", map[string]string{"email": e.agentB.Email, "password": password}); status != http.StatusOK {
+		t.Errorf("sign-in with a stale cookie: %d %s", status, body)
+	}
+	if status, _ := c.do("GET", "/api/v1/me", nil); status != http.StatusOK {
+		t.Errorf("after signing in again: %d", status)
+	}
+}
+
+func TestPageLimitsAreEnforcedNotShortened(t *testing.T) {
+	e := newEnv(t)
+	sup := e.login(e.sup)
+	for _, path := range []string{"/api/v1/customers?limit=101", "/api/v1/audit?limit=201", "/api/v1/conversations?limit=201",
+		fmt.Sprintf("/api/v1/conversations/%d/messages?limit=501", e.convB.ID), "/api/v1/customers?limit=-1"} {
+		if status, body := sup.do("GET", path, nil); status != http.StatusUnprocessableEntity || !strings.Contains(string(body), "list.limit_invalid") {
+			t.Errorf("GET %s: %d %s, want 422 list.limit_invalid", path, status, body)
+		}
+	}
+	if status, _ := sup.do("GET", "/api/v1/customers?limit=100", nil); status != http.StatusOK {
+		t.Errorf("limit at the maximum: %d", status)
 	}
 }

@@ -22,19 +22,17 @@ func (a *API) listAudit(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, a.Logger, err)
 		return
 	}
-	limit, err := queryInt(r, "limit")
-	if err != nil {
+	if f.Limit, err = pageLimit(r, 50, 200); err != nil {
 		WriteError(w, r, a.Logger, err)
 		return
 	}
-	f.Limit = int(limit)
 	list, err := a.Audit.List(r.Context(), f)
 	if err != nil {
 		WriteError(w, r, a.Logger, err)
 		return
 	}
 	page := Page[audit.Entry]{Data: list}
-	if len(list) > 0 && list[len(list)-1].Seq > 1 && (f.Limit == 0 && len(list) == 50 || len(list) == f.Limit) {
+	if len(list) > 0 && list[len(list)-1].Seq > 1 && len(list) == f.Limit {
 		page.NextCursor = cursor(list[len(list)-1].Seq)
 	}
 	WriteJSON(w, http.StatusOK, page)

@@ -216,12 +216,12 @@ func (a *API) listMessages(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, a.Logger, err)
 		return
 	}
-	limit, err := queryInt(r, "limit")
+	limit, err := pageLimit(r, 200, 500)
 	if err != nil {
 		WriteError(w, r, a.Logger, err)
 		return
 	}
-	msgs, err := a.Tickets.Messages(r.Context(), scope, conv.ID, ticket.MessagesFilter{AfterSeq: after, Limit: int(limit), IncludeInternal: true})
+	msgs, err := a.Tickets.Messages(r.Context(), scope, conv.ID, ticket.MessagesFilter{AfterSeq: after, Limit: limit, IncludeInternal: true})
 	if err != nil {
 		WriteError(w, r, a.Logger, err)
 		return

@@ -18,7 +18,7 @@ func (a *API) listCustomers(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, a.Logger, err)
 		return
 	}
-	limit, err := queryInt(r, "limit")
+	limit, err := pageLimit(r, 50, 100)
 	if err != nil {
 		WriteError(w, r, a.Logger, err)
 		return
@@ -28,7 +28,7 @@ func (a *API) listCustomers(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, a.Logger, err)
 		return
 	}
-	f := customer.ListFilter{Query: r.URL.Query().Get("q"), VIPMin: int(vip), Before: before, Limit: int(limit)}
+	f := customer.ListFilter{Query: r.URL.Query().Get("q"), VIPMin: int(vip), Before: before, Limit: limit}
 	if !scope.All {
 		// Agents see only customers they are serving in a visible conversation.
 		ids, err := a.Tickets.CustomerIDs(r.Context(), scope, before, 100)
@@ -44,9 +44,6 @@ func (a *API) listCustomers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page := Page[customer.Customer]{Data: list}
-	if f.Limit == 0 {
-		f.Limit = 50
-	}
 	if len(list) == f.Limit {
 		page.NextCursor = cursor(list[len(list)-1].ID)
 	}
