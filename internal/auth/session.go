@@ -80,8 +80,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (Session, error) {
 	}
 	now := s.now()
 	if cred.lockedUntil > db.Millis(now) {
-		return Session{}, s.fail(ctx, ag.ID, "locked", false, apperr.New(apperr.TooMany, "auth.locked",
-			"too many failed sign-ins; try again after %s", db.Time(cred.lockedUntil).Format(time.RFC3339)))
+		return Session{}, s.fail(ctx, ag.ID, "locked", false, errLocked(cred.lockedUntil))
 	}
 	if cred.passwordHash == "" || !verifyPassword(cred.passwordHash, in.Password) {
 		return Session{}, s.fail(ctx, ag.ID, "wrong password", true, errBadCredentials)
@@ -105,8 +104,15 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (Session, error) {
 		ExpiresAt: now.Add(s.o.SessionTTL).UTC().Truncate(time.Millisecond), MustEnrolTOTP: ag.Role == RoleAdmin && !cred.totpEnabled}
 	err = s.db.WithTx(ctx, func(ctx context.Context) error {
 		q := s.db.Q(ctx)
-		if _, err := q.ExecContext(ctx, `UPDATE agent_credentials SET failed_logins = 0, locked_until = 0 WHERE agent_id = $1`, ag.ID); err != nil {
+		// Only while unlocked: attempts made at the same time as this one may
+		// have locked the account since it was read above.
+		res, err := q.ExecContext(ctx, `UPDATE agent_credentials SET failed_logins = 0, locked_until = 0
+			WHERE agent_id = $1 AND locked_until <= $2`, ag.ID, db.Millis(now))
+		if err != nil {
 			return fmt.Errorf("auth: reset failures: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errLockedMeanwhile
 		}
 		if err := q.QueryRowContext(ctx, `INSERT INTO sessions (token_hash, agent_id, csrf_token, ip, user_agent, created_at, last_seen_at, expires_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING id`, digest(sess.Token), ag.ID, sess.CSRFToken, in.IP,
@@ -115,10 +121,33 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (Session, error) {
 		}
 		return s.o.Audit.Record(ctx, "auth.login", "agent", ag.ID, map[string]any{"session": sess.ID})
 	})
+	if errors.Is(err, errLockedMeanwhile) {
+		until, err := s.lockedUntil(ctx, ag.ID)
+		if err != nil {
+			return Session{}, err
+		}
+		return Session{}, s.fail(ctx, ag.ID, "locked", false, errLocked(until))
+	}
 	if err != nil {
 		return Session{}, err
 	}
 	return sess, nil
+}
+
+var errLockedMeanwhile = errors.New("auth: locked meanwhile")
+
+func errLocked(until int64) error {
+	return apperr.New(apperr.TooMany, "auth.locked", "too many failed sign-ins; try again after %s",
+		db.Time(until).Format(time.RFC3339))
+}
+
+func (s *Service) lockedUntil(ctx context.Context, agentID int64) (int64, error) {
+	var until int64
+	err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT locked_until FROM agent_credentials WHERE agent_id = $1`, agentID).Scan(&until)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("auth: lock state: %w", err)
+	}
+	return until, nil
 }
 
 // fail records a failed attempt (counting it towards the lock when count
@@ -129,8 +158,19 @@ func (s *Service) fail(ctx context.Context, agentID int64, reason string, count 
 		detail := map[string]any{"reason": reason}
 		if count {
 			var failed int
-			if err := s.db.Q(ctx).QueryRowContext(ctx, `UPDATE agent_credentials SET failed_logins = failed_logins + 1
-				WHERE agent_id = $1 RETURNING failed_logins`, agentID).Scan(&failed); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			// Counted only while unlocked, so that attempts made at the same
+			// time cannot each be judged once the account has locked.
+			err := s.db.Q(ctx).QueryRowContext(ctx, `UPDATE agent_credentials SET failed_logins = failed_logins + 1
+				WHERE agent_id = $1 AND locked_until <= $2 RETURNING failed_logins`, agentID, db.Millis(s.now())).Scan(&failed)
+			if errors.Is(err, sql.ErrNoRows) {
+				until, err := s.lockedUntil(ctx, agentID)
+				if err != nil {
+					return err
+				}
+				if until > db.Millis(s.now()) {
+					cause, detail["reason"] = errLocked(until), "locked"
+				}
+			} else if err != nil {
 				return fmt.Errorf("auth: count failure: %w", err)
 			}
 			if failed >= s.o.MaxFailures {

@@ -170,7 +170,12 @@ func hotp(key []byte, counter int64) string {
 
 // useRecoveryCode spends one recovery code.
 func (s *Service) useRecoveryCode(ctx context.Context, agentID int64, code string) error {
-	code = strings.ToLower(strings.TrimSpace(code))
+	// Accept the code as printed ("abcde-fghij"), without the hyphen, in
+	// capitals or with spaces.
+	code = strings.ToLower(strings.NewReplacer(" ", "", "-", "").Replace(code))
+	if len(code) == 10 {
+		code = code[:5] + "-" + code[5:]
+	}
 	return s.db.WithTx(ctx, func(ctx context.Context) error {
 		res, err := s.db.Q(ctx).ExecContext(ctx, `UPDATE recovery_codes SET used_at = $1
 			WHERE agent_id = $2 AND code_hash = $3 AND used_at IS NULL`, db.Millis(s.now()), agentID, digest(code))

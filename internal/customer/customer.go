@@ -87,8 +87,8 @@ func (in *Input) validate() error {
 	}
 	if in.Email != nil && *in.Email != "" {
 		*in.Email = strings.ToLower(*in.Email)
-		if a, err := mail.ParseAddress(*in.Email); err != nil || a.Address != *in.Email || len(*in.Email) > 254 {
-			return apperr.Field("email", "customer.email_invalid", "is not a valid email address")
+		if err := CheckEmail(*in.Email); err != nil {
+			return err
 		}
 	}
 	if in.Phone != nil && *in.Phone != "" && !validPhone(*in.Phone) {
@@ -357,4 +357,14 @@ func derefInt(p *int) int {
 		return 0
 	}
 	return *p
+}
+
+// CheckEmail reports whether s is a plain email address (lower case, no
+// display name), as customers' addresses are stored.
+func CheckEmail(s string) error {
+	s = strings.ToLower(s)
+	if a, err := mail.ParseAddress(s); err != nil || a.Address != s || len(s) > 254 {
+		return apperr.Field("email", "customer.email_invalid", "is not a valid email address")
+	}
+	return nil
 }

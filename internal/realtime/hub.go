@@ -289,13 +289,22 @@ func (h *Hub) dispatch(ev event.Event) {
 		h.mu.RLock()
 		subs := keys(h.convs[e.ConversationID])
 		h.mu.RUnlock()
+		// Customers hear only what is theirs to know: status and subject,
+		// not team, assignee, priority or tags.
+		var cf []byte
+		if public := publicChanges(e.Changes); len(public) > 0 {
+			cf = frame(conversationFrame{Type: "conversation", ConversationID: e.ConversationID, Changes: public})
+		}
 		for _, c := range subs {
-			if !c.v.sees(e.Scope) {
+			switch {
+			case !c.v.sees(e.Scope):
 				h.unsubscribe(c, e.ConversationID)
 				c.enqueue(frame(conversationFrame{Type: "revoked", ConversationID: e.ConversationID}))
-				continue
+			case c.v.isAgent():
+				c.enqueue(f)
+			case cf != nil:
+				c.enqueue(cf)
 			}
-			c.enqueue(f)
 		}
 	case event.ConversationsMerged:
 		f := frame(conversationFrame{Type: "conversation", ConversationID: e.SourceID, Changes: map[string]string{"merged_into": itoa(e.ConversationID), "status": "closed"}})
@@ -350,6 +359,16 @@ func (h *Hub) resyncAll() {
 			c.startReplay(id)
 		}
 	}
+}
+
+func publicChanges(ch map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, k := range []string{"status", "subject"} {
+		if v, ok := ch[k]; ok {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -564,3 +564,40 @@ func TestNoGoroutineLeak(t *testing.T) {
 		t.Fatalf("stats after close: %+v", st)
 	}
 }
+
+func TestCustomersHearOnlyPublicChanges(t *testing.T) {
+	h := newHub(t, realtime.Options{})
+	alice := h.dial("alice")
+	alice.send(map[string]any{"type": "subscribe", "conversation_id": 1, "after_seq": 0})
+	agent := h.dial("agentA")
+	agent.send(map[string]any{"type": "subscribe", "conversation_id": 1, "after_seq": 0})
+	time.Sleep(100 * time.Millisecond)
+	scope := event.Scope{ConversationID: 1, CustomerID: 1, TeamID: 1}
+	h.bus.Publish(context.Background(), event.ConversationChanged{Scope: scope, PrevTeamID: 1,
+		Changes: map[string]string{"priority": "urgent", "tags": "vip,fraud-check"}})
+	h.bus.Publish(context.Background(), event.ConversationChanged{Scope: scope, PrevTeamID: 1,
+		Changes: map[string]string{"status": "solved", "assignee_id": "10"}})
+	for {
+		f, err := alice.next(2 * time.Second)
+		if err != nil {
+			t.Fatal("customer never heard the status change")
+		}
+		if f.Type != "conversation" {
+			continue
+		}
+		if fmt.Sprint(f.Changes) != "map[status:solved]" {
+			t.Fatalf("customer heard %v, want only the status", f.Changes)
+		}
+		break
+	}
+	var seen []string
+	for len(seen) < 2 {
+		f, err := agent.next(2 * time.Second)
+		if err != nil {
+			t.Fatalf("agent heard %v, want both changes", seen)
+		}
+		if f.Type == "conversation" {
+			seen = append(seen, fmt.Sprint(f.Changes))
+		}
+	}
+}

@@ -12,7 +12,6 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
-	"mime"
 	"net/http"
 	"net/url"
 	"path"
@@ -57,6 +56,13 @@ type asset struct {
 	sum   string
 }
 
+// assetTypes fixes the static files' content types instead of trusting the
+// host's MIME tables.
+var assetTypes = map[string]string{
+	".js":  "text/javascript; charset=utf-8",
+	".css": "text/css; charset=utf-8",
+}
+
 // AtRisk is how long a conversation may wait for a first reply before the
 // "at risk" view lists it.
 const AtRisk = 15 * time.Minute
@@ -75,7 +81,7 @@ func New(d Deps) *Console {
 	for _, e := range entries {
 		b, _ := files.ReadFile("static/" + e.Name())
 		sum := sha256.Sum256(b)
-		c.assets[e.Name()] = asset{body: b, ctype: mime.TypeByExtension(path.Ext(e.Name())), sum: hex.EncodeToString(sum[:6])}
+		c.assets[e.Name()] = asset{body: b, ctype: assetTypes[path.Ext(e.Name())], sum: hex.EncodeToString(sum[:6])}
 	}
 	return c
 }

@@ -76,7 +76,7 @@ func New(d Deps) *Widget {
 		}
 		b, _ := staticFS.ReadFile(p)
 		sum := sha256.Sum256(b)
-		w.assets[path.Base(p)] = asset{body: b, ctype: mime.TypeByExtension(path.Ext(p)), sum: hex.EncodeToString(sum[:6])}
+		w.assets[path.Base(p)] = asset{body: b, ctype: assetTypes[path.Ext(p)], sum: hex.EncodeToString(sum[:6])}
 		return nil
 	})
 	return w
@@ -102,7 +102,7 @@ func (w *Widget) Register(mux *http.ServeMux) {
 func (w *Widget) customerOnly(h http.HandlerFunc) http.HandlerFunc {
 	return func(rw http.ResponseWriter, r *http.Request) {
 		raw, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		p, err := w.Auth.AuthenticateCustomer(r.Context(), raw)
+		p, err := w.authenticate(r.Context(), raw)
 		if err != nil {
 			api.WriteError(rw, r, w.Logger, err)
 			return
@@ -111,6 +111,42 @@ func (w *Widget) customerOnly(h http.HandlerFunc) http.HandlerFunc {
 		ctx = audit.WithActor(ctx, audit.Actor{Kind: "customer", ID: p.CustomerID, IP: w.ClientIP(r)})
 		h(rw, r.WithContext(ctx))
 	}
+}
+
+// authenticate checks a customer session; once the desk requires signed
+// identities, sessions opened anonymously before that stop working too.
+func (w *Widget) authenticate(ctx context.Context, token string) (auth.Principal, error) {
+	p, err := w.Auth.AuthenticateCustomer(ctx, token)
+	if err == nil && w.RequireIdentity && !p.Verified {
+		return auth.Principal{}, identityError("widget.identity_required", "sign in to the exchange to chat with support")
+	}
+	return p, err
+}
+
+// assetTypes fixes the static files' content types instead of trusting the
+// host's MIME tables (served with nosniff, a wrong type breaks the page).
+var assetTypes = map[string]string{
+	".js":  "text/javascript; charset=utf-8",
+	".css": "text/css; charset=utf-8",
+}
+
+// customerConversation is a conversation as its customer sees it: no
+// team, assignee, priority or tags, and no count that reveals notes.
+type customerConversation struct {
+	ID            int64     `json:"id"`
+	Channel       string    `json:"channel"`
+	Subject       string    `json:"subject"`
+	Status        string    `json:"status"`
+	Category      string    `json:"category"`
+	Language      string    `json:"language"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
+	LastMessageAt time.Time `json:"last_message_at"`
+}
+
+func forCustomer(c ticket.Conversation) customerConversation {
+	return customerConversation{ID: c.ID, Channel: c.Channel, Subject: c.Subject, Status: string(c.Status), Category: c.Category,
+		Language: c.Language, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, LastMessageAt: c.LastMessageAt}
 }
 
 func customerScope(r *http.Request) ticket.Scope {
@@ -235,7 +271,11 @@ func (w *Widget) listConversations(rw http.ResponseWriter, r *http.Request) {
 		api.WriteError(rw, r, w.Logger, err)
 		return
 	}
-	api.WriteJSON(rw, http.StatusOK, api.Page[ticket.Conversation]{Data: list})
+	out := make([]customerConversation, len(list))
+	for i, c := range list {
+		out[i] = forCustomer(c)
+	}
+	api.WriteJSON(rw, http.StatusOK, api.Page[customerConversation]{Data: out})
 }
 
 type openRequest struct {
@@ -266,9 +306,8 @@ func (w *Widget) openConversation(rw http.ResponseWriter, r *http.Request) {
 		api.WriteError(rw, r, w.Logger, err)
 		return
 	}
-	// An email left for follow-up is kept when the customer has none yet.
-	if email := strings.TrimSpace(req.Email); email != "" && cust.Email == "" {
-		if cust, err = w.Customers.Update(r.Context(), cust.ID, customer.Input{Email: &email}); err != nil {
+	if email := strings.TrimSpace(req.Email); email != "" {
+		if err := customer.CheckEmail(email); err != nil {
 			api.WriteError(rw, r, w.Logger, err)
 			return
 		}
@@ -284,7 +323,14 @@ func (w *Widget) openConversation(rw http.ResponseWriter, r *http.Request) {
 		api.WriteError(rw, r, w.Logger, err)
 		return
 	}
-	api.WriteJSON(rw, http.StatusCreated, map[string]any{"conversation": conv, "message": msg})
+	// An email left for follow-up is kept when the customer has none yet;
+	// saved only once the conversation exists.
+	if email := strings.TrimSpace(req.Email); email != "" && cust.Email == "" {
+		if _, err = w.Customers.Update(r.Context(), cust.ID, customer.Input{Email: &email}); err != nil {
+			w.Logger.Warn("pre-chat email not saved", "component", "webchat", "customer", cust.ID, "err", err)
+		}
+	}
+	api.WriteJSON(rw, http.StatusCreated, map[string]any{"conversation": forCustomer(conv), "message": msg})
 }
 
 // clientKey turns the widget's idempotency key into a message external id.
@@ -331,7 +377,7 @@ func (w *Widget) messages(rw http.ResponseWriter, r *http.Request) {
 		api.WriteError(rw, r, w.Logger, err)
 		return
 	}
-	api.WriteJSON(rw, http.StatusOK, map[string]any{"conversation": c, "data": msgs, "agent_read_seq": read})
+	api.WriteJSON(rw, http.StatusOK, map[string]any{"conversation": forCustomer(c), "data": msgs, "agent_read_seq": read})
 }
 
 type sendRequest struct {
@@ -466,7 +512,7 @@ func (w *Widget) download(rw http.ResponseWriter, r *http.Request) {
 // so the session token comes as a query parameter (never logged: the
 // access log records the path only).
 func (w *Widget) socket(rw http.ResponseWriter, r *http.Request) {
-	p, err := w.Auth.AuthenticateCustomer(r.Context(), r.URL.Query().Get("token"))
+	p, err := w.authenticate(r.Context(), r.URL.Query().Get("token"))
 	if err != nil {
 		api.WriteError(rw, r, w.Logger, err)
 		return
