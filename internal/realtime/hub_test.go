@@ -554,7 +554,7 @@ func TestNoGoroutineLeak(t *testing.T) {
 		c.ws.Close(websocket.StatusNormalClosure, "")
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > base+2 && time.Now().Before(deadline) {
+	for (runtime.NumGoroutine() > base+2 || h.hub.Stats().Connections != 0) && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	if n := runtime.NumGoroutine(); n > base+2 {
