@@ -187,7 +187,12 @@
     var li = el("li", { class: "msg" + (mine ? " mine" : "") + (m.author_kind === "system" ? " system" : ""), "data-seq": m.seq });
     if (!mine && m.author_kind !== "system") {
       var who = m.author_kind === "bot" ? S.bot : (m.author_name || S.agent);
-      li.appendChild(el("span", { class: "who" }, who));
+      var w = el("span", { class: "who" });
+      // An initials avatar: no image request, nothing to spoof.
+      w.appendChild(el("span", { class: "avatar" + (m.author_kind === "bot" ? " bot" : ""), "aria-hidden": "true" },
+        m.author_kind === "bot" ? "🤖" : Array.from(who.trim())[0] || "?"));
+      w.appendChild(document.createTextNode(who));
+      li.appendChild(w);
     }
     var body = el("div");
     body.innerHTML = m.body_html;            // sanitised on the server
