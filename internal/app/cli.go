@@ -33,6 +33,8 @@ Usage:
   vigil demo                    load demo data into the database
   vigil audit verify            check the audit log's hash chain
   vigil bench api [--json]      measure the JSON API (see docs/benchmarks.md)
+  vigil bench chat [--json] [--customers N] [--agents M] [--messages K] [--url URL] [--idle N]
+                                measure live chat over WebSockets (see docs/benchmarks.md)
   vigil version
 
 Configuration comes from VIGIL_* environment variables (see README.md);
@@ -76,7 +78,11 @@ func Run(ctx context.Context, args []string, std IO) int {
 	case "audit":
 		err = cmdAudit(ctx, args[1:], std)
 	case "bench":
-		err = cmdBench(ctx, args[1:], std)
+		if len(args) > 1 && args[1] == "chat" {
+			err = cmdBenchChat(ctx, args[2:], std)
+		} else {
+			err = cmdBench(ctx, args[1:], std)
+		}
 	case "version", "--version", "-v":
 		fmt.Fprintln(std.Stdout, "vigil", Version)
 	case "help", "--help", "-h":

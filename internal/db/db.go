@@ -42,6 +42,8 @@ type DB struct {
 	// Statement caches, SQLite only (nil on PostgreSQL).
 	writeStmts *stmtCache
 	readStmts  *stmtCache
+	// group batches WithGroupTx calls (SQLite only; nil on PostgreSQL).
+	group *group
 }
 
 // Options select the database.
@@ -101,6 +103,7 @@ func openSQLite(ctx context.Context, path, memory string) (*DB, error) {
 	if r == w {
 		d.readStmts = d.writeStmts
 	}
+	d.group = &group{d: d}
 	if err := d.ping(ctx); err != nil {
 		d.Close()
 		return nil, err

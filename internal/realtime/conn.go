@@ -18,11 +18,15 @@ type conn struct {
 	h  *Hub
 	ws *websocket.Conn
 	v  Viewer
-	// out is the bounded queue of frames to write; a full queue closes
-	// the connection instead of blocking the hub.
-	out  chan []byte
-	done chan struct{}
-	once sync.Once
+	// queue holds the frames to write, at most QueueSize; a full queue
+	// closes the connection instead of blocking the hub. It is a slice,
+	// not a buffered channel, so an idle connection holds no buffer (a
+	// channel of 256 frames was 6 KiB on each of 20,000 idle widgets).
+	qmu   sync.Mutex // guards queue
+	queue [][]byte
+	ready chan struct{} // capacity 1: tells the writer the queue has frames
+	done  chan struct{}
+	once  sync.Once
 	// closeCode and closeReason are written once before done is closed.
 	closeCode   websocket.StatusCode
 	closeReason string
@@ -44,7 +48,7 @@ type sub struct {
 }
 
 func newConn(h *Hub, ws *websocket.Conn, v Viewer) *conn {
-	return &conn{h: h, ws: ws, v: v, out: make(chan []byte, h.o.QueueSize), done: make(chan struct{}),
+	return &conn{h: h, ws: ws, v: v, ready: make(chan struct{}, 1), done: make(chan struct{}),
 		subs: map[int64]*sub{}, tokens: float64(h.o.Burst), last: time.Now()}
 }
 
@@ -66,12 +70,49 @@ func (c *conn) enqueue(f []byte) {
 		return
 	default:
 	}
-	select {
-	case c.out <- f:
-	default:
+	c.qmu.Lock()
+	full := len(c.queue) >= c.h.o.QueueSize
+	if !full {
+		c.queue = append(c.queue, f)
+	}
+	c.qmu.Unlock()
+	if full {
 		c.h.dropped.Add(1)
 		c.close(websocket.StatusPolicyViolation, reasonSlow)
+		return
 	}
+	select {
+	case c.ready <- struct{}{}:
+	default: // the writer has been told already
+	}
+}
+
+// closing reports whether close has been called; the writer then stops
+// draining the queue and goes to the closing handshake.
+func (c *conn) closing() bool {
+	select {
+	case <-c.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// next takes the oldest queued frame; an emptied queue lets go of its
+// buffer, so idle connections stay small.
+func (c *conn) next() ([]byte, bool) {
+	c.qmu.Lock()
+	defer c.qmu.Unlock()
+	if len(c.queue) == 0 {
+		return nil, false
+	}
+	f := c.queue[0]
+	c.queue[0] = nil
+	c.queue = c.queue[1:]
+	if len(c.queue) == 0 {
+		c.queue = nil
+	}
+	return f, true
 }
 
 const reasonSlow = "slow consumer"
@@ -87,11 +128,17 @@ func (c *conn) writeLoop(ctx context.Context) {
 			}
 			c.ws.Close(c.closeCode, c.closeReason)
 			return
-		case f := <-c.out:
-			if !c.write(ctx, f) {
-				c.close(websocket.StatusGoingAway, "write failed")
-				c.ws.CloseNow()
-				return
+		case <-c.ready:
+			for !c.closing() {
+				f, ok := c.next()
+				if !ok {
+					break
+				}
+				if !c.write(ctx, f) {
+					c.close(websocket.StatusGoingAway, "write failed")
+					c.ws.CloseNow()
+					return
+				}
 			}
 		case <-ping.C:
 			pctx, cancel := context.WithTimeout(ctx, c.h.o.WriteTimeout)
@@ -120,12 +167,8 @@ func (c *conn) write(ctx context.Context, f []byte) bool {
 // closed (an error frame) reads that first.
 func (c *conn) flush(ctx context.Context) {
 	for {
-		select {
-		case f := <-c.out:
-			if !c.write(ctx, f) {
-				return
-			}
-		default:
+		f, ok := c.next()
+		if !ok || !c.write(ctx, f) {
 			return
 		}
 	}

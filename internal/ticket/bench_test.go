@@ -1,6 +1,8 @@
 package ticket_test
 
 import (
+	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -47,4 +49,31 @@ func BenchmarkAddMessage(b *testing.B) {
 		}
 		i++
 	}
+}
+
+// BenchmarkAddMessageConcurrent measures many customers writing at once,
+// as live chat does: 64 writers over 64 conversations, whose messages
+// share commits (db.WithGroupTx).
+func BenchmarkAddMessageConcurrent(b *testing.B) {
+	e := newEnv(b)
+	var convs []ticket.MessageInput
+	for i := range 64 {
+		cust := e.customer(b, fmt.Sprint("Customer ", i))
+		conv, _ := e.open(b, cust.ID)
+		convs = append(convs, ticket.MessageInput{ConversationID: conv.ID, AuthorKind: ticket.ByCustomer, AuthorID: cust.ID,
+			Body: "Any news about my deposit?"})
+	}
+	var next atomic.Int64
+	b.SetParallelism(32) // 64 goroutines on 2 CPUs
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		in := convs[next.Add(1)%int64(len(convs))]
+		for pb.Next() {
+			if _, err := e.tickets.AddMessage(e.ctx, in); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }

@@ -209,12 +209,14 @@ func (s *Service) Open(ctx context.Context, in OpenInput) (Conversation, Message
 // AddMessage appends a message to a conversation and applies the lifecycle
 // rules: a customer writing reopens a waiting or solved conversation; the
 // first public agent reply stamps the first response and opens a new one.
+// Messages arriving together share a commit (db.WithGroupTx): live chat
+// sends thousands a second, and a commit each was most of their cost.
 func (s *Service) AddMessage(ctx context.Context, in MessageInput) (Message, error) {
 	if err := in.validate(); err != nil {
 		return Message{}, err
 	}
 	var msg Message
-	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+	err := s.db.WithGroupTx(ctx, func(ctx context.Context) error {
 		c, err := s.loadForUpdate(ctx, in.ConversationID)
 		if err != nil {
 			return err
