@@ -78,6 +78,8 @@ type MessageInput struct {
 	Status *Status
 	// opening marks the first message of Open, audited with the conversation.
 	opening bool
+	// rendered is Body as HTML when rendered ahead of the transaction.
+	rendered string
 }
 
 func (in *OpenInput) validate() error {
@@ -215,6 +217,8 @@ func (s *Service) AddMessage(ctx context.Context, in MessageInput) (Message, err
 	if err := in.validate(); err != nil {
 		return Message{}, err
 	}
+	// Rendering is pure CPU: done before the writer's turn, not during it.
+	in.rendered = markup.Render(in.Body)
 	var msg Message
 	err := s.db.WithGroupTx(ctx, func(ctx context.Context) error {
 		c, err := s.loadForUpdate(ctx, in.ConversationID)
@@ -264,9 +268,13 @@ func (s *Service) addMessage(ctx context.Context, c Conversation, in MessageInpu
 		return Message{}, c, err
 	}
 	c.LastSeq, c.UpdatedAt, c.LastMessageAt = seq, now, now
+	html := in.rendered
+	if html == "" {
+		html = markup.Render(in.Body)
+	}
 	m := Message{
 		ConversationID: c.ID, Seq: seq, AuthorKind: in.AuthorKind, AuthorID: in.AuthorID, AuthorName: in.AuthorName,
-		Internal: in.Internal, Body: in.Body, BodyHTML: markup.Render(in.Body), Delivery: "sent", CreatedAt: now,
+		Internal: in.Internal, Body: in.Body, BodyHTML: html, Delivery: "sent", CreatedAt: now,
 		Attachments: []Attachment{},
 	}
 	if err := s.insertMessage(ctx, &m, in.ExternalID); err != nil {
