@@ -2,7 +2,6 @@ package agent_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,24 +17,8 @@ import (
 // each stored timestamp can be compared exactly.
 var t0 = time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)
 
-// clock is a settable clock.
-type clock struct {
-	mu sync.Mutex // guards t
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-	return c.t
-}
+// clock is the settable test clock.
+type clock = dbtest.Clock
 
 type env struct {
 	ctx    context.Context
@@ -49,7 +32,7 @@ type env struct {
 func newEnv(tb testing.TB) *env {
 	tb.Helper()
 	d := dbtest.Open(tb)
-	clk := &clock{t: t0}
+	clk := dbtest.NewClock(t0)
 	a := audit.New(d, clk.Now)
 	bus := event.NewMemory()
 	return &env{ctx: context.Background(), d: d, clock: clk, audit: a, bus: bus, agents: agent.New(d, a, bus, clk.Now)}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -29,24 +28,8 @@ var t0 = time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)
 // password is a valid password shared by the agents tests create.
 const password = "correct horse battery"
 
-// clock is a settable clock.
-type clock struct {
-	mu sync.Mutex // guards t
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-	return c.t
-}
+// clock is the settable test clock.
+type clock = dbtest.Clock
 
 // directory adapts the agent service to auth.Directory as internal/app does.
 type directory struct{ agents *agent.Service }
@@ -99,7 +82,7 @@ func (s suite) run(t *testing.T) {
 // newEnv gives a test its own clock, starting at t0, and services over d.
 func newEnv(tb testing.TB, d *db.DB, edit ...func(*auth.Options)) *env {
 	tb.Helper()
-	clk := &clock{t: t0}
+	clk := dbtest.NewClock(t0)
 	a := audit.New(d, clk.Now)
 	bus := event.NewMemory()
 	e := &env{

@@ -7,11 +7,12 @@ import (
 	"time"
 
 	"vigil/internal/auth"
+	"vigil/internal/db/dbtest"
 )
 
 func TestLimiter(t *testing.T) {
 	t.Parallel()
-	clk := &clock{t: t0}
+	clk := dbtest.NewClock(t0)
 	l := auth.NewLimiter(2, 3, clk.Now) // bursts of 3, then 2 a second
 	steps := []struct {
 		advance time.Duration
@@ -46,7 +47,7 @@ func TestLimiter(t *testing.T) {
 // served again as soon as the bucket refills.
 func TestLimiterRefusalsCostNothing(t *testing.T) {
 	t.Parallel()
-	clk := &clock{t: t0}
+	clk := dbtest.NewClock(t0)
 	l := auth.NewLimiter(1, 1, clk.Now)
 	if !l.Allow("k") {
 		t.Fatal("first call refused")
@@ -63,7 +64,7 @@ func TestLimiterRefusalsCostNothing(t *testing.T) {
 
 func TestLimiterConcurrent(t *testing.T) {
 	t.Parallel()
-	clk := &clock{t: t0}
+	clk := dbtest.NewClock(t0)
 	l := auth.NewLimiter(1, 10, clk.Now)
 	var allowed atomic.Int64
 	var wg sync.WaitGroup

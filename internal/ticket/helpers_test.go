@@ -6,7 +6,6 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,25 +29,8 @@ var t0 = time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)
 // all is the supervisor's scope.
 var all = ticket.Scope{All: true}
 
-// clock is a settable clock shared by every service of one env.
-type clock struct {
-	mu sync.Mutex // guards t
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Advance moves the clock forward and returns the new time.
-func (c *clock) Advance(d time.Duration) time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-	return c.t
-}
+// clock is the settable test clock.
+type clock = dbtest.Clock
 
 // env is one fresh database with the services wired as the app wires them.
 type env struct {
@@ -66,7 +48,7 @@ type env struct {
 func newEnv(tb testing.TB) *env {
 	tb.Helper()
 	d := dbtest.Open(tb)
-	clk := &clock{t: t0}
+	clk := dbtest.NewClock(t0)
 	now := clk.Now
 	a := audit.New(d, now)
 	bus := event.NewMemory()
