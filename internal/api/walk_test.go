@@ -1,10 +1,12 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"vigil/internal/api"
 )
@@ -103,6 +105,12 @@ func TestEveryRouteAuthorised(t *testing.T) {
 		{"supervisor", e.login(e.sup)},
 		{"admin", e.login(e.admin)},
 	}
+	cs, err := e.app.Auth.StartCustomerSession(context.Background(), e.custB.ID, true, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	customer := e.anonymous()
+	customer.bearer = cs.Token
 	routes := (&api.API{}).Routes()
 	// Logout last: it ends the session the other rows use.
 	for i, rt := range routes {
@@ -125,6 +133,11 @@ func TestEveryRouteAuthorised(t *testing.T) {
 			if status != want.status[i] {
 				t.Errorf("%s as %s: status %d, want %d (%s)", key, caller.name, status, want.status[i], strings.TrimSpace(string(body)))
 			}
+		}
+		// The customer who owns team B's conversation, with a valid widget
+		// session: the agents' API treats them as anonymous.
+		if status, body := customer.do(rt.Method, want.path, want.body); status != want.status[0] {
+			t.Errorf("%s as the customer: status %d, want %d (%s)", key, status, want.status[0], strings.TrimSpace(string(body)))
 		}
 	}
 	for key := range table {
