@@ -20,6 +20,7 @@ import (
 	"vigil/internal/db"
 	"vigil/internal/event"
 	"vigil/internal/realtime"
+	"vigil/internal/routing"
 	"vigil/internal/ticket"
 )
 
@@ -36,6 +37,7 @@ type App struct {
 	Canned    *canned.Service
 	Auth      *auth.Service
 	Hub       *realtime.Hub
+	Router    *routing.Router
 	Now       func() time.Time
 }
 
@@ -77,6 +79,7 @@ func New(cfg config.Config, log *slog.Logger, d *db.DB, now func() time.Time) (*
 	a.Canned = canned.New(d, a.Audit, now)
 	a.Auth = auth.New(auth.Options{DB: d, Audit: a.Audit, Directory: directory{a.Agents}, Now: now,
 		SessionTTL: cfg.SessionTTL, Issuer: "Vigil"})
+	a.Router = routing.New(a.Agents, a.Tickets, bus, log, now)
 	a.Hub = realtime.New(realtime.Options{Bus: bus, Backend: hubBackend{a}, Logger: log})
 	return a, nil
 }

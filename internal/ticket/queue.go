@@ -79,3 +79,65 @@ func (s *Service) MedianFirstResponse(ctx context.Context, since time.Time) (tim
 	slices.Sort(ms)
 	return time.Duration(ms[len(ms)/2]) * time.Millisecond, len(ms), nil
 }
+
+// Waiting lists unassigned conversations that still need a person, in
+// queue order: priority first, then age.
+func (s *Service) Waiting(ctx context.Context, limit int) ([]Conversation, error) {
+	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT `+convColumns+` FROM conversations
+		WHERE assignee_id IS NULL AND status IN ('new', 'open') AND merged_into IS NULL
+		ORDER BY priority DESC, id ASC LIMIT $1`, limit)
+	if err != nil {
+		return nil, wrap("waiting", err)
+	}
+	defer rows.Close()
+	out := []Conversation{}
+	for rows.Next() {
+		c, err := scanConversation(rows)
+		if err != nil {
+			return nil, wrap("waiting", err)
+		}
+		out = append(out, c)
+	}
+	return out, wrap("waiting", rows.Err())
+}
+
+// Load counts each agent's assigned conversations that are not yet solved.
+func (s *Service) Load(ctx context.Context) (map[int64]int, error) {
+	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT assignee_id, COUNT(*) FROM conversations
+		WHERE assignee_id IS NOT NULL AND status IN ('new', 'open', 'pending', 'on_hold') GROUP BY assignee_id`)
+	if err != nil {
+		return nil, wrap("load", err)
+	}
+	defer rows.Close()
+	out := map[int64]int{}
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, wrap("load", err)
+		}
+		out[id] = n
+	}
+	return out, wrap("load", rows.Err())
+}
+
+// AssignIfWaiting gives a conversation to an agent unless someone took it
+// meanwhile; it reports whether it did.
+func (s *Service) AssignIfWaiting(ctx context.Context, id, agentID int64) (bool, error) {
+	done := false
+	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		c, err := s.loadForUpdate(ctx, id)
+		if err != nil {
+			return err
+		}
+		if c.AssigneeID != 0 || c.MergedInto != 0 || (c.Status != StatusNew && c.Status != StatusOpen) {
+			return nil
+		}
+		if _, err := s.Update(ctx, id, Patch{AssigneeID: &agentID}); err != nil {
+			return err
+		}
+		done = true
+		return nil
+	})
+	return done, err
+}

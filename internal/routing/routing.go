@@ -1,0 +1,233 @@
+// Package routing assigns waiting conversations to agents: when one
+// arrives, when an agent comes online and when an agent frees up.
+package routing
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"vigil/internal/agent"
+	"vigil/internal/audit"
+	"vigil/internal/event"
+	"vigil/internal/ticket"
+)
+
+// Candidate is an agent as the router weighs them.
+type Candidate struct {
+	ID        int64
+	Languages []string // empty means English only
+	Topics    []string
+	Teams     []int64
+	Load, Max int       // open assigned conversations, and the agent's capacity
+	LastGiven time.Time // when the router last gave this agent a conversation
+}
+
+// Work is a waiting conversation as the router weighs it.
+type Work struct {
+	Language string
+	Category string
+	TeamID   int64
+}
+
+// Pick chooses the agent for w, or ok=false when nobody fits. An agent
+// fits when they have room (load below capacity), speak the language and
+// belong to the conversation's team (any agent when it has none). Among
+// those: a topic skill for the category first, then the lowest load
+// relative to capacity, then whoever waited longest since their last
+// conversation (round robin), then the lowest id. Candidates must be
+// online already.
+func Pick(w Work, cs []Candidate) (id int64, ok bool) {
+	var best *Candidate
+	for i := range cs {
+		c := &cs[i]
+		if !fits(w, c) {
+			continue
+		}
+		if best == nil || better(w, c, best) {
+			best = c
+		}
+	}
+	if best == nil {
+		return 0, false
+	}
+	return best.ID, true
+}
+
+func fits(w Work, c *Candidate) bool {
+	if c.Load >= c.Max {
+		return false
+	}
+	langs := c.Languages
+	if len(langs) == 0 {
+		langs = []string{"en"}
+	}
+	lang := w.Language
+	if lang == "" {
+		lang = "en"
+	}
+	if !slices.Contains(langs, lang) {
+		return false
+	}
+	return w.TeamID == 0 || slices.Contains(c.Teams, w.TeamID)
+}
+
+// better reports whether a should be preferred to b for w.
+func better(w Work, a, b *Candidate) bool {
+	at, bt := slices.Contains(a.Topics, w.Category), slices.Contains(b.Topics, w.Category)
+	if at != bt {
+		return at
+	}
+	// Compare load/max as fractions without division.
+	if l, r := a.Load*b.Max, b.Load*a.Max; l != r {
+		return l < r
+	}
+	if !a.LastGiven.Equal(b.LastGiven) {
+		return a.LastGiven.Before(b.LastGiven)
+	}
+	return a.ID < b.ID
+}
+
+// Router listens to the bus and assigns.
+type Router struct {
+	agents  *agent.Service
+	tickets *ticket.Service
+	bus     event.Bus
+	log     *slog.Logger
+	now     func() time.Time
+
+	mu    sync.Mutex // guards given
+	given map[int64]time.Time
+	kick  chan struct{}
+}
+
+// New returns a router; Run starts it.
+func New(agents *agent.Service, tickets *ticket.Service, bus event.Bus, log *slog.Logger, now func() time.Time) *Router {
+	return &Router{agents: agents, tickets: tickets, bus: bus, log: log.With("component", "routing"), now: now,
+		given: map[int64]time.Time{}, kick: make(chan struct{}, 1)}
+}
+
+// sweep is how often the router looks at the queue without being asked,
+// in case an event was missed.
+const sweep = 30 * time.Second
+
+// Run assigns until ctx ends. Events only wake the loop; each pass reads
+// the queue and the agents afresh, so a burst of events costs one pass.
+func (r *Router) Run(ctx context.Context) {
+	sub := r.bus.Subscribe("routing", 1024)
+	defer sub.Close()
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case ev, ok := <-sub.C:
+				if !ok {
+					return
+				}
+				if r.relevant(ev) {
+					r.Kick()
+				}
+			}
+		}
+	}()
+	t := time.NewTicker(sweep)
+	defer t.Stop()
+	r.Kick()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.kick:
+		case <-t.C:
+		}
+		if err := r.Pass(ctx); err != nil && ctx.Err() == nil {
+			r.log.Warn("routing pass failed", "err", err)
+		}
+	}
+}
+
+// Kick asks for a pass soon.
+func (r *Router) Kick() {
+	select {
+	case r.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (r *Router) relevant(ev event.Event) bool {
+	switch e := ev.(type) {
+	case event.ConversationCreated:
+		return e.AssigneeID == 0
+	case event.AgentChanged:
+		return true
+	case event.ConversationChanged:
+		_, status := e.Changes["status"]
+		_, assignee := e.Changes["assignee_id"]
+		_, team := e.Changes["team_id"]
+		return status || assignee || team
+	}
+	return false
+}
+
+// Pass assigns what it can of the queue, in queue order.
+func (r *Router) Pass(ctx context.Context) error {
+	ctx = audit.WithActor(ctx, audit.Actor{Kind: "system"})
+	waiting, err := r.tickets.Waiting(ctx, 500)
+	if err != nil || len(waiting) == 0 {
+		return err
+	}
+	cands, err := r.candidates(ctx)
+	if err != nil || len(cands) == 0 {
+		return err
+	}
+	for _, c := range waiting {
+		id, ok := Pick(Work{Language: c.Language, Category: c.Category, TeamID: c.TeamID}, cands)
+		if !ok {
+			continue
+		}
+		done, err := r.tickets.AssignIfWaiting(ctx, c.ID, id)
+		if err != nil {
+			return err
+		}
+		if !done {
+			continue
+		}
+		now := r.now()
+		r.mu.Lock()
+		r.given[id] = now
+		r.mu.Unlock()
+		for i := range cands {
+			if cands[i].ID == id {
+				cands[i].Load++
+				cands[i].LastGiven = now
+			}
+		}
+		r.log.Info("assigned", "conversation", c.ID, "agent", id)
+	}
+	return nil
+}
+
+func (r *Router) candidates(ctx context.Context) ([]Candidate, error) {
+	ags, err := r.agents.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	load, err := r.tickets.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []Candidate
+	for _, a := range ags {
+		if a.Status != agent.Online || a.Disabled || a.MaxConcurrent == 0 {
+			continue // never to an away or offline agent
+		}
+		out = append(out, Candidate{ID: a.ID, Languages: a.Languages, Topics: a.Topics, Teams: a.Teams,
+			Load: load[a.ID], Max: a.MaxConcurrent, LastGiven: r.given[a.ID]})
+	}
+	return out, nil
+}
