@@ -16,6 +16,7 @@ import (
 	"vigil/internal/auth"
 	"vigil/internal/canned"
 	"vigil/internal/customer"
+	"vigil/internal/routing"
 	"vigil/internal/ticket"
 )
 
@@ -26,6 +27,7 @@ type Deps struct {
 	Customers     *customer.Service
 	Tickets       *ticket.Service
 	Canned        *canned.Service
+	Router        *routing.Router
 	Audit         *audit.Log
 	Logger        *slog.Logger
 	MaxBody       int64
@@ -86,6 +88,7 @@ func (a *API) Routes() []Route {
 		{"PATCH", "/api/v1/conversations/{id}", auth.PermConversationWrite, "Change status, priority, fields, tags, team or assignee", a.updateConversation},
 		{"GET", "/api/v1/conversations/{id}/messages", auth.PermConversationRead, "Messages after a sequence number", a.listMessages},
 		{"POST", "/api/v1/conversations/{id}/messages", auth.PermConversationWrite, "Reply or add an internal note", a.createMessage},
+		{"POST", "/api/v1/conversations/next", auth.PermConversationWrite, "Take the next waiting conversation that fits me", a.takeNext},
 		{"POST", "/api/v1/conversations/{id}/merge", auth.PermConversationMerge, "Merge a duplicate into this conversation", a.mergeConversation},
 		{"POST", "/api/v1/conversations/{id}/attachments", auth.PermConversationWrite, "Upload a file to attach to the next message", a.uploadAttachment},
 		{"GET", "/api/v1/attachments/{id}", auth.PermConversationRead, "Download an attachment", a.downloadAttachment},

@@ -388,3 +388,28 @@ func containsID(ids []int64, id int64) bool {
 	}
 	return false
 }
+
+// takeNext assigns the caller the first waiting conversation that fits
+// them, in queue order (priority, then age).
+func (a *API) takeNext(w http.ResponseWriter, r *http.Request) {
+	p := PrincipalFrom(r.Context())
+	scope, err := a.scope(r.Context(), p)
+	if err != nil {
+		WriteError(w, r, a.Logger, err)
+		return
+	}
+	me, err := a.Agents.ByID(r.Context(), p.AgentID)
+	if err != nil {
+		WriteError(w, r, a.Logger, err)
+		return
+	}
+	c, ok, err := a.Router.TakeNext(r.Context(), me, scope.Allows)
+	switch {
+	case err != nil:
+		WriteError(w, r, a.Logger, err)
+	case !ok:
+		WriteError(w, r, a.Logger, apperr.NotFoundf("queue.empty", "no waiting conversation fits you right now"))
+	default:
+		WriteJSON(w, http.StatusOK, c)
+	}
+}

@@ -338,6 +338,9 @@ func TestOpenAPIResponsesMatchHandlers(t *testing.T) {
 		{"GET /api/v1/audit", "/api/v1/audit", agentB, nil, f403},
 		{"GET /api/v1/audit/verify", "/api/v1/audit/verify", sup, nil, ok},
 		{"GET /api/v1/openapi.json", "/api/v1/openapi.json", e.anonymous(), nil, ok},
+		{"POST /api/v1/conversations/next", "/api/v1/conversations/next", agentB, nil, ok},
+		{"POST /api/v1/conversations/next", "/api/v1/conversations/next", e.login(e.agentA), nil, ok},
+		{"POST /api/v1/conversations/next", "/api/v1/conversations/next", e.login(e.agentA), nil, n404},
 		{"POST /api/v1/auth/logout", "/api/v1/auth/logout", leaver, nil, none},
 	}
 	for _, tt := range tests {

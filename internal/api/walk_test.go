@@ -56,6 +56,7 @@ func walkTable(e *env, attachmentID int64) map[string]expectation {
 			[5]int{u401, n404, made, made, made}},
 		"POST /api/v1/conversations/{id}/merge": {conv + "/merge", map[string]any{"source_id": e.convB.ID},
 			[5]int{u401, f403, f403, i422, i422}},
+		"POST /api/v1/conversations/next":             {"/api/v1/conversations/next", nil, [5]int{u401, n404, ok, n404, n404}},
 		"POST /api/v1/conversations/{id}/attachments": {conv + "/attachments", "{}", [5]int{u401, n404, i422, i422, i422}},
 		"GET /api/v1/attachments/{id}":                {fmt.Sprintf("/api/v1/attachments/%d", attachmentID), nil, [5]int{u401, n404, ok, ok, ok}},
 

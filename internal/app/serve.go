@@ -23,7 +23,7 @@ import (
 func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 	clientIP := a.clientIP
 	apiH := api.New(api.Deps{
-		Auth: a.Auth, Agents: a.Agents, Customers: a.Customers, Tickets: a.Tickets, Canned: a.Canned, Audit: a.Audit,
+		Auth: a.Auth, Agents: a.Agents, Customers: a.Customers, Tickets: a.Tickets, Canned: a.Canned, Router: a.Router, Audit: a.Audit,
 		Logger: a.Log, MaxBody: a.Config.MaxBodyBytes, MaxUpload: a.Config.MaxUploadMB << 20,
 		SecureCookies: a.Config.SecureCookies(), ClientIP: clientIP, Tx: a.DB.WithTx,
 		LoginLimiter: auth.NewLimiter(10.0/60, 10, a.Now),

@@ -231,3 +231,32 @@ func (r *Router) candidates(ctx context.Context) ([]Candidate, error) {
 	}
 	return out, nil
 }
+
+// TakeNext gives the agent the first waiting conversation, in queue order,
+// that they may see (allows) and that fits their language and teams. It
+// is for agents who prefer to pull; capacity does not stop a deliberate
+// pull. ok is false when nothing fits.
+func (r *Router) TakeNext(ctx context.Context, ag agent.Agent, allows func(ticket.Conversation) bool) (ticket.Conversation, bool, error) {
+	waiting, err := r.tickets.Waiting(ctx, 500)
+	if err != nil {
+		return ticket.Conversation{}, false, err
+	}
+	me := Candidate{ID: ag.ID, Languages: ag.Languages, Teams: ag.Teams, Max: 1}
+	for _, c := range waiting {
+		if !allows(c) || !fits(Work{Language: c.Language, TeamID: c.TeamID}, &me) {
+			continue
+		}
+		done, err := r.tickets.AssignIfWaiting(ctx, c.ID, ag.ID)
+		if err != nil {
+			return ticket.Conversation{}, false, err
+		}
+		if done {
+			r.mu.Lock()
+			r.given[ag.ID] = r.now()
+			r.mu.Unlock()
+			c, err := r.tickets.ByID(ctx, ticket.Scope{All: true}, c.ID)
+			return c, err == nil, err
+		}
+	}
+	return ticket.Conversation{}, false, nil
+}

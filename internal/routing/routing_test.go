@@ -178,3 +178,21 @@ func waitFor(t *testing.T, cond func() bool, what string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+func TestTakeNextFitsTheAgent(t *testing.T) {
+	e := newEnv(t)
+	ann := e.agent(t, "ann@desk.test", []string{"en"}, 0, agent.Offline) // pulls even with no capacity set
+	zh := e.open(t, "zh", ticket.Urgent)
+	en := e.open(t, "en", ticket.Normal)
+	all := func(ticket.Conversation) bool { return true }
+	c, ok, err := e.router.TakeNext(e.ctx, ann, all)
+	if err != nil || !ok || c.ID != en.ID || c.AssigneeID != ann.ID {
+		t.Fatalf("take next: %+v %v %v, want the English conversation assigned to Ann", c, ok, err)
+	}
+	if _, ok, _ := e.router.TakeNext(e.ctx, ann, all); ok {
+		t.Fatal("took the Chinese conversation for an English-only agent")
+	}
+	if _, ok, _ := e.router.TakeNext(e.ctx, ann, func(c ticket.Conversation) bool { return c.ID != zh.ID }); ok {
+		t.Fatal("took a conversation outside the agent's scope")
+	}
+}
