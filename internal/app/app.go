@@ -38,6 +38,7 @@ type App struct {
 	Auth      *auth.Service
 	Hub       *realtime.Hub
 	Router    *routing.Router
+	consoles  consoles
 	Now       func() time.Time
 }
 

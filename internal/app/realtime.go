@@ -3,7 +3,10 @@ package app
 import (
 	"context"
 	"net/http"
+	"sync"
+	"time"
 
+	"vigil/internal/agent"
 	"vigil/internal/api"
 	"vigil/internal/apperr"
 	"vigil/internal/audit"
@@ -101,6 +104,58 @@ func (a *App) consoleSocket(apiH *api.API, hub *realtime.Hub) http.HandlerFunc {
 				return
 			}
 		}
+		a.consoles.opened(p.AgentID)
+		defer a.consoles.closed(a, p.AgentID)
 		hub.ServeWS(w, r, v, nil)
 	}
+}
+
+// consoles counts each agent's open console connections: an agent whose
+// last console closed and stayed closed for ConsoleGrace goes offline, so
+// routing stops giving them conversations.
+type consoles struct {
+	mu     sync.Mutex
+	open   map[int64]int
+	timers map[int64]*time.Timer
+}
+
+// ConsoleGrace is how long a closed console (a reload, a dropped network)
+// may stay closed before its agent is marked offline.
+var ConsoleGrace = 2 * time.Minute
+
+func (c *consoles) opened(agentID int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.open == nil {
+		c.open, c.timers = map[int64]int{}, map[int64]*time.Timer{}
+	}
+	c.open[agentID]++
+	if t := c.timers[agentID]; t != nil {
+		t.Stop()
+		delete(c.timers, agentID)
+	}
+}
+
+func (c *consoles) closed(a *App, agentID int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.open[agentID]--; c.open[agentID] > 0 {
+		return
+	}
+	delete(c.open, agentID)
+	c.timers[agentID] = time.AfterFunc(ConsoleGrace, func() {
+		c.mu.Lock()
+		still := c.open[agentID] == 0 && c.timers[agentID] != nil
+		delete(c.timers, agentID)
+		c.mu.Unlock()
+		if !still {
+			return
+		}
+		ctx := audit.WithActor(context.Background(), audit.Actor{Kind: "system"})
+		if ag, err := a.Agents.ByID(ctx, agentID); err == nil && ag.Status != agent.Offline {
+			if err := a.Agents.SetStatus(ctx, agentID, agent.Offline); err != nil {
+				a.Log.Warn("marking an agent offline failed", "component", "realtime", "agent", agentID, "err", err)
+			}
+		}
+	})
 }

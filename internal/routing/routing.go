@@ -98,15 +98,20 @@ type Router struct {
 	log     *slog.Logger
 	now     func() time.Time
 
-	mu    sync.Mutex // guards given
+	mu    sync.Mutex // guards given and gone
 	given map[int64]time.Time
+	gone  map[int64]*time.Timer // agents offline, awaiting the grace period
 	kick  chan struct{}
+
+	// Grace is how long an agent may be offline before their waiting
+	// conversations go to someone else (a dropped connection, a restart).
+	Grace time.Duration
 }
 
 // New returns a router; Run starts it.
 func New(agents *agent.Service, tickets *ticket.Service, bus event.Bus, log *slog.Logger, now func() time.Time) *Router {
 	return &Router{agents: agents, tickets: tickets, bus: bus, log: log.With("component", "routing"), now: now,
-		given: map[int64]time.Time{}, kick: make(chan struct{}, 1)}
+		given: map[int64]time.Time{}, gone: map[int64]*time.Timer{}, kick: make(chan struct{}, 1), Grace: 5 * time.Minute}
 }
 
 // sweep is how often the router looks at the queue without being asked,
@@ -126,6 +131,9 @@ func (r *Router) Run(ctx context.Context) {
 			case ev, ok := <-sub.C:
 				if !ok {
 					return
+				}
+				if e, ok := ev.(event.AgentChanged); ok && !e.Access {
+					r.presence(ctx, e.AgentID, agent.Status(e.Status))
 				}
 				if r.relevant(ev) {
 					r.Kick()
@@ -147,6 +155,44 @@ func (r *Router) Run(ctx context.Context) {
 			r.log.Warn("routing pass failed", "err", err)
 		}
 	}
+}
+
+// presence starts the grace period when an agent goes offline and cancels
+// it when they come back.
+func (r *Router) presence(ctx context.Context, agentID int64, st agent.Status) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if t, ok := r.gone[agentID]; ok && st != agent.Offline {
+		t.Stop()
+		delete(r.gone, agentID)
+		return
+	}
+	if st != agent.Offline || r.gone[agentID] != nil {
+		return
+	}
+	r.gone[agentID] = time.AfterFunc(r.Grace, func() {
+		r.mu.Lock()
+		delete(r.gone, agentID)
+		r.mu.Unlock()
+		if err := r.release(ctx, agentID); err != nil && ctx.Err() == nil {
+			r.log.Warn("re-routing an offline agent's conversations failed", "agent", agentID, "err", err)
+		}
+	})
+}
+
+// release hands an agent's waiting conversations back to the queue if the
+// agent is still offline.
+func (r *Router) release(ctx context.Context, agentID int64) error {
+	ag, err := r.agents.ByID(ctx, agentID)
+	if err != nil || ag.Status != agent.Offline {
+		return err
+	}
+	n, err := r.tickets.Release(audit.WithActor(ctx, audit.Actor{Kind: "system"}), agentID)
+	if n > 0 {
+		r.log.Info("re-routing an offline agent's conversations", "agent", agentID, "conversations", n)
+		r.Kick()
+	}
+	return err
 }
 
 // Kick asks for a pass soon.

@@ -196,3 +196,32 @@ func TestTakeNextFitsTheAgent(t *testing.T) {
 		t.Fatal("took a conversation outside the agent's scope")
 	}
 }
+
+func TestOfflineAgentsConversationsMoveAfterGrace(t *testing.T) {
+	e := newEnv(t)
+	e.router.Grace = 300 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go e.router.Run(ctx)
+	ann := e.agent(t, "ann@desk.test", []string{"en"}, 5, agent.Online)
+	first := e.open(t, "en", ticket.Normal)
+	waitFor(t, func() bool { return e.assignee(t, first.ID) == ann.ID }, "assigned to Ann")
+	// A blip shorter than the grace period changes nothing.
+	if err := e.agents.SetStatus(e.ctx, ann.ID, agent.Offline); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if err := e.agents.SetStatus(e.ctx, ann.ID, agent.Online); err != nil {
+		t.Fatal(err)
+	}
+	ben := e.agent(t, "ben@desk.test", []string{"en"}, 5, agent.Online)
+	time.Sleep(500 * time.Millisecond)
+	if a := e.assignee(t, first.ID); a != ann.ID {
+		t.Fatalf("after a short blip the conversation moved to %d", a)
+	}
+	// Gone for longer: it goes to Ben.
+	if err := e.agents.SetStatus(e.ctx, ann.ID, agent.Offline); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return e.assignee(t, first.ID) == ben.ID }, "re-routed to Ben after the grace period")
+}

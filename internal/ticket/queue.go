@@ -141,3 +141,44 @@ func (s *Service) AssignIfWaiting(ctx context.Context, id, agentID int64) (bool,
 	})
 	return done, err
 }
+
+// Release unassigns an agent's conversations that are waiting for a
+// person (new or open), so routing can give them to someone else; it
+// returns how many.
+func (s *Service) Release(ctx context.Context, agentID int64) (int, error) {
+	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT id FROM conversations
+		WHERE assignee_id = $1 AND status IN ('new', 'open') ORDER BY id`, agentID)
+	if err != nil {
+		return 0, wrap("release", err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, wrap("release", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, wrap("release", err)
+	}
+	none := int64(0)
+	n := 0
+	for _, id := range ids {
+		err := s.db.WithTx(ctx, func(ctx context.Context) error {
+			c, err := s.loadForUpdate(ctx, id)
+			if err != nil || c.AssigneeID != agentID || (c.Status != StatusNew && c.Status != StatusOpen) {
+				return err
+			}
+			n++
+			_, err = s.Update(ctx, id, Patch{AssigneeID: &none})
+			return err
+		})
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}

@@ -48,8 +48,29 @@
   });
   var presence = document.getElementById("presence");
   if (presence) presence.addEventListener("change", function () {
+    autoAway = false;
     api("PUT", "/api/v1/me/status", { status: presence.value }).catch(function (e) { alert(fmt(S.error, e.message)); });
   });
+
+  // Idle for 10 minutes while online: away (routing then gives this agent
+  // nothing new); back to online at the next touch of the console.
+  var IDLE_MS = 10 * 60 * 1000, lastActivity = Date.now(), autoAway = false;
+  function setPresence(s) {
+    presence.value = s;
+    api("PUT", "/api/v1/me/status", { status: s }).catch(function () {});
+  }
+  function activity() {
+    lastActivity = Date.now();
+    if (autoAway) { autoAway = false; setPresence("online"); }
+  }
+  if (presence) {
+    ["keydown", "mousedown", "mousemove", "touchstart", "scroll"].forEach(function (ev) {
+      document.addEventListener(ev, activity, { passive: true, capture: true });
+    });
+    setInterval(function () {
+      if (presence.value === "online" && Date.now() - lastActivity > IDLE_MS) { autoAway = true; setPresence("away"); }
+    }, 30000);
+  }
 
   // ---- WebSocket with reconnect and resume ----
   var ws = null, backoff = 500, lastSeq = 0, readSent = 0;
