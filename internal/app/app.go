@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"vigil/internal/agent"
@@ -75,8 +77,14 @@ func New(cfg config.Config, log *slog.Logger, d *db.DB, now func() time.Time) (*
 	if err := os.MkdirAll(files, 0o750); err != nil {
 		return nil, fmt.Errorf("app: attachments dir: %w", err)
 	}
+	for _, cat := range cfg.UrgentCategories {
+		if !slices.Contains(ticket.Categories, cat) {
+			return nil, fmt.Errorf("VIGIL_URGENT_CATEGORIES: %q is not one of %s", cat, strings.Join(ticket.Categories, ", "))
+		}
+	}
 	a.Tickets = ticket.New(ticket.Options{DB: d, Audit: a.Audit, Bus: bus, Customers: a.Customers, Now: now,
-		Files: &ticket.Files{Dir: files, MaxSize: cfg.MaxUploadMB << 20}})
+		Files: &ticket.Files{Dir: files, MaxSize: cfg.MaxUploadMB << 20},
+		Rules: &ticket.PriorityRules{UrgentCategories: cfg.UrgentCategories, VIPTier: int(cfg.VIPPriorityTier)}})
 	a.Canned = canned.New(d, a.Audit, now)
 	a.Auth = auth.New(auth.Options{DB: d, Audit: a.Audit, Directory: directory{a.Agents}, Now: now,
 		SessionTTL: cfg.SessionTTL, Issuer: "Vigil"})

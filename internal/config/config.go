@@ -34,19 +34,26 @@ type Config struct {
 	// RequireIdentity (VIGIL_WIDGET_REQUIRE_IDENTITY) refuses anonymous
 	// chat visitors: only customers signed by the exchange may chat.
 	RequireIdentity bool
+	// UrgentCategories (VIGIL_URGENT_CATEGORIES, comma-separated) make a
+	// new conversation urgent; VIPPriorityTier (VIGIL_VIP_PRIORITY_TIER)
+	// gives customers at or above it at least high priority (0: off).
+	UrgentCategories []string
+	VIPPriorityTier  int64
 }
 
 // Defaults returns the configuration used when nothing is set.
 func Defaults() Config {
 	return Config{
-		Addr:          "127.0.0.1:8080",
-		DataDir:       "./data",
-		LogFormat:     "text",
-		LogLevel:      "info",
-		MaxBodyBytes:  1 << 20,
-		MaxUploadMB:   10,
-		SessionTTL:    12 * time.Hour,
-		ShutdownGrace: 15 * time.Second,
+		Addr:             "127.0.0.1:8080",
+		DataDir:          "./data",
+		LogFormat:        "text",
+		LogLevel:         "info",
+		MaxBodyBytes:     1 << 20,
+		MaxUploadMB:      10,
+		SessionTTL:       12 * time.Hour,
+		ShutdownGrace:    15 * time.Second,
+		UrgentCategories: []string{"account_security", "2fa"},
+		VIPPriorityTier:  3,
 	}
 }
 
@@ -104,6 +111,15 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 	duration(&c.SessionTTL, "VIGIL_SESSION_TTL")
 	duration(&c.ShutdownGrace, "VIGIL_SHUTDOWN_GRACE")
 	str(&c.NATSURL, "VIGIL_NATS_URL")
+	if v, ok := lookup(getenv, "VIGIL_URGENT_CATEGORIES"); ok {
+		c.UrgentCategories = nil
+		for _, cat := range strings.Split(v, ",") {
+			if cat = strings.TrimSpace(cat); cat != "" {
+				c.UrgentCategories = append(c.UrgentCategories, cat)
+			}
+		}
+	}
+	integer(&c.VIPPriorityTier, "VIGIL_VIP_PRIORITY_TIER")
 	if v := getenv("VIGIL_TRUST_PROXY"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -136,6 +152,20 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 		return c, err
 	}
 	return c, c.Validate()
+}
+
+// lookup reads a variable that may be set to the empty string on purpose
+// (an empty VIGIL_URGENT_CATEGORIES turns the rule off); getenv cannot tell
+// unset from empty, so "none" stands for empty too.
+func lookup(getenv func(string) string, name string) (string, bool) {
+	v := getenv(name)
+	if v == "" {
+		return "", false
+	}
+	if v == "none" {
+		return "", true
+	}
+	return v, true
 }
 
 // Validate reports every problem at once, each naming its variable.
@@ -181,6 +211,9 @@ func (c *Config) Validate() error {
 	}
 	if c.SessionTTL < time.Minute || c.SessionTTL > 30*24*time.Hour {
 		errs = append(errs, errors.New("VIGIL_SESSION_TTL: must be between 1m and 720h"))
+	}
+	if c.VIPPriorityTier < 0 || c.VIPPriorityTier > 9 {
+		errs = append(errs, errors.New("VIGIL_VIP_PRIORITY_TIER: must be between 0 (off) and 9"))
 	}
 	if c.NATSURL != "" && !strings.HasPrefix(c.NATSURL, "nats://") {
 		errs = append(errs, errors.New("VIGIL_NATS_URL: must start with nats://"))

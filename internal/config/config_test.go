@@ -47,6 +47,19 @@ func TestLoad(t *testing.T) {
 		}, wantErr: []string{"VIGIL_ADDR", "VIGIL_DATABASE_URL", "VIGIL_LOG_FORMAT", "VIGIL_SECRET_KEY"}},
 		{name: "missing secret file", env: map[string]string{"VIGIL_SECRET_KEY_FILE": "/nonexistent/key"}, wantErr: []string{"VIGIL_SECRET_KEY_FILE"}},
 		{name: "bad duration", env: map[string]string{"VIGIL_SESSION_TTL": "forever"}, wantErr: []string{"VIGIL_SESSION_TTL"}},
+		{name: "priority rules", env: map[string]string{"VIGIL_URGENT_CATEGORIES": " account_security, withdrawal ,", "VIGIL_VIP_PRIORITY_TIER": "5"},
+			check: func(t *testing.T, c Config) {
+				if strings.Join(c.UrgentCategories, "|") != "account_security|withdrawal" || c.VIPPriorityTier != 5 {
+					t.Errorf("rules: %q tier %d", c.UrgentCategories, c.VIPPriorityTier)
+				}
+			}},
+		{name: "urgent categories off", env: map[string]string{"VIGIL_URGENT_CATEGORIES": "none", "VIGIL_VIP_PRIORITY_TIER": "0"},
+			check: func(t *testing.T, c Config) {
+				if len(c.UrgentCategories) != 0 || c.VIPPriorityTier != 0 {
+					t.Errorf("rules off: %q tier %d", c.UrgentCategories, c.VIPPriorityTier)
+				}
+			}},
+		{name: "VIP tier out of range", env: map[string]string{"VIGIL_VIP_PRIORITY_TIER": "10"}, wantErr: []string{"VIGIL_VIP_PRIORITY_TIER"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -27,6 +27,7 @@ type Options struct {
 	Customers *customer.Service
 	Files     *Files
 	Now       func() time.Time
+	Rules     *PriorityRules // nil: DefaultPriorityRules
 }
 
 // Service is the conversation domain.
@@ -37,11 +38,16 @@ type Service struct {
 	customers *customer.Service
 	files     *Files
 	now       func() time.Time
+	rules     PriorityRules
 }
 
 // New returns a Service.
 func New(o Options) *Service {
-	return &Service{db: o.DB, audit: o.Audit, bus: o.Bus, customers: o.Customers, files: o.Files, now: o.Now}
+	rules := DefaultPriorityRules
+	if o.Rules != nil {
+		rules = *o.Rules
+	}
+	return &Service{db: o.DB, audit: o.Audit, bus: o.Bus, customers: o.Customers, files: o.Files, now: o.Now, rules: rules}
 }
 
 // OpenInput starts a conversation with its first message.
@@ -173,10 +179,15 @@ func (s *Service) Open(ctx context.Context, in OpenInput) (Conversation, Message
 			return err
 		}
 		in.CustomerID = custID
+		cust, err := s.customers.ByID(ctx, custID)
+		if err != nil {
+			return err
+		}
+		priority, raisedBy := s.rules.apply(in.Priority, in.Category, cust.VIPTier)
 		now := s.now().UTC().Truncate(time.Millisecond)
 		c := Conversation{
 			CustomerID: in.CustomerID, Channel: in.Channel, Subject: in.Subject, Status: StatusNew,
-			Priority: in.Priority, Category: in.Category, Language: in.Language, TeamID: in.TeamID,
+			Priority: priority, Category: in.Category, Language: in.Language, TeamID: in.TeamID,
 			AssigneeID: in.AssigneeID, Crypto: in.Crypto, Tags: in.Tags,
 			CreatedAt: now, UpdatedAt: now, LastMessageAt: now,
 		}
@@ -202,8 +213,12 @@ func (s *Service) Open(ctx context.Context, in OpenInput) (Conversation, Message
 			return err
 		}
 		// One entry covers the conversation and its first message.
-		return s.audit.Record(ctx, "conversation.create", "conversation", c.ID, map[string]any{"channel": c.Channel,
-			"customer": c.CustomerID, "category": c.Category, "message": msg.ID, "author": string(msg.AuthorKind)})
+		detail := map[string]any{"channel": c.Channel, "customer": c.CustomerID, "category": c.Category, "message": msg.ID,
+			"author": string(msg.AuthorKind)}
+		if raisedBy != "" {
+			detail["priority_raised"] = map[string]string{"from": in.Priority.String(), "to": priority.String(), "rule": raisedBy}
+		}
+		return s.audit.Record(ctx, "conversation.create", "conversation", c.ID, detail)
 	})
 	return conv, msg, err
 }
