@@ -171,6 +171,16 @@ func (s *Service) Open(ctx context.Context, in OpenInput) (Conversation, Message
 	if err := in.Message.validate(); err != nil {
 		return Conversation{}, Message{}, err
 	}
+	// The VIP tier is read before the writer's turn; a tier changed in
+	// the same instant only shifts a starting priority.
+	vipTier := 0
+	if s.rules.VIPTier > 0 {
+		cust, err := s.customers.ByID(ctx, in.CustomerID)
+		if err != nil {
+			return Conversation{}, Message{}, err
+		}
+		vipTier = cust.VIPTier
+	}
 	var conv Conversation
 	var msg Message
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
@@ -179,11 +189,7 @@ func (s *Service) Open(ctx context.Context, in OpenInput) (Conversation, Message
 			return err
 		}
 		in.CustomerID = custID
-		cust, err := s.customers.ByID(ctx, custID)
-		if err != nil {
-			return err
-		}
-		priority, raisedBy := s.rules.apply(in.Priority, in.Category, cust.VIPTier)
+		priority, raisedBy := s.rules.apply(in.Priority, in.Category, vipTier)
 		now := s.now().UTC().Truncate(time.Millisecond)
 		c := Conversation{
 			CustomerID: in.CustomerID, Channel: in.Channel, Subject: in.Subject, Status: StatusNew,
