@@ -301,12 +301,15 @@
   // ---- canned responses: "/" at the start of a word opens the list ----
   var canned = (function () {
     var list = document.getElementById("canned");
-    var items = null, shown = [], active = -1;
+    var loading = null, shown = [], active = -1, gen = 0;
     function load() {
-      if (items) return Promise.resolve(items);
-      return api("GET", "/api/v1/canned-responses?lang=" + encodeURIComponent(body.dataset.lang))
-        .then(function (r) { items = r.data || []; return items; })
-        .catch(function () { items = []; return items; });
+      // One request however fast the agent types.
+      if (!loading) {
+        loading = api("GET", "/api/v1/canned-responses?lang=" + encodeURIComponent(body.dataset.lang))
+          .then(function (r) { return r.data || []; })
+          .catch(function () { loading = null; return []; });
+      }
+      return loading;
     }
     function token() {
       var ta = document.getElementById("reply-body");
@@ -340,9 +343,14 @@
     return {
       update: function () {
         if (!list) return;
-        var t = token();
-        if (!t) return close();
+        if (!token()) return close();
+        var my = ++gen;
         load().then(function (all) {
+          // Only the latest keystroke's list counts, filtered by what the
+          // box holds now.
+          var t = token();
+          if (my !== gen) return;
+          if (!t) return close();
           shown = all.filter(function (c) { return c.shortcut.indexOf(t.q) === 0 || c.title.toLowerCase().indexOf(t.q) >= 0; }).slice(0, 8);
           active = shown.length ? 0 : -1;
           render();
