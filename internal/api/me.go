@@ -63,9 +63,14 @@ func (a *API) logout(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	a.ClearSessionCookie(w)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// ClearSessionCookie tells the browser to drop the session cookie.
+func (a *API) ClearSessionCookie(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
 		Secure: a.SecureCookies, SameSite: http.SameSiteLaxMode})
-	w.WriteHeader(http.StatusNoContent)
 }
 
 type meResponse struct {

@@ -22,18 +22,21 @@ import (
 // Handler builds the whole HTTP surface: JSON API, health, metrics.
 func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 	clientIP := a.clientIP
+	// One budget of sign-in attempts per address, whether through the API
+	// or the console's form.
+	logins := auth.NewLimiter(10.0/60, 10, a.Now)
 	apiH := api.New(api.Deps{
 		Auth: a.Auth, Agents: a.Agents, Customers: a.Customers, Tickets: a.Tickets, Canned: a.Canned, Router: a.Router, Audit: a.Audit,
 		Logger: a.Log, MaxBody: a.Config.MaxBodyBytes, MaxUpload: a.Config.MaxUploadMB << 20,
 		SecureCookies: a.Config.SecureCookies(), ClientIP: clientIP, Tx: a.DB.WithTx,
-		LoginLimiter: auth.NewLimiter(10.0/60, 10, a.Now),
+		LoginLimiter: logins,
 	})
 	mux := http.NewServeMux()
 	apiH.Register(mux)
 	mux.HandleFunc("GET /ws/console", a.consoleSocket(apiH, a.Hub))
 	web.New(web.Deps{
 		API: apiH, Auth: a.Auth, Agents: a.Agents, Customers: a.Customers, Tickets: a.Tickets, Logger: a.Log, Now: a.Now,
-		ClientIP: clientIP, LoginLimiter: auth.NewLimiter(10.0/60, 10, a.Now), SecureCookies: a.Config.SecureCookies(),
+		ClientIP: clientIP, LoginLimiter: logins, SecureCookies: a.Config.SecureCookies(),
 	}).Register(mux)
 	webchat.New(webchat.Deps{
 		Auth: a.Auth, Customers: a.Customers, Tickets: a.Tickets, Online: a.Agents.OnlineCount, Hub: a.Hub,

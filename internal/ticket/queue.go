@@ -146,39 +146,38 @@ func (s *Service) AssignIfWaiting(ctx context.Context, id, agentID int64) (bool,
 // person (new or open), so routing can give them to someone else; it
 // returns how many.
 func (s *Service) Release(ctx context.Context, agentID int64) (int, error) {
-	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT id FROM conversations
-		WHERE assignee_id = $1 AND status IN ('new', 'open') ORDER BY id`, agentID)
-	if err != nil {
-		return 0, wrap("release", err)
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return 0, wrap("release", err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, wrap("release", err)
-	}
-	none := int64(0)
 	n := 0
-	for _, id := range ids {
-		err := s.db.WithTx(ctx, func(ctx context.Context) error {
-			c, err := s.loadForUpdate(ctx, id)
-			if err != nil || c.AssigneeID != agentID || (c.Status != StatusNew && c.Status != StatusOpen) {
+	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT id FROM conversations
+			WHERE assignee_id = $1 AND status IN ('new', 'open') ORDER BY id`, agentID)
+		if err != nil {
+			return wrap("release", err)
+		}
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return wrap("release", err)
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return wrap("release", err)
+		}
+		none := int64(0)
+		for _, id := range ids {
+			// Each change is audited and announced like a manual unassign.
+			if _, err := s.Update(ctx, id, Patch{AssigneeID: &none}); err != nil {
 				return err
 			}
-			n++
-			_, err = s.Update(ctx, id, Patch{AssigneeID: &none})
-			return err
-		})
-		if err != nil {
-			return n, err
 		}
+		n = len(ids)
+		return nil
+	})
+	if err != nil {
+		return 0, err
 	}
 	return n, nil
 }

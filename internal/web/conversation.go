@@ -112,17 +112,17 @@ func (c *Console) conversation(w http.ResponseWriter, r *http.Request, p *page) 
 	d := &conversationData{Conv: conv, Customer: cu, Name: displayName(cu), LastSeq: conv.LastSeq, ReadSeq: readSeq,
 		Tags: strings.Join(conv.Tags, ", "), CanAssign: p.Principal.Can(auth.PermConversationAssign),
 		Category: i18n.T(p.Lang, "category."+conv.Category), Language: conv.Language}
-	if d.Earlier, err = c.rows(ctx, p, earlier); err != nil {
-		c.fail(w, r, err)
-		return
-	}
-	names, teams, err := c.directory(ctx)
+	dir, err := c.people(ctx)
 	if err != nil {
 		c.fail(w, r, err)
 		return
 	}
+	if d.Earlier, err = c.rows(ctx, p, dir, earlier); err != nil {
+		c.fail(w, r, err)
+		return
+	}
 	for _, m := range msgs {
-		d.Messages = append(d.Messages, c.threadMessage(p, m, names))
+		d.Messages = append(d.Messages, c.threadMessage(p, m, dir.names))
 	}
 	for _, st := range ticket.Statuses {
 		d.Statuses = append(d.Statuses, option{string(st), i18n.T(p.Lang, "status."+string(st)), st == conv.Status})
@@ -130,18 +130,10 @@ func (c *Console) conversation(w http.ResponseWriter, r *http.Request, p *page) 
 	for _, pr := range []ticket.Priority{ticket.Low, ticket.Normal, ticket.High, ticket.Urgent} {
 		d.Priorities = append(d.Priorities, option{pr.String(), i18n.T(p.Lang, "priority."+pr.String()), pr == conv.Priority})
 	}
-	if d.Assignees, err = c.assigneeOptions(r, p, conv); err != nil {
-		c.fail(w, r, err)
-		return
-	}
+	d.Assignees = assigneeOptions(p, dir, conv)
 	d.Teams = append(d.Teams, option{"0", p.T("console.no_team"), conv.TeamID == 0})
-	ts, err := c.Agents.Teams(ctx)
-	if err != nil {
-		c.fail(w, r, err)
-		return
-	}
-	for _, t := range ts {
-		d.Teams = append(d.Teams, option{strconv.FormatInt(t.ID, 10), teams[t.ID], t.ID == conv.TeamID})
+	for _, t := range dir.teams {
+		d.Teams = append(d.Teams, option{strconv.FormatInt(t.ID, 10), t.Name, t.ID == conv.TeamID})
 	}
 	p.Title = "#" + strconv.FormatInt(conv.ID, 10) + " " + conv.Subject
 	p.Data = d
@@ -152,13 +144,9 @@ func (c *Console) conversation(w http.ResponseWriter, r *http.Request, p *page) 
 	c.render(w, "conversation", http.StatusOK, p)
 }
 
-func (c *Console) assigneeOptions(r *http.Request, p *page, conv ticket.Conversation) ([]option, error) {
-	ags, err := c.Agents.List(r.Context())
-	if err != nil {
-		return nil, err
-	}
+func assigneeOptions(p *page, dir *people, conv ticket.Conversation) []option {
 	out := []option{{"0", p.T("console.unassigned"), conv.AssigneeID == 0}}
-	for _, a := range ags {
+	for _, a := range dir.agents {
 		if a.Disabled && a.ID != conv.AssigneeID {
 			continue
 		}
@@ -168,7 +156,7 @@ func (c *Console) assigneeOptions(r *http.Request, p *page, conv ticket.Conversa
 		}
 		out = append(out, option{strconv.FormatInt(a.ID, 10), label, a.ID == conv.AssigneeID})
 	}
-	return out, nil
+	return out
 }
 
 func (c *Console) threadMessage(p *page, m ticket.Message, names map[int64]string) threadMessage {

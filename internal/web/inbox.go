@@ -3,9 +3,11 @@ package web
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
+	"vigil/internal/agent"
 	"vigil/internal/api"
 	"vigil/internal/customer"
 	"vigil/internal/i18n"
@@ -123,7 +125,12 @@ func (c *Console) inbox(w http.ResponseWriter, r *http.Request, p *page) {
 			c.fail(w, r, err)
 			return
 		}
-		if d.Rows, err = c.rows(r.Context(), p, convs); err != nil {
+		dir, err := c.people(r.Context())
+		if err != nil {
+			c.fail(w, r, err)
+			return
+		}
+		if d.Rows, err = c.rows(r.Context(), p, dir, convs); err != nil {
 			c.fail(w, r, err)
 			return
 		}
@@ -167,50 +174,65 @@ func (c *Console) counts(w http.ResponseWriter, r *http.Request, p *page) {
 	api.WriteJSON(w, http.StatusOK, out)
 }
 
-// rows decorates conversations with names, looking each person up once.
-func (c *Console) rows(ctx context.Context, p *page, convs []ticket.Conversation) ([]row, error) {
-	names, teams, err := c.directory(ctx)
+// people is the desk's agents and teams, read once per page.
+type people struct {
+	agents []agent.Agent
+	teams  []agent.Team
+	names  map[int64]string // agent id → name
+	teamOf map[int64]string // team id → name
+}
+
+func (c *Console) people(ctx context.Context) (*people, error) {
+	ags, err := c.Agents.List(ctx)
 	if err != nil {
 		return nil, err
 	}
+	ts, err := c.Agents.Teams(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := &people{agents: ags, teams: ts, names: make(map[int64]string, len(ags)), teamOf: make(map[int64]string, len(ts))}
+	for _, a := range ags {
+		p.names[a.ID] = a.Name
+	}
+	for _, t := range ts {
+		p.teamOf[t.ID] = t.Name
+	}
+	return p, nil
+}
+
+// rows decorates conversations with names, reading their customers in one
+// query.
+func (c *Console) rows(ctx context.Context, p *page, dir *people, convs []ticket.Conversation) ([]row, error) {
+	var ids []int64
+	for _, cv := range convs {
+		if !slices.Contains(ids, cv.CustomerID) {
+			ids = append(ids, cv.CustomerID)
+		}
+	}
 	custs := map[int64]customer.Customer{}
+	if len(ids) > 0 {
+		list, err := c.Customers.List(ctx, customer.ListFilter{OnlyIDs: ids, Limit: 100})
+		if err != nil {
+			return nil, err
+		}
+		for _, cu := range list {
+			custs[cu.ID] = cu
+		}
+	}
 	now := c.Now()
 	out := make([]row, 0, len(convs))
 	for _, cv := range convs {
 		cu, ok := custs[cv.CustomerID]
 		if !ok {
-			if cu, err = c.Customers.ByID(ctx, cv.CustomerID); err != nil {
-				return nil, err
-			}
-			custs[cv.CustomerID] = cu
+			cu = customer.Customer{ID: cv.CustomerID}
 		}
 		out = append(out, row{Conversation: cv, Customer: displayName(cu), VIP: cu.VIPTier,
-			AssigneeName: names[cv.AssigneeID], TeamName: teams[cv.TeamID],
+			AssigneeName: dir.names[cv.AssigneeID], TeamName: dir.teamOf[cv.TeamID],
 			Updated: ago(now, cv.UpdatedAt, p.Lang), UpdatedISO: cv.UpdatedAt.UTC().Format(time.RFC3339),
 			StatusLabel: i18n.T(p.Lang, "status."+string(cv.Status)), Priority: cv.Priority.String()})
 	}
 	return out, nil
-}
-
-// directory maps agent and team ids to names.
-func (c *Console) directory(ctx context.Context) (map[int64]string, map[int64]string, error) {
-	ags, err := c.Agents.List(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	ts, err := c.Agents.Teams(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	names := make(map[int64]string, len(ags))
-	for _, a := range ags {
-		names[a.ID] = a.Name
-	}
-	teams := make(map[int64]string, len(ts))
-	for _, t := range ts {
-		teams[t.ID] = t.Name
-	}
-	return names, teams, nil
 }
 
 func displayName(cu customer.Customer) string {
@@ -223,4 +245,18 @@ func displayName(cu customer.Customer) string {
 		return "UID " + cu.UID
 	}
 	return "#" + strconv.FormatInt(cu.ID, 10)
+}
+
+// ago is a short relative time for lists.
+func ago(now, t time.Time, lang string) string {
+	d := now.Sub(t)
+	switch {
+	case d < time.Minute:
+		return i18n.T(lang, "console.just_now")
+	case d < time.Hour:
+		return i18n.T(lang, "console.minutes_ago", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return i18n.T(lang, "console.hours_ago", int(d.Hours()))
+	}
+	return i18n.T(lang, "console.days_ago", int(d.Hours()/24))
 }

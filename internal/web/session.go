@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/pquerna/otp"
 
@@ -83,14 +82,13 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Console) logout(w http.ResponseWriter, r *http.Request, p *page) {
-	if ck, err := r.Cookie("vigil_session"); err == nil {
+	if ck, err := r.Cookie(api.SessionCookie); err == nil {
 		if err := c.Auth.Logout(r.Context(), ck.Value); err != nil {
 			c.fail(w, r, err)
 			return
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: "vigil_session", Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
-		Secure: c.SecureCookies, SameSite: http.SameSiteLaxMode})
+	c.API.ClearSessionCookie(w)
 	http.Redirect(w, r, "/console/login", http.StatusSeeOther)
 }
 
@@ -191,17 +189,4 @@ func sameOrigin(r *http.Request) bool {
 	}
 	u, err := url.Parse(src)
 	return err == nil && u.Host == r.Host
-}
-
-func ago(now, t time.Time, lang string) string {
-	d := now.Sub(t)
-	switch {
-	case d < time.Minute:
-		return i18n.T(lang, "console.just_now")
-	case d < time.Hour:
-		return i18n.T(lang, "console.minutes_ago", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return i18n.T(lang, "console.hours_ago", int(d.Hours()))
-	}
-	return i18n.T(lang, "console.days_ago", int(d.Hours()/24))
 }

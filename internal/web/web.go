@@ -5,21 +5,18 @@
 package web
 
 import (
-	"crypto/sha256"
 	"embed"
-	"encoding/hex"
 	"encoding/json"
 	"html/template"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"path"
 	"strings"
 	"time"
 
 	"vigil/internal/agent"
 	"vigil/internal/api"
+	"vigil/internal/assets"
 	"vigil/internal/auth"
 	"vigil/internal/customer"
 	"vigil/internal/i18n"
@@ -47,20 +44,7 @@ type Deps struct {
 type Console struct {
 	Deps
 	pages  map[string]*template.Template
-	assets map[string]asset
-}
-
-type asset struct {
-	body  []byte
-	ctype string
-	sum   string
-}
-
-// assetTypes fixes the static files' content types instead of trusting the
-// host's MIME tables.
-var assetTypes = map[string]string{
-	".js":  "text/javascript; charset=utf-8",
-	".css": "text/css; charset=utf-8",
+	assets *assets.Set
 }
 
 // AtRisk is how long a conversation may wait for a first reply before the
@@ -72,24 +56,18 @@ func New(d Deps) *Console {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	c := &Console{Deps: d, pages: map[string]*template.Template{}, assets: map[string]asset{}}
+	c := &Console{Deps: d, pages: map[string]*template.Template{}, assets: assets.New(files, "static", "/console/static/")}
 	for _, page := range []string{"login", "inbox", "conversation", "security"} {
 		c.pages[page] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+page+".html"))
 	}
 	c.pages["inbox_list"] = template.Must(template.New("inbox.html").Funcs(funcs).ParseFS(files, "templates/inbox.html"))
-	entries, _ := fs.ReadDir(files, "static")
-	for _, e := range entries {
-		b, _ := files.ReadFile("static/" + e.Name())
-		sum := sha256.Sum256(b)
-		c.assets[e.Name()] = asset{body: b, ctype: assetTypes[path.Ext(e.Name())], sum: hex.EncodeToString(sum[:6])}
-	}
 	return c
 }
 
 // Register adds the console routes. Each handler checks the session
 // itself (agentOnly): pages redirect to sign-in instead of answering 401.
 func (c *Console) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /console/static/{name}", c.static)
+	mux.Handle("GET /console/static/{name}", c.assets)
 	mux.HandleFunc("GET /console/login", c.loginPage)
 	mux.HandleFunc("POST /console/login", c.login)
 	mux.HandleFunc("POST /console/logout", c.agentOnly(c.logout))
@@ -173,26 +151,7 @@ func (c *Console) newPage(r *http.Request, locale string) *page {
 	if ck, err := r.Cookie(langCookie); err == nil {
 		lang = i18n.Normalize(ck.Value)
 	}
-	return &page{Lang: lang, CSS: c.assetURL("console.css"), JS: c.assetURL("console.js")}
-}
-
-func (c *Console) assetURL(name string) string {
-	return "/console/static/" + name + "?v=" + c.assets[name].sum
-}
-
-func (c *Console) static(w http.ResponseWriter, r *http.Request) {
-	a, ok := c.assets[r.PathValue("name")]
-	if !ok {
-		http.NotFound(w, r)
-		return
-	}
-	w.Header().Set("Content-Type", a.ctype)
-	if r.URL.Query().Get("v") == a.sum {
-		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-	} else {
-		w.Header().Set("Cache-Control", "no-cache")
-	}
-	_, _ = w.Write(a.body)
+	return &page{Lang: lang, CSS: c.assets.URL("console.css"), JS: c.assets.URL("console.js")}
 }
 
 // render writes a full page with the console's security headers.

@@ -10,35 +10,14 @@ import (
 	"vigil/internal/ticket"
 )
 
-// static serves a widget asset; URLs carry a checksum, so caches keep
-// them for a year and never serve a stale one.
-func (w *Widget) static(rw http.ResponseWriter, r *http.Request) {
-	a, ok := w.assets[r.PathValue("name")]
-	if !ok {
-		http.NotFound(rw, r)
-		return
-	}
-	rw.Header().Set("Content-Type", a.ctype)
-	if r.URL.Query().Get("v") == a.sum {
-		rw.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-	} else {
-		rw.Header().Set("Cache-Control", "no-cache")
-	}
-	_, _ = rw.Write(a.body)
-}
-
-func (w *Widget) assetURL(name string) string {
-	return "/widget/static/" + name + "?v=" + w.assets[name].sum
-}
-
 // loader is the embeddable snippet's script: it adds a launcher button
 // and the chat iframe to the host page.
 func (w *Widget) loader(rw http.ResponseWriter, r *http.Request) {
-	a := w.assets["widget.js"]
-	rw.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	body, ctype := w.assets.Body("widget.js")
+	rw.Header().Set("Content-Type", ctype)
 	rw.Header().Set("Cache-Control", "public, max-age=300")
 	rw.Header().Set("Access-Control-Allow-Origin", "*")
-	_, _ = rw.Write(a.body)
+	_, _ = rw.Write(body)
 }
 
 var chatTemplate = template.Must(template.New("chat").Parse(`<!doctype html>
@@ -89,6 +68,6 @@ func (w *Widget) chatPage(rw http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-store")
 	_ = chatTemplate.Execute(rw, map[string]any{
 		"Lang": lang, "Title": i18n.T(lang, "widget.title"), "Strings": string(sj), "Categories": string(cj),
-		"CSS": w.assetURL("chat.css"), "JS": w.assetURL("chat.js"), "NoScript": i18n.T(lang, "widget.noscript"),
+		"CSS": w.assets.URL("chat.css"), "JS": w.assets.URL("chat.js"), "NoScript": i18n.T(lang, "widget.noscript"),
 	})
 }

@@ -6,22 +6,19 @@ package webchat
 
 import (
 	"context"
-	"crypto/sha256"
 	"embed"
-	"encoding/hex"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"mime"
 	"net/http"
-	"path"
 	"slices"
 	"strings"
 	"time"
 
 	"vigil/internal/api"
 	"vigil/internal/apperr"
+	"vigil/internal/assets"
 	"vigil/internal/audit"
 	"vigil/internal/auth"
 	"vigil/internal/customer"
@@ -58,27 +55,12 @@ type Deps struct {
 // Widget serves the channel.
 type Widget struct {
 	Deps
-	assets map[string]asset
-}
-
-type asset struct {
-	body  []byte
-	ctype string
-	sum   string
+	assets *assets.Set
 }
 
 // New returns the widget channel.
 func New(d Deps) *Widget {
-	w := &Widget{Deps: d, assets: map[string]asset{}}
-	_ = fs.WalkDir(staticFS, "static", func(p string, e fs.DirEntry, err error) error {
-		if err != nil || e.IsDir() {
-			return err
-		}
-		b, _ := staticFS.ReadFile(p)
-		sum := sha256.Sum256(b)
-		w.assets[path.Base(p)] = asset{body: b, ctype: assetTypes[path.Ext(p)], sum: hex.EncodeToString(sum[:6])}
-		return nil
-	})
+	w := &Widget{Deps: d, assets: assets.New(staticFS, "static", "/widget/static/")}
 	return w
 }
 
@@ -86,7 +68,7 @@ func New(d Deps) *Widget {
 func (w *Widget) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /widget.js", w.loader)
 	mux.HandleFunc("GET /widget/chat", w.chatPage)
-	mux.HandleFunc("GET /widget/static/{name}", w.static)
+	mux.Handle("GET /widget/static/{name}", w.assets)
 	mux.HandleFunc("POST /widget/api/session", w.startSession)
 	mux.HandleFunc("GET /widget/api/conversations", w.customerOnly(w.listConversations))
 	mux.HandleFunc("POST /widget/api/conversations", w.customerOnly(w.openConversation))
@@ -121,13 +103,6 @@ func (w *Widget) authenticate(ctx context.Context, token string) (auth.Principal
 		return auth.Principal{}, identityError("widget.identity_required", "sign in to the exchange to chat with support")
 	}
 	return p, err
-}
-
-// assetTypes fixes the static files' content types instead of trusting the
-// host's MIME tables (served with nosniff, a wrong type breaks the page).
-var assetTypes = map[string]string{
-	".js":  "text/javascript; charset=utf-8",
-	".css": "text/css; charset=utf-8",
 }
 
 // customerConversation is a conversation as its customer sees it: no
