@@ -92,6 +92,18 @@ type AgentChanged struct {
 	At     time.Time `json:"at"`
 }
 
+// SLAAlerted fires once for each SLA warning and breach.
+type SLAAlerted struct {
+	Scope
+	PolicyID int64     `json:"policy_id"`
+	Metric   string    `json:"metric"` // first_response, next_response, resolution
+	Stage    string    `json:"stage"`  // warning, breach
+	Due      time.Time `json:"due"`
+	At       time.Time `json:"at"`
+}
+
+func (SLAAlerted) EventType() string { return "sla.alerted" }
+
 func (ConversationCreated) EventType() string { return "conversation.created" }
 func (ConversationChanged) EventType() string { return "conversation.changed" }
 func (MessageCreated) EventType() string      { return "message.created" }

@@ -19,6 +19,7 @@ import (
 	"vigil/internal/db"
 	"vigil/internal/db/dbtest"
 	"vigil/internal/event"
+	"vigil/internal/sla"
 	"vigil/internal/ticket"
 )
 
@@ -43,6 +44,7 @@ type env struct {
 	agents    *agent.Service
 	tickets   *ticket.Service
 	files     *ticket.Files
+	slas      *sla.Service
 }
 
 func newEnv(tb testing.TB) *env {
@@ -55,10 +57,11 @@ func newEnv(tb testing.TB) *env {
 	customers := customer.New(d, a, bus, now)
 	agents := agent.New(d, a, bus, now)
 	files := &ticket.Files{Dir: tb.TempDir(), MaxSize: 1 << 20}
-	tickets := ticket.New(ticket.Options{DB: d, Audit: a, Bus: bus, Customers: customers, Files: files, Now: now})
+	slas := sla.New(d, a, now, ticket.Vocabulary())
+	tickets := ticket.New(ticket.Options{DB: d, Audit: a, Bus: bus, Customers: customers, Files: files, Now: now, Policies: slas})
 	return &env{
 		ctx: context.Background(), d: d, clock: clk, audit: a, bus: bus,
-		customers: customers, agents: agents, tickets: tickets, files: files,
+		customers: customers, agents: agents, tickets: tickets, files: files, slas: slas,
 	}
 }
 
@@ -247,7 +250,7 @@ func pngBytes(tb testing.TB) []byte {
 
 // cmpOpts compare domain values: attachments carry an unexported storage
 // key, and nil and empty slices mean the same to a client.
-var cmpOpts = []cmp.Option{cmpopts.IgnoreUnexported(ticket.Attachment{}), cmpopts.EquateEmpty()}
+var cmpOpts = []cmp.Option{cmpopts.IgnoreUnexported(ticket.Attachment{}, ticket.Conversation{}), cmpopts.EquateEmpty()}
 
 func ptr[T any](v T) *T { return &v }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -34,8 +35,8 @@ func (s *Service) ReadUpTo(ctx context.Context, convID int64, reader AuthorKind)
 }
 
 // QueuePosition is a waiting conversation's place among those of its team
-// that nobody has answered or taken yet (1 is next); 0 when it is not
-// waiting.
+// that nobody has answered or taken yet (1 is next), in queue order
+// (priority, then SLA deadline, then age); 0 when it is not waiting.
 func (s *Service) QueuePosition(ctx context.Context, convID int64) (int, error) {
 	c, err := s.load(ctx, convID)
 	if err != nil {
@@ -44,15 +45,26 @@ func (s *Service) QueuePosition(ctx context.Context, convID int64) (int, error) 
 	if c.Status != StatusNew || c.FirstResponseAt != nil || c.AssigneeID != 0 {
 		return 0, nil
 	}
+	args := []any{c.ID, int(c.Priority)}
 	team := "team_id IS NULL"
-	args := []any{c.ID}
 	if c.TeamID != 0 {
-		team = "team_id = $2"
 		args = append(args, c.TeamID)
+		team = "team_id = $3"
+	}
+	// Ahead: a higher priority; or the same priority and an earlier SLA
+	// deadline (a deadline before none); or the same of both and older.
+	earlier := "sla_due_at IS NULL AND id < $1"
+	if d := c.sla.dueAt; d != nil {
+		args = append(args, db.Millis(*d))
+		n := fmt.Sprintf("$%d", len(args))
+		earlier = "sla_due_at < " + n + " OR (sla_due_at = " + n + " AND id < $1)"
+	} else {
+		earlier = "sla_due_at IS NOT NULL OR (" + earlier + ")"
 	}
 	var ahead int
 	err = s.db.Q(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM conversations WHERE status = 'new'
-		AND first_response_at IS NULL AND assignee_id IS NULL AND id < $1 AND `+team, args...).Scan(&ahead)
+		AND first_response_at IS NULL AND assignee_id IS NULL AND id <> $1 AND `+team+`
+		AND (priority > $2 OR (priority = $2 AND (`+earlier+`)))`, args...).Scan(&ahead)
 	return ahead + 1, wrap("queue position", err)
 }
 
@@ -81,11 +93,12 @@ func (s *Service) MedianFirstResponse(ctx context.Context, since time.Time) (tim
 }
 
 // Waiting lists unassigned conversations that still need a person, in
-// queue order: priority first, then age.
+// queue order: priority first, then the SLA deadline (none last), then
+// age.
 func (s *Service) Waiting(ctx context.Context, limit int) ([]Conversation, error) {
 	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT `+convColumns+` FROM conversations
 		WHERE assignee_id IS NULL AND status IN ('new', 'open') AND merged_into IS NULL
-		ORDER BY priority DESC, id ASC LIMIT $1`, limit)
+		ORDER BY priority DESC, sla_due_at IS NULL, sla_due_at, id LIMIT $1`, limit)
 	if err != nil {
 		return nil, wrap("waiting", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"vigil/internal/db"
 	"vigil/internal/event"
 	"vigil/internal/markup"
+	"vigil/internal/sla"
 )
 
 // MaxBody is the largest message body accepted, in bytes.
@@ -28,6 +29,7 @@ type Options struct {
 	Files     *Files
 	Now       func() time.Time
 	Rules     *PriorityRules // nil: DefaultPriorityRules
+	Policies  Policies       // nil: no SLA clocks
 }
 
 // Service is the conversation domain.
@@ -39,6 +41,7 @@ type Service struct {
 	files     *Files
 	now       func() time.Time
 	rules     PriorityRules
+	policies  Policies
 }
 
 // New returns a Service.
@@ -47,7 +50,8 @@ func New(o Options) *Service {
 	if o.Rules != nil {
 		rules = *o.Rules
 	}
-	return &Service{db: o.DB, audit: o.Audit, bus: o.Bus, customers: o.Customers, files: o.Files, now: o.Now, rules: rules}
+	return &Service{db: o.DB, audit: o.Audit, bus: o.Bus, customers: o.Customers, files: o.Files, now: o.Now, rules: rules,
+		policies: o.Policies}
 }
 
 // OpenInput starts a conversation with its first message.
@@ -173,8 +177,8 @@ func (s *Service) Open(ctx context.Context, in OpenInput) (Conversation, Message
 	}
 	// The VIP tier is read before the writer's turn; a tier changed in
 	// the same instant only shifts a starting priority.
-	vipTier := 0
-	if s.rules.VIPTier > 0 {
+	vipTier := -1
+	if s.rules.VIPTier > 0 || s.policies != nil {
 		cust, err := s.customers.ByID(ctx, in.CustomerID)
 		if err != nil {
 			return Conversation{}, Message{}, err
@@ -189,13 +193,13 @@ func (s *Service) Open(ctx context.Context, in OpenInput) (Conversation, Message
 			return err
 		}
 		in.CustomerID = custID
-		priority, raisedBy := s.rules.apply(in.Priority, in.Category, vipTier)
+		priority, raisedBy := s.rules.apply(in.Priority, in.Category, max(vipTier, 0))
 		now := s.now().UTC().Truncate(time.Millisecond)
 		c := Conversation{
 			CustomerID: in.CustomerID, Channel: in.Channel, Subject: in.Subject, Status: StatusNew,
 			Priority: priority, Category: in.Category, Language: in.Language, TeamID: in.TeamID,
 			AssigneeID: in.AssigneeID, Crypto: in.Crypto, Tags: in.Tags,
-			CreatedAt: now, UpdatedAt: now, LastMessageAt: now,
+			CreatedAt: now, UpdatedAt: now, LastMessageAt: now, vipTier: vipTier,
 		}
 		if c.Subject == "" {
 			c.Subject = subjectFrom(in.Message.Body)
@@ -310,6 +314,13 @@ func (s *Service) addMessage(ctx context.Context, c Conversation, in MessageInpu
 	}
 	if c.Status != before.Status || !sameTime(c.FirstResponseAt, before.FirstResponseAt) {
 		if err := s.saveLifecycle(ctx, c); err != nil {
+			return Message{}, c, err
+		}
+	}
+	step := sla.Step{At: now, Phase: phaseOf(c.Status), Opened: in.opening, Answered: c.FirstResponseAt != nil,
+		CustomerWrote: in.AuthorKind == ByCustomer, AgentReplied: in.AuthorKind == ByAgent && !in.Internal}
+	if step.Opened || step.CustomerWrote || step.AgentReplied || phaseOf(before.Status) != step.Phase {
+		if err := s.advanceSLA(ctx, &c, step, in.opening); err != nil {
 			return Message{}, c, err
 		}
 	}

@@ -13,15 +13,18 @@ import (
 
 const convColumns = `id, customer_id, channel, subject, status, priority, category, language, team_id, assignee_id,
 	asset, network, txid, memo, order_id, merged_into, last_seq, created_at, updated_at, last_message_at,
-	first_response_at, solved_at, closed_at`
+	first_response_at, solved_at, closed_at, sla_policy_id, sla_clocks, sla_due_at, next_deadline_at`
 
 func scanConversation(row interface{ Scan(...any) error }) (Conversation, error) {
 	var c Conversation
-	var team, assignee, merged, first, solved, closed sql.NullInt64
+	var team, assignee, merged, first, solved, closed, policy, due, next sql.NullInt64
 	var created, updated, last int64
+	var clocks string
 	err := row.Scan(&c.ID, &c.CustomerID, &c.Channel, &c.Subject, &c.Status, &c.Priority, &c.Category, &c.Language,
 		&team, &assignee, &c.Crypto.Asset, &c.Crypto.Network, &c.Crypto.TxID, &c.Crypto.Memo, &c.Crypto.OrderID,
-		&merged, &c.LastSeq, &created, &updated, &last, &first, &solved, &closed)
+		&merged, &c.LastSeq, &created, &updated, &last, &first, &solved, &closed, &policy, &clocks, &due, &next)
+	c.sla = slaState{policyID: policy.Int64, clocks: parseClocks(clocks), dueAt: db.NullTime(due), nextAt: db.NullTime(next)}
+	c.vipTier = -1
 	c.TeamID, c.AssigneeID, c.MergedInto = team.Int64, assignee.Int64, merged.Int64
 	c.CreatedAt, c.UpdatedAt, c.LastMessageAt = db.Time(created), db.Time(updated), db.Time(last)
 	c.FirstResponseAt, c.SolvedAt, c.ClosedAt = db.NullTime(first), db.NullTime(solved), db.NullTime(closed)

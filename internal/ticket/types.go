@@ -84,6 +84,9 @@ type Conversation struct {
 	FirstResponseAt *time.Time `json:"first_response_at,omitempty"`
 	SolvedAt        *time.Time `json:"solved_at,omitempty"`
 	ClosedAt        *time.Time `json:"closed_at,omitempty"`
+
+	sla     slaState
+	vipTier int // the customer's tier when known (Open), else -1
 }
 
 // Crypto holds the structured fields of a crypto case.

@@ -12,6 +12,7 @@ import (
 	"vigil/internal/apperr"
 	"vigil/internal/db"
 	"vigil/internal/event"
+	"vigil/internal/sla"
 )
 
 // Patch changes fields of a conversation; nil means unchanged. For TeamID
@@ -138,6 +139,16 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (Conversation, 
 				return err
 			}
 		}
+		_, prio := changes["priority"]
+		_, team := changes["team_id"]
+		_, cat := changes["category"]
+		_, status := changes["status"]
+		if prio || team || cat || status {
+			step := sla.Step{At: now, Phase: phaseOf(c.Status), Answered: c.FirstResponseAt != nil}
+			if err := s.advanceSLA(ctx, &c, step, prio || team || cat); err != nil {
+				return err
+			}
+		}
 		action := "conversation.update"
 		if _, ok := changes["assignee_id"]; ok {
 			action = "conversation.assign"
@@ -196,7 +207,7 @@ func (s *Service) Merge(ctx context.Context, targetID, sourceID int64) (Conversa
 		}
 		now := s.now().UTC().Truncate(time.Millisecond)
 		if _, err := s.db.Q(ctx).ExecContext(ctx, `UPDATE conversations SET status = 'closed', closed_at = $1, updated_at = $1,
-			merged_into = $2 WHERE id = $3`, db.Millis(now), target.ID, source.ID); err != nil {
+			merged_into = $2, sla_due_at = NULL, next_deadline_at = NULL WHERE id = $3`, db.Millis(now), target.ID, source.ID); err != nil {
 			return wrap("merge", err)
 		}
 		if err := s.audit.Record(ctx, "conversation.merge", "conversation", target.ID, map[string]any{"source": source.ID}); err != nil {
