@@ -17,6 +17,7 @@ import (
 	"vigil/internal/canned"
 	"vigil/internal/customer"
 	"vigil/internal/routing"
+	"vigil/internal/sla"
 	"vigil/internal/ticket"
 )
 
@@ -28,6 +29,7 @@ type Deps struct {
 	Tickets       *ticket.Service
 	Canned        *canned.Service
 	Router        *routing.Router
+	SLA           *sla.Service
 	Audit         *audit.Log
 	Logger        *slog.Logger
 	MaxBody       int64
@@ -92,6 +94,17 @@ func (a *API) Routes() []Route {
 		{"POST", "/api/v1/conversations/{id}/merge", auth.PermConversationMerge, "Merge a duplicate into this conversation", a.mergeConversation},
 		{"POST", "/api/v1/conversations/{id}/attachments", auth.PermConversationWrite, "Upload a file to attach to the next message", a.uploadAttachment},
 		{"GET", "/api/v1/attachments/{id}", auth.PermConversationRead, "Download an attachment", a.downloadAttachment},
+		{"GET", "/api/v1/conversations/{id}/sla", auth.PermConversationRead, "The conversation's SLA policy and deadlines", a.conversationSLA},
+		{"POST", "/api/v1/conversations/{id}/transfer", auth.PermConversationAssign, "Transfer to a team or agent with a note", a.transferConversation},
+		{"GET", "/api/v1/queues", auth.PermConversationRead, "Each team's queue: waiting, oldest, nearest SLA deadline", a.listQueues},
+
+		{"GET", "/api/v1/sla/policies", auth.PermConversationRead, "SLA policies in the order they are tried", a.listPolicies},
+		{"POST", "/api/v1/sla/policies", auth.PermSLAManage, "Create an SLA policy", a.createPolicy},
+		{"PUT", "/api/v1/sla/policies/{id}", auth.PermSLAManage, "Replace an SLA policy", a.replacePolicy},
+		{"DELETE", "/api/v1/sla/policies/{id}", auth.PermSLAManage, "Delete an SLA policy", a.deletePolicy},
+		{"GET", "/api/v1/sla/calendars", auth.PermConversationRead, "Business calendars", a.listCalendars},
+		{"POST", "/api/v1/sla/calendars", auth.PermSLAManage, "Create a business calendar", a.createCalendar},
+		{"PUT", "/api/v1/sla/calendars/{id}", auth.PermSLAManage, "Replace a business calendar", a.replaceCalendar},
 
 		{"GET", "/api/v1/customers", auth.PermCustomerRead, "List or search customers", a.listCustomers},
 		{"POST", "/api/v1/customers", auth.PermCustomerWrite, "Create a customer", a.createCustomer},

@@ -23,6 +23,7 @@ import (
 	"vigil/internal/event"
 	"vigil/internal/realtime"
 	"vigil/internal/routing"
+	"vigil/internal/sla"
 	"vigil/internal/ticket"
 )
 
@@ -40,6 +41,7 @@ type App struct {
 	Auth      *auth.Service
 	Hub       *realtime.Hub
 	Router    *routing.Router
+	SLA       *sla.Service
 	consoles  consoles
 	Now       func() time.Time
 }
@@ -82,7 +84,8 @@ func New(cfg config.Config, log *slog.Logger, d *db.DB, now func() time.Time) (*
 			return nil, fmt.Errorf("VIGIL_URGENT_CATEGORIES: %q is not one of %s", cat, strings.Join(ticket.Categories, ", "))
 		}
 	}
-	a.Tickets = ticket.New(ticket.Options{DB: d, Audit: a.Audit, Bus: bus, Customers: a.Customers, Now: now,
+	a.SLA = sla.New(d, a.Audit, now, ticket.Vocabulary())
+	a.Tickets = ticket.New(ticket.Options{DB: d, Audit: a.Audit, Bus: bus, Customers: a.Customers, Now: now, Policies: a.SLA,
 		Files: &ticket.Files{Dir: files, MaxSize: cfg.MaxUploadMB << 20},
 		Rules: &ticket.PriorityRules{UrgentCategories: cfg.UrgentCategories, VIPTier: int(cfg.VIPPriorityTier)}})
 	a.Canned = canned.New(d, a.Audit, now)

@@ -62,6 +62,9 @@ func (c *Calendar) Validate() error {
 			}
 		}
 		c.Week[d] = sortedSpans(spans)
+		if c.Week[d] == nil {
+			c.Week[d] = []Span{}
+		}
 		for i := 1; i < len(c.Week[d]); i++ {
 			if c.Week[d][i].From < c.Week[d][i-1].To {
 				return apperr.Field("week", "sla.span_overlap", "%s: spans overlap", time.Weekday(d))
@@ -72,6 +75,9 @@ func (c *Calendar) Validate() error {
 		if _, err := time.Parse(time.DateOnly, h); err != nil {
 			return apperr.Field("holidays", "sla.holiday_invalid", "%q is not a date (YYYY-MM-DD)", h)
 		}
+	}
+	if c.Holidays == nil {
+		c.Holidays = []string{}
 	}
 	slices.Sort(c.Holidays)
 	c.Holidays = slices.Compact(c.Holidays)

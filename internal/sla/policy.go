@@ -130,6 +130,13 @@ type Vocabulary struct {
 	Priorities, Channels, Categories []string
 }
 
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
 // Validate checks a policy against the vocabulary.
 func (p *Policy) Validate(v Vocabulary) error {
 	p.Name = strings.TrimSpace(p.Name)
@@ -170,7 +177,14 @@ func (p *Policy) Validate(v Vocabulary) error {
 			return apperr.Field("on_breach", "sla.action_invalid", "%q is not one of %v", a, Actions)
 		}
 	}
-	p.OnBreach = slices.Compact(p.OnBreach)
+	var actions []Action
+	for _, a := range p.OnBreach {
+		if !slices.Contains(actions, a) {
+			actions = append(actions, a)
+		}
+	}
+	p.OnBreach = nonNil(actions)
+	c.Priorities, c.Channels, c.Categories, c.TeamIDs = nonNil(c.Priorities), nonNil(c.Channels), nonNil(c.Categories), nonNil(c.TeamIDs)
 	if p.BusinessHours && p.CalendarID == 0 {
 		return apperr.Field("calendar_id", "sla.calendar_required", "business hours need a calendar")
 	}

@@ -169,38 +169,49 @@ func (c Conversation) DueAt() *time.Time { return c.sla.dueAt }
 // each warning and breach fires once, recorded in sla_events in the same
 // transaction as the conversation's fired marks and its escalation, so a
 // restart or a second instance never fires one twice and none is lost.
-// It returns how many alerts fired.
-func (s *Service) FireSLA(ctx context.Context, now time.Time, limit int) (int, error) {
+// It reads due rows in batches of batch through the next_deadline_at
+// index, never the whole table, and returns how many alerts fired.
+func (s *Service) FireSLA(ctx context.Context, now time.Time, batch int) (int, error) {
 	if s.policies == nil {
 		return 0, nil
 	}
+	fired := 0
+	for {
+		ids, err := s.dueSLA(ctx, now, batch)
+		if err != nil {
+			return fired, err
+		}
+		for _, id := range ids {
+			n, err := s.fireOne(ctx, id, now)
+			if err != nil {
+				return fired, fmt.Errorf("ticket: sla for conversation %d: %w", id, err)
+			}
+			fired += n
+		}
+		// Each row handled either fired or moved its next_deadline_at past
+		// now, so the next batch holds only rows not yet seen.
+		if len(ids) < batch || ctx.Err() != nil {
+			return fired, ctx.Err()
+		}
+	}
+}
+
+func (s *Service) dueSLA(ctx context.Context, now time.Time, limit int) ([]int64, error) {
 	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT id FROM conversations WHERE next_deadline_at <= $1
 		ORDER BY next_deadline_at LIMIT $2`, db.Millis(now), limit)
 	if err != nil {
-		return 0, wrap("due sla", err)
+		return nil, wrap("due sla", err)
 	}
+	defer rows.Close()
 	var ids []int64
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return 0, wrap("due sla", err)
+			return nil, wrap("due sla", err)
 		}
 		ids = append(ids, id)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, wrap("due sla", err)
-	}
-	fired := 0
-	for _, id := range ids {
-		n, err := s.fireOne(ctx, id, now)
-		if err != nil {
-			return fired, fmt.Errorf("ticket: sla for conversation %d: %w", id, err)
-		}
-		fired += n
-	}
-	return fired, nil
+	return ids, wrap("due sla", rows.Err())
 }
 
 func (s *Service) fireOne(ctx context.Context, id int64, now time.Time) (int, error) {
