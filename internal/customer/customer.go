@@ -18,18 +18,21 @@ import (
 
 // Customer is an exchange user (or an anonymous visitor) in the desk.
 type Customer struct {
-	ID         int64      `json:"id"`
-	UID        string     `json:"uid,omitempty"`
-	Name       string     `json:"name"`
-	Email      string     `json:"email"`
-	Phone      string     `json:"phone"`
-	Language   string     `json:"language"`
-	VIPTier    int        `json:"vip_tier"`
-	KYCLevel   int        `json:"kyc_level"`
-	MergedInto int64      `json:"merged_into,omitempty"`
-	Identities []Identity `json:"identities"`
-	CreatedAt  time.Time  `json:"created_at"`
-	UpdatedAt  time.Time  `json:"updated_at"`
+	ID       int64  `json:"id"`
+	UID      string `json:"uid,omitempty"`
+	Name     string `json:"name"`
+	Email    string `json:"email"`
+	Phone    string `json:"phone"`
+	Language string `json:"language"`
+	VIPTier  int    `json:"vip_tier"`
+	KYCLevel int    `json:"kyc_level"`
+	// AccountManagerID is the agent dedicated to this customer (VIPs):
+	// routing prefers them when they are online with room.
+	AccountManagerID int64      `json:"account_manager_id,omitempty"`
+	MergedInto       int64      `json:"merged_into,omitempty"`
+	Identities       []Identity `json:"identities"`
+	CreatedAt        time.Time  `json:"created_at"`
+	UpdatedAt        time.Time  `json:"updated_at"`
 }
 
 // Identity links a customer to an address on one channel.
@@ -59,14 +62,16 @@ func New(d *db.DB, a *audit.Log, bus event.Bus, now func() time.Time) *Service {
 
 // Input holds editable fields; nil means unchanged (or default on create).
 type Input struct {
-	UID        *string    `json:"uid"`
-	Name       *string    `json:"name"`
-	Email      *string    `json:"email"`
-	Phone      *string    `json:"phone"`
-	Language   *string    `json:"language"`
-	VIPTier    *int       `json:"vip_tier"`
-	KYCLevel   *int       `json:"kyc_level"`
-	Identities []Identity `json:"identities"`
+	UID      *string `json:"uid"`
+	Name     *string `json:"name"`
+	Email    *string `json:"email"`
+	Phone    *string `json:"phone"`
+	Language *string `json:"language"`
+	VIPTier  *int    `json:"vip_tier"`
+	KYCLevel *int    `json:"kyc_level"`
+	// AccountManagerID sets the dedicated agent; 0 clears it.
+	AccountManagerID *int64     `json:"account_manager_id"`
+	Identities       []Identity `json:"identities"`
 }
 
 func (in *Input) validate() error {
@@ -96,6 +101,9 @@ func (in *Input) validate() error {
 	}
 	if in.Language != nil && !slices.Contains(Languages, *in.Language) {
 		return apperr.Field("language", "customer.language_invalid", "must be one of %v", Languages)
+	}
+	if in.AccountManagerID != nil && *in.AccountManagerID < 0 {
+		return apperr.Field("account_manager_id", "customer.manager_invalid", "must be an agent id or 0")
 	}
 	if in.VIPTier != nil && (*in.VIPTier < 0 || *in.VIPTier > 9) {
 		return apperr.Field("vip_tier", "customer.vip_invalid", "must be between 0 and 9")
@@ -141,12 +149,15 @@ func (s *Service) Create(ctx context.Context, in Input) (Customer, error) {
 			lang = *in.Language
 		}
 		err := s.db.Q(ctx).QueryRowContext(ctx, `INSERT INTO customers
-			(uid, name, email, phone, language, vip_tier, kyc_level, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id`,
+			(uid, name, email, phone, language, vip_tier, kyc_level, account_manager_id, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`,
 			nullString(in.UID), deref(in.Name), deref(in.Email), deref(in.Phone), lang,
-			derefInt(in.VIPTier), derefInt(in.KYCLevel), now).Scan(&id)
+			derefInt(in.VIPTier), derefInt(in.KYCLevel), db.NullID(derefID(in.AccountManagerID)), now).Scan(&id)
 		if db.IsUniqueViolation(err) {
 			return apperr.Conflictf("customer.uid_taken", "a customer with this exchange UID already exists")
+		}
+		if db.IsForeignKeyViolation(err) {
+			return apperr.Field("account_manager_id", "customer.manager_not_found", "no such agent")
 		}
 		if err != nil {
 			return fmt.Errorf("customer: create: %w", err)
@@ -206,10 +217,16 @@ func (s *Service) Update(ctx context.Context, id int64, in Input) (Customer, err
 		if in.KYCLevel != nil {
 			add("kyc_level", *in.KYCLevel)
 		}
+		if in.AccountManagerID != nil {
+			add("account_manager_id", db.NullID(*in.AccountManagerID))
+		}
 		args = append(args, id)
 		_, err = s.db.Q(ctx).ExecContext(ctx, fmt.Sprintf(`UPDATE customers SET %s WHERE id = $%d`, strings.Join(set, ", "), len(args)), args...)
 		if db.IsUniqueViolation(err) {
 			return apperr.Conflictf("customer.uid_taken", "a customer with this exchange UID already exists")
+		}
+		if db.IsForeignKeyViolation(err) {
+			return apperr.Field("account_manager_id", "customer.manager_not_found", "no such agent")
 		}
 		if err != nil {
 			return fmt.Errorf("customer: update: %w", err)
@@ -367,4 +384,11 @@ func CheckEmail(s string) error {
 		return apperr.Field("email", "customer.email_invalid", "is not a valid email address")
 	}
 	return nil
+}
+
+func derefID(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
 }

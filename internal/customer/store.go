@@ -11,15 +11,15 @@ import (
 	"vigil/internal/db"
 )
 
-const columns = `id, uid, name, email, phone, language, vip_tier, kyc_level, merged_into, created_at, updated_at`
+const columns = `id, uid, name, email, phone, language, vip_tier, kyc_level, account_manager_id, merged_into, created_at, updated_at`
 
 func scan(row interface{ Scan(...any) error }) (Customer, error) {
 	var c Customer
 	var uid sql.NullString
-	var merged sql.NullInt64
+	var merged, manager sql.NullInt64
 	var created, updated int64
-	err := row.Scan(&c.ID, &uid, &c.Name, &c.Email, &c.Phone, &c.Language, &c.VIPTier, &c.KYCLevel, &merged, &created, &updated)
-	c.UID, c.MergedInto = uid.String, merged.Int64
+	err := row.Scan(&c.ID, &uid, &c.Name, &c.Email, &c.Phone, &c.Language, &c.VIPTier, &c.KYCLevel, &manager, &merged, &created, &updated)
+	c.UID, c.MergedInto, c.AccountManagerID = uid.String, merged.Int64, manager.Int64
 	c.CreatedAt, c.UpdatedAt = db.Time(created), db.Time(updated)
 	c.Identities = []Identity{}
 	return c, err
@@ -167,4 +167,33 @@ func (s *Service) loadIdentities(ctx context.Context, cs []Customer) error {
 
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// Managers returns the dedicated account manager of each of the given
+// customers that has one.
+func (s *Service) Managers(ctx context.Context, ids []int64) (map[int64]int64, error) {
+	out := map[int64]int64{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	ph := make([]string, len(ids))
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		ph[i] = fmt.Sprintf("$%d", i+1)
+		args[i] = id
+	}
+	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT id, account_manager_id FROM customers
+		WHERE account_manager_id IS NOT NULL AND id IN (`+strings.Join(ph, ", ")+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("customer: managers: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, mgr int64
+		if err := rows.Scan(&id, &mgr); err != nil {
+			return nil, fmt.Errorf("customer: managers: %w", err)
+		}
+		out[id] = mgr
+	}
+	return out, rows.Err()
 }

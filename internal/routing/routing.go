@@ -11,6 +11,7 @@ import (
 
 	"vigil/internal/agent"
 	"vigil/internal/audit"
+	"vigil/internal/customer"
 	"vigil/internal/event"
 	"vigil/internal/ticket"
 )
@@ -30,6 +31,8 @@ type Work struct {
 	Language string
 	Category string
 	TeamID   int64
+	// ManagerID is the customer's dedicated account manager, if any.
+	ManagerID int64
 }
 
 // Pick chooses the agent for w, or ok=false when nobody fits. An agent
@@ -37,7 +40,8 @@ type Work struct {
 // belong to the conversation's team (any agent when it has none). Among
 // those: a topic skill for the category first, then the lowest load
 // relative to capacity, then whoever waited longest since their last
-// conversation (round robin), then the lowest id. Candidates must be
+// conversation (round robin), then the lowest id. The customer's account
+// manager comes before all of them when they fit. Candidates must be
 // online already.
 func Pick(w Work, cs []Candidate) (id int64, ok bool) {
 	var best *Candidate
@@ -45,6 +49,9 @@ func Pick(w Work, cs []Candidate) (id int64, ok bool) {
 		c := &cs[i]
 		if !fits(w, c) {
 			continue
+		}
+		if w.ManagerID != 0 && c.ID == w.ManagerID {
+			return c.ID, true
 		}
 		if best == nil || better(w, c, best) {
 			best = c
@@ -92,11 +99,12 @@ func better(w Work, a, b *Candidate) bool {
 
 // Router listens to the bus and assigns.
 type Router struct {
-	agents  *agent.Service
-	tickets *ticket.Service
-	bus     event.Bus
-	log     *slog.Logger
-	now     func() time.Time
+	agents    *agent.Service
+	customers *customer.Service
+	tickets   *ticket.Service
+	bus       event.Bus
+	log       *slog.Logger
+	now       func() time.Time
 
 	mu    sync.Mutex // guards given and gone
 	given map[int64]time.Time
@@ -109,8 +117,8 @@ type Router struct {
 }
 
 // New returns a router; Run starts it.
-func New(agents *agent.Service, tickets *ticket.Service, bus event.Bus, log *slog.Logger, now func() time.Time) *Router {
-	return &Router{agents: agents, tickets: tickets, bus: bus, log: log.With("component", "routing"), now: now,
+func New(agents *agent.Service, customers *customer.Service, tickets *ticket.Service, bus event.Bus, log *slog.Logger, now func() time.Time) *Router {
+	return &Router{agents: agents, customers: customers, tickets: tickets, bus: bus, log: log.With("component", "routing"), now: now,
 		given: map[int64]time.Time{}, gone: map[int64]*time.Timer{}, kick: make(chan struct{}, 1), Grace: 5 * time.Minute}
 }
 
@@ -234,8 +242,16 @@ func (r *Router) Pass(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	custIDs := make([]int64, len(waiting))
+	for i, c := range waiting {
+		custIDs[i] = c.CustomerID
+	}
+	managers, err := r.customers.Managers(ctx, custIDs)
+	if err != nil {
+		return err
+	}
 	for _, c := range waiting {
-		id, ok := Pick(Work{Language: c.Language, Category: c.Category, TeamID: c.TeamID}, cands)
+		id, ok := Pick(Work{Language: c.Language, Category: c.Category, TeamID: c.TeamID, ManagerID: managers[c.CustomerID]}, cands)
 		if !ok {
 			continue
 		}

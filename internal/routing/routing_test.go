@@ -42,6 +42,12 @@ func TestPick(t *testing.T) {
 		{"round robin among equals", routing.Work{Language: "en"},
 			[]routing.Candidate{{ID: 5, Max: 4, LastGiven: t0.Add(time.Minute)}, {ID: 6, Max: 4, LastGiven: t0}}, 6},
 		{"capacity zero takes nothing", routing.Work{Language: "en"}, []routing.Candidate{{ID: 8, Max: 0}}, 0},
+		{"the VIP's account manager first, even with more load", routing.Work{Language: "en", ManagerID: 5},
+			[]routing.Candidate{{ID: 6, Load: 0, Max: 4}, {ID: 5, Load: 3, Max: 4}}, 5},
+		{"a full account manager is passed over", routing.Work{Language: "en", ManagerID: 5},
+			[]routing.Candidate{{ID: 6, Load: 0, Max: 4}, {ID: 5, Load: 4, Max: 4}}, 6},
+		{"an account manager without the language is passed over", routing.Work{Language: "zh", ManagerID: 5},
+			[]routing.Candidate{{ID: 6, Languages: []string{"zh"}, Max: 4}, {ID: 5, Max: 4}}, 6},
 	} {
 		got, ok := routing.Pick(tt.w, tt.cs)
 		if (tt.want == 0) == ok || got != tt.want {
@@ -67,7 +73,7 @@ func newEnv(t *testing.T) *env {
 	e.agents = agent.New(d, a, bus, clk.Now)
 	e.customers = customer.New(d, a, bus, clk.Now)
 	e.tickets = ticket.New(ticket.Options{DB: d, Audit: a, Bus: bus, Customers: e.customers, Now: clk.Now})
-	e.router = routing.New(e.agents, e.tickets, bus, slog.New(slog.NewTextHandler(io.Discard, nil)), clk.Now)
+	e.router = routing.New(e.agents, e.customers, e.tickets, bus, slog.New(slog.NewTextHandler(io.Discard, nil)), clk.Now)
 	return e
 }
 
