@@ -196,9 +196,11 @@ func (s *Service) FireSLA(ctx context.Context, now time.Time, batch int) (int, e
 	}
 }
 
+// dueQuery reads due rows from the partial index on next_deadline_at.
+const dueQuery = `SELECT id FROM conversations WHERE next_deadline_at <= $1 ORDER BY next_deadline_at LIMIT $2`
+
 func (s *Service) dueSLA(ctx context.Context, now time.Time, limit int) ([]int64, error) {
-	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT id FROM conversations WHERE next_deadline_at <= $1
-		ORDER BY next_deadline_at LIMIT $2`, db.Millis(now), limit)
+	rows, err := s.db.Q(ctx).QueryContext(ctx, dueQuery, db.Millis(now), limit)
 	if err != nil {
 		return nil, wrap("due sla", err)
 	}
