@@ -27,7 +27,11 @@ type Filter struct {
 	// NoReplyBefore keeps conversations created before it that no agent
 	// has answered yet (the "at risk" view).
 	NoReplyBefore time.Time
-	Before        int64
+	// DueBefore keeps conversations whose SLA breach deadline is before
+	// it. With NoReplyBefore as well, either rule qualifies, and the
+	// no-reply rule applies only to conversations without an SLA clock.
+	DueBefore time.Time
+	Before    int64
 	Limit         int
 }
 
@@ -215,7 +219,7 @@ func (s *Service) SeesCustomer(ctx context.Context, scope Scope, customerID int6
 
 // filtered reports whether f narrows the list beyond status and cursor.
 func filtered(f Filter) bool {
-	return f.Priority != nil || f.TeamID != 0 || len(f.TeamIDs) > 0 || !f.NoReplyBefore.IsZero() || f.AssigneeID != 0 || f.Category != "" || f.Channel != "" ||
+	return f.Priority != nil || f.TeamID != 0 || len(f.TeamIDs) > 0 || !f.NoReplyBefore.IsZero() || !f.DueBefore.IsZero() || f.AssigneeID != 0 || f.Category != "" || f.Channel != "" ||
 		f.CustomerID != 0 || f.Tag != "" || strings.TrimSpace(f.Text) != ""
 }
 
@@ -238,8 +242,14 @@ func listConditions(scope Scope, f Filter, arg func(any) string) []string {
 	if len(f.TeamIDs) > 0 {
 		where = append(where, "team_id IN ("+placeholders(arg, f.TeamIDs)+")")
 	}
-	if !f.NoReplyBefore.IsZero() {
+	switch noReply, due := !f.NoReplyBefore.IsZero(), !f.DueBefore.IsZero(); {
+	case noReply && due:
+		where = append(where, "(sla_due_at < "+arg(db.Millis(f.DueBefore))+
+			" OR (sla_due_at IS NULL AND first_response_at IS NULL AND created_at < "+arg(db.Millis(f.NoReplyBefore))+"))")
+	case noReply:
 		where = append(where, "first_response_at IS NULL AND created_at < "+arg(db.Millis(f.NoReplyBefore)))
+	case due:
+		where = append(where, "sla_due_at < "+arg(db.Millis(f.DueBefore)))
 	}
 	switch {
 	case f.AssigneeID == -1:

@@ -54,7 +54,7 @@ func (s *Service) QueuePosition(ctx context.Context, convID int64) (int, error) 
 	// Ahead: a higher priority; or the same priority and an earlier SLA
 	// deadline (a deadline before none); or the same of both and older.
 	earlier := "sla_due_at IS NULL AND id < $1"
-	if d := c.sla.dueAt; d != nil {
+	if d := c.SLADueAt; d != nil {
 		args = append(args, db.Millis(*d))
 		n := fmt.Sprintf("$%d", len(args))
 		earlier = "sla_due_at < " + n + " OR (sla_due_at = " + n + " AND id < $1)"

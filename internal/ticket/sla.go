@@ -34,7 +34,6 @@ type SLA struct {
 type slaState struct {
 	policyID int64
 	clocks   sla.Clocks
-	dueAt    *time.Time // earliest breach deadline
 	nextAt   *time.Time // when the watcher next has something to do
 }
 
@@ -88,7 +87,7 @@ func (s *Service) advanceSLA(ctx context.Context, c *Conversation, st sla.Step, 
 	if err != nil {
 		return err
 	}
-	before := c.sla
+	before, beforeDue := c.sla, c.SLADueAt
 	cal := sla.AlwaysOpen
 	if ok {
 		cal = p.Calendar
@@ -98,31 +97,31 @@ func (s *Service) advanceSLA(ctx context.Context, c *Conversation, st sla.Step, 
 	if ok {
 		c.sla.policyID = p.ID
 	}
-	refreshSLA(&c.sla, p, ok)
-	if sameSLA(before, c.sla) {
+	refreshSLA(c, p, ok)
+	if sameSLA(before, c.sla) && sameTime(beforeDue, c.SLADueAt) {
 		return nil
 	}
-	return s.saveSLA(ctx, c.ID, c.sla)
+	return s.saveSLA(ctx, *c)
 }
 
 // refreshSLA derives the stored deadlines from the clocks.
-func refreshSLA(st *slaState, p sla.Policy, ok bool) {
-	st.dueAt, st.nextAt = nil, nil
+func refreshSLA(c *Conversation, p sla.Policy, ok bool) {
+	c.SLADueAt, c.sla.nextAt = nil, nil
 	if !ok {
 		return
 	}
-	if ds := sla.Deadlines(st.clocks, p); len(ds) > 0 {
+	if ds := sla.Deadlines(c.sla.clocks, p); len(ds) > 0 {
 		due := ds[0].Due
-		st.dueAt = &due
+		c.SLADueAt = &due
 	}
-	if as := sla.Alerts(st.clocks, p); len(as) > 0 {
+	if as := sla.Alerts(c.sla.clocks, p); len(as) > 0 {
 		next := as[0].At
-		st.nextAt = &next
+		c.sla.nextAt = &next
 	}
 }
 
 func sameSLA(a, b slaState) bool {
-	if a.policyID != b.policyID || !sameTime(a.dueAt, b.dueAt) || !sameTime(a.nextAt, b.nextAt) {
+	if a.policyID != b.policyID || !sameTime(a.nextAt, b.nextAt) {
 		return false
 	}
 	x, _ := json.Marshal(a.clocks)
@@ -130,13 +129,13 @@ func sameSLA(a, b slaState) bool {
 	return string(x) == string(y)
 }
 
-func (s *Service) saveSLA(ctx context.Context, id int64, st slaState) error {
-	clocks, err := json.Marshal(st.clocks)
+func (s *Service) saveSLA(ctx context.Context, c Conversation) error {
+	clocks, err := json.Marshal(c.sla.clocks)
 	if err != nil {
 		return wrap("sla state", err)
 	}
 	_, err = s.db.Q(ctx).ExecContext(ctx, `UPDATE conversations SET sla_policy_id = $1, sla_clocks = $2, sla_due_at = $3,
-		next_deadline_at = $4 WHERE id = $5`, db.NullID(st.policyID), string(clocks), db.NullMillis(st.dueAt), db.NullMillis(st.nextAt), id)
+		next_deadline_at = $4 WHERE id = $5`, db.NullID(c.sla.policyID), string(clocks), db.NullMillis(c.SLADueAt), db.NullMillis(c.sla.nextAt), c.ID)
 	return wrap("save sla", err)
 }
 
@@ -150,7 +149,7 @@ func parseClocks(raw string) sla.Clocks {
 
 // SLAView returns the conversation's SLA state for display.
 func (s *Service) SLAView(ctx context.Context, c Conversation) (SLA, error) {
-	out := SLA{Deadlines: []sla.Deadline{}, DueAt: c.sla.dueAt, Paused: c.sla.clocks.PausedSince != nil}
+	out := SLA{Deadlines: []sla.Deadline{}, DueAt: c.SLADueAt, Paused: c.sla.clocks.PausedSince != nil}
 	p, ok, err := s.policyFor(ctx, c, false)
 	if err != nil || !ok {
 		return out, err
@@ -161,9 +160,6 @@ func (s *Service) SLAView(ctx context.Context, c Conversation) (SLA, error) {
 	}
 	return out, nil
 }
-
-// DueAt is the earliest SLA breach deadline of a running conversation.
-func (c Conversation) DueAt() *time.Time { return c.sla.dueAt }
 
 // FireSLA acts on the conversations whose next SLA alert is due at now:
 // each warning and breach fires once, recorded in sla_events in the same
@@ -228,13 +224,13 @@ func (s *Service) fireOne(ctx context.Context, id int64, now time.Time) (int, er
 			return err
 		}
 		if !ok || c.MergedInto != 0 {
-			refreshSLA(&c.sla, p, false) // nothing left to watch
-			return s.saveSLA(ctx, c.ID, c.sla)
+			refreshSLA(&c, p, false) // nothing left to watch
+			return s.saveSLA(ctx, c)
 		}
 		due, _ := sla.Due(c.sla.clocks, p, now)
 		c.sla.clocks = sla.MarkFired(c.sla.clocks, due)
-		refreshSLA(&c.sla, p, true)
-		if err := s.saveSLA(ctx, c.ID, c.sla); err != nil {
+		refreshSLA(&c, p, true)
+		if err := s.saveSLA(ctx, c); err != nil {
 			return err
 		}
 		for _, a := range sla.Moot(due) {

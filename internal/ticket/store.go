@@ -23,7 +23,8 @@ func scanConversation(row interface{ Scan(...any) error }) (Conversation, error)
 	err := row.Scan(&c.ID, &c.CustomerID, &c.Channel, &c.Subject, &c.Status, &c.Priority, &c.Category, &c.Language,
 		&team, &assignee, &c.Crypto.Asset, &c.Crypto.Network, &c.Crypto.TxID, &c.Crypto.Memo, &c.Crypto.OrderID,
 		&merged, &c.LastSeq, &created, &updated, &last, &first, &solved, &closed, &policy, &clocks, &due, &next)
-	c.sla = slaState{policyID: policy.Int64, clocks: parseClocks(clocks), dueAt: db.NullTime(due), nextAt: db.NullTime(next)}
+	c.sla = slaState{policyID: policy.Int64, clocks: parseClocks(clocks), nextAt: db.NullTime(next)}
+	c.SLADueAt = db.NullTime(due)
 	c.vipTier = -1
 	c.TeamID, c.AssigneeID, c.MergedInto = team.Int64, assignee.Int64, merged.Int64
 	c.CreatedAt, c.UpdatedAt, c.LastMessageAt = db.Time(created), db.Time(updated), db.Time(last)

@@ -84,6 +84,9 @@ type Conversation struct {
 	FirstResponseAt *time.Time `json:"first_response_at,omitempty"`
 	SolvedAt        *time.Time `json:"solved_at,omitempty"`
 	ClosedAt        *time.Time `json:"closed_at,omitempty"`
+	// SLADueAt is the earliest SLA breach deadline while a clock runs; in
+	// the past when overdue. It is the queue's second key.
+	SLADueAt *time.Time `json:"sla_due_at,omitempty"`
 
 	sla     slaState
 	vipTier int // the customer's tier when known (Open), else -1

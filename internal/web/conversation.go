@@ -46,6 +46,7 @@ type conversationData struct {
 	CanAssign  bool
 	Category   string
 	Language   string
+	SLA        slaPanel
 }
 
 // thread is how many messages the page renders; older ones load on demand
@@ -112,6 +113,12 @@ func (c *Console) conversation(w http.ResponseWriter, r *http.Request, p *page) 
 	d := &conversationData{Conv: conv, Customer: cu, Name: displayName(cu), LastSeq: conv.LastSeq, ReadSeq: readSeq,
 		Tags: strings.Join(conv.Tags, ", "), CanAssign: p.Principal.Can(auth.PermConversationAssign),
 		Category: i18n.T(p.Lang, "category."+conv.Category), Language: conv.Language}
+	view, err := c.Tickets.SLAView(ctx, conv)
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	d.SLA = slaPanelFor(c.Now(), view, p.Lang)
 	dir, err := c.people(ctx)
 	if err != nil {
 		c.fail(w, r, err)

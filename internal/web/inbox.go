@@ -36,6 +36,7 @@ func (c *Console) viewFilter(ctx context.Context, view string, p *page) (ticket.
 	case "at_risk":
 		f.Statuses = []ticket.Status{ticket.StatusNew, ticket.StatusOpen}
 		f.NoReplyBefore = c.Now().Add(-AtRisk)
+		f.DueBefore = c.Now().Add(DueSoon)
 	default:
 		return f, false, nil
 	}
@@ -83,6 +84,7 @@ type row struct {
 	UpdatedISO   string
 	StatusLabel  string
 	Priority     string
+	Due          dueLabel
 }
 
 type inboxData struct {
@@ -117,7 +119,7 @@ func (c *Console) inbox(w http.ResponseWriter, r *http.Request, p *page) {
 	f.Limit = 50
 	d := &inboxData{View: view, Status: r.URL.Query().Get("status")}
 	if view == "at_risk" {
-		d.Hint = p.T("console.at_risk_hint", int(AtRisk.Minutes()))
+		d.Hint = p.T("console.at_risk_sla_hint", int(DueSoon.Minutes()), int(AtRisk.Minutes()))
 	}
 	if ok {
 		convs, next, err := c.Tickets.List(r.Context(), scope, f)
@@ -230,7 +232,8 @@ func (c *Console) rows(ctx context.Context, p *page, dir *people, convs []ticket
 		out = append(out, row{Conversation: cv, Customer: displayName(cu), VIP: cu.VIPTier,
 			AssigneeName: dir.names[cv.AssigneeID], TeamName: dir.teamOf[cv.TeamID],
 			Updated: ago(now, cv.UpdatedAt, p.Lang), UpdatedISO: cv.UpdatedAt.UTC().Format(time.RFC3339),
-			StatusLabel: i18n.T(p.Lang, "status."+string(cv.Status)), Priority: cv.Priority.String()})
+			StatusLabel: i18n.T(p.Lang, "status."+string(cv.Status)), Priority: cv.Priority.String(),
+			Due: due(now, cv.SLADueAt, p.Lang)})
 	}
 	return out, nil
 }

@@ -51,6 +51,10 @@ type Console struct {
 // "at risk" view lists it.
 const AtRisk = 15 * time.Minute
 
+// DueSoon is how close an SLA breach deadline must be for the "at risk"
+// view to list the conversation (overdue ones always are).
+const DueSoon = 30 * time.Minute
+
 // New parses the templates and fingerprints the static assets.
 func New(d Deps) *Console {
 	if d.Now == nil {
