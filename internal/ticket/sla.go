@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -120,13 +121,13 @@ func refreshSLA(c *Conversation, p sla.Policy, ok bool) {
 	}
 }
 
+// sameSLA compares without encoding: it runs on every customer message.
 func sameSLA(a, b slaState) bool {
-	if a.policyID != b.policyID || !sameTime(a.nextAt, b.nextAt) {
-		return false
-	}
-	x, _ := json.Marshal(a.clocks)
-	y, _ := json.Marshal(b.clocks)
-	return string(x) == string(y)
+	x, y := a.clocks, b.clocks
+	return a.policyID == b.policyID && sameTime(a.nextAt, b.nextAt) && x.Phase == y.Phase &&
+		sameTime(x.PausedSince, y.PausedSince) && maps.EqualFunc(x.Running, y.Running, func(p, q sla.Clock) bool {
+		return p.Start.Equal(q.Start) && p.Paused == q.Paused
+	}) && maps.Equal(x.Fired, y.Fired)
 }
 
 func (s *Service) saveSLA(ctx context.Context, c Conversation) error {
