@@ -296,6 +296,22 @@
       }).catch(function (x) { cstatus.textContent = fmt(S.error, x.message); });
     });
     controls.addEventListener("submit", function (e) { e.preventDefault(); });
+
+    // Transfer: a team, an agent or both, with a note for whoever takes it.
+    var transfer = document.getElementById("transfer");
+    if (transfer) transfer.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var tstatus = document.getElementById("transfer-status"), body = { note: transfer.elements.note.value };
+      if (transfer.elements.team_id.value) body.team_id = Number(transfer.elements.team_id.value);
+      if (transfer.elements.assignee_id.value) body.assignee_id = Number(transfer.elements.assignee_id.value);
+      if (body.team_id === undefined && body.assignee_id === undefined) { tstatus.textContent = S.transfer_pick; return; }
+      api("POST", "/api/v1/conversations/" + id + "/transfer", body).then(function (c) {
+        if (!c) { location.href = "/console/inbox"; return; } // no longer ours to see
+        transfer.reset();
+        tstatus.textContent = S.transferred;
+        applyChanges({ team_id: String(c.team_id || 0), assignee_id: String(c.assignee_id || 0) });
+      }).catch(function (x) { tstatus.textContent = fmt(S.error, x.message); });
+    });
   }
 
   // ---- canned responses: "/" at the start of a word opens the list ----
