@@ -32,7 +32,7 @@ type Filter struct {
 	// no-reply rule applies only to conversations without an SLA clock.
 	DueBefore time.Time
 	Before    int64
-	Limit         int
+	Limit     int
 }
 
 // List returns the conversations in scope that match f, and the cursor for

@@ -67,4 +67,3 @@ func slaPanelFor(now time.Time, v ticket.SLA, lang string) slaPanel {
 	}
 	return p
 }
-
