@@ -45,13 +45,14 @@ const (
 	PermTokenManage        Permission = "token:manage"
 	PermSettingsManage     Permission = "settings:manage"
 	PermCannedManage       Permission = "canned:manage"
+	PermShiftManage        Permission = "shift:manage"
 )
 
 var agentPerms = []Permission{PermConversationRead, PermConversationWrite, PermConversationAssign,
 	PermCustomerRead, PermCustomerWrite, PermAgentRead, PermTokenManage}
 
 var supervisorPerms = append(slices.Clone(agentPerms), PermConversationMerge, PermCustomerMerge,
-	PermTagManage, PermAuditRead, PermTeamManage, PermCannedManage)
+	PermTagManage, PermAuditRead, PermTeamManage, PermCannedManage, PermShiftManage)
 
 var adminPerms = append(slices.Clone(supervisorPerms), PermAgentManage, PermSettingsManage)
 
