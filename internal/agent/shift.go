@@ -18,7 +18,8 @@ import (
 // Shift is a recurring weekly shift of an agent in a team. Start and End
 // are local wall-clock times in TimeZone, so a 09:00 shift in London
 // starts at 09:00 on both sides of a clock change; an End at or before
-// Start means the shift runs past midnight into the next day. Weekdays
+// Start means the shift runs past midnight into the next day (08:00 to
+// 08:00 is a day-long shift). Weekdays
 // are the days the shift starts on, in its own time zone.
 type Shift struct {
 	ID        int64     `json:"id"`
@@ -206,9 +207,6 @@ func clockPair(start, end string) (int, int, error) {
 	b, err := parseClock("end", end, true)
 	if err != nil {
 		return 0, 0, err
-	}
-	if a == b {
-		return 0, 0, apperr.Field("end", "shift.empty", "must differ from the start; use 00:00 to 24:00 for a whole day")
 	}
 	return a, b, nil
 }

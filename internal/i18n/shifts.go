@@ -9,7 +9,6 @@ var shiftCatalogue = map[string]map[string]string{
 		"shift.time_zone_invalid":      "The time zone must be an IANA name such as Europe/London or Asia/Shanghai.",
 		"shift.weekday_invalid":        "Weekdays are mon, tue, wed, thu, fri, sat and sun.",
 		"shift.weekdays_required":      "Choose at least one weekday.",
-		"shift.empty":                  "The end must differ from the start; use 00:00 to 24:00 for a whole day.",
 		"shift.range_invalid":          "The last day must be on or after the first day, and within a year of it.",
 		"shift.off_has_times":          "A day off has no start, end or time zone: it cancels the shifts that start on those days.",
 		"shift.kind_invalid":           "The kind must be off or extra.",
@@ -82,6 +81,7 @@ var shiftCatalogue = map[string]map[string]string{
 		"coverage.no_teams":            "There are no teams yet.",
 		"coverage.supervisors_only":    "The coverage view is for supervisors and administrators.",
 		"coverage.scheduled_now_count": "Scheduled now: %d",
+		"coverage.on_shift":            "on shift",
 	},
 	"zh": {
 		"shift.day_invalid":            "日期格式应为 2026-12-24。",
@@ -89,7 +89,6 @@ var shiftCatalogue = map[string]map[string]string{
 		"shift.time_zone_invalid":      "时区必须是 IANA 名称，例如 Europe/London 或 Asia/Shanghai。",
 		"shift.weekday_invalid":        "星期请使用 mon、tue、wed、thu、fri、sat、sun。",
 		"shift.weekdays_required":      "请至少选择一天。",
-		"shift.empty":                  "结束时间不能与开始时间相同；全天请用 00:00 至 24:00。",
 		"shift.range_invalid":          "结束日期不能早于开始日期，且相距不超过一年。",
 		"shift.off_has_times":          "休假不填写开始、结束时间和时区：它取消这些日期开始的班次。",
 		"shift.kind_invalid":           "类型必须是 off（休假）或 extra（加班）。",
@@ -162,6 +161,7 @@ var shiftCatalogue = map[string]map[string]string{
 		"coverage.no_teams":            "还没有团队。",
 		"coverage.supervisors_only":    "排班覆盖页面仅供主管和管理员使用。",
 		"coverage.scheduled_now_count": "当前在班：%d",
+		"coverage.on_shift":            "在班",
 	},
 }
 
