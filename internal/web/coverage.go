@@ -28,15 +28,15 @@ type coverageData struct {
 
 // teamView is one team's section of the coverage page.
 type teamView struct {
-	Name        string
-	Grids       []gridView
-	Gaps        []string
-	Shifts      []shiftRow
-	Exceptions  []exceptionRow
-	People      []personRow
-	OnCall      string
-	OnShiftNow  int
-	WeekOf      string
+	Name       string
+	Grids      []gridView
+	Gaps       []string
+	Shifts     []shiftRow
+	Exceptions []exceptionRow
+	People     []personRow
+	OnCall     string
+	OnShiftNow int
+	WeekOf     string
 }
 
 type gridView struct {
