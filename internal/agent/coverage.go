@@ -17,7 +17,8 @@ type Grid [7][24]int
 
 // Gap is a run of hours with nobody scheduled, from the start of
 // (StartDay, StartHour) to the start of (EndDay, EndHour); EndHour 24 is
-// the end of EndDay. Language is empty for the whole team.
+// the end of EndDay. Language is empty for the whole team; a language gap
+// covers only hours when someone else in the team is scheduled.
 type Gap struct {
 	Language  string `json:"language,omitempty"`
 	StartDay  int    `json:"start_day"`
@@ -117,26 +118,30 @@ func BuildCoverage(in CoverageInput) Coverage {
 		return g
 	}
 	cov.Total = group(func(Member) bool { return true })
-	cov.Gaps = gaps(cov.Total, "")
+	cov.Gaps = gaps(cov.Total, cov.Total, "")
 	for _, lang := range in.Languages {
 		g := group(func(m Member) bool { return slices.Contains(m.Languages, lang) })
-		cov.Languages = append(cov.Languages, LanguageCoverage{Language: lang, Grid: g, Gaps: gaps(g, lang)})
+		cov.Languages = append(cov.Languages, LanguageCoverage{Language: lang, Grid: g, Gaps: gaps(g, cov.Total, lang)})
 	}
 	return cov
 }
 
-// gaps merges consecutive empty hours into ranges, across midnight but not
-// past the end of the week. A skipped hour neither starts nor ends a gap.
-func gaps(g Grid, lang string) []Gap {
+// gaps merges consecutive empty hours of g into ranges, across midnight
+// but not past the end of the week. An hour with nobody in the whole team
+// is already a team gap, so it ends a language gap instead of repeating
+// it. A skipped hour neither starts nor ends a gap.
+func gaps(g, total Grid, lang string) []Gap {
 	out := []Gap{}
 	open := false
 	var cur Gap
 	for i := range 7 * 24 {
 		d, h := i/24, i%24
-		switch v := g[d][h]; {
-		case v == 0 && !open:
+		v := g[d][h]
+		empty := v == 0 && (lang == "" || total[d][h] != 0)
+		switch {
+		case empty && !open:
 			open, cur = true, Gap{Language: lang, StartDay: d, StartHour: h}
-		case v > 0 && open:
+		case !empty && v != NoSuchHour && open:
 			open = false
 			cur.EndDay, cur.EndHour = d, h
 			if h == 0 {

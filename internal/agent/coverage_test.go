@@ -149,12 +149,17 @@ func TestCoverageGaps(t *testing.T) {
 		{"a gap across midnight is one range", []agent.Shift{enNight, enMorning}, map[string][]agent.Gap{
 			"": {{StartDay: 0, StartHour: 0, EndDay: 0, EndHour: 24}, {StartDay: 1, StartHour: 22, EndDay: 2, EndHour: 3},
 				{StartDay: 3, StartHour: 0, EndDay: 6, EndHour: 24}},
-			"zh": {{Language: "zh", StartDay: 0, StartHour: 0, EndDay: 0, EndHour: 24}, {Language: "zh", StartDay: 1, StartHour: 22, EndDay: 2, EndHour: 3},
-				{Language: "zh", StartDay: 3, StartHour: 0, EndDay: 6, EndHour: 24}},
+			"zh": {}, // the same hours as the team's gaps: not repeated
 		}},
 		{"nobody at all is one gap for the week", nil, map[string][]agent.Gap{
 			"":   {{StartDay: 0, StartHour: 0, EndDay: 6, EndHour: 24}},
-			"en": {{Language: "en", StartDay: 0, StartHour: 0, EndDay: 6, EndHour: 24}},
+			"en": {},
+		}},
+		{"a language gap stops where the team's gap begins", []agent.Shift{weekly([]string{"mon"}, "00:00", "12:00", "UTC"),
+			weekly([]string{"mon"}, "00:00", "24:00", "UTC", byAgent(2))}, map[string][]agent.Gap{
+			"":   {{StartDay: 1, StartHour: 0, EndDay: 6, EndHour: 24}},
+			"zh": {{Language: "zh", StartDay: 0, StartHour: 12, EndDay: 0, EndHour: 24}},
+			"en": {},
 		}},
 	}
 	for _, tt := range tests {
