@@ -67,6 +67,11 @@ func TestCoverageGrid(t *testing.T) {
 			"2026-04-01T12:00:00Z", "Europe/London", grid(span{0, 9, 17, 1}, span{1, 9, 17, 1}, span{2, 9, 17, 1}, span{3, 9, 17, 1}, span{4, 9, 17, 1})},
 		{"London Sunday 00-08 on the spring-forward day is 7 UTC hours", []agent.Shift{weekly([]string{"sun"}, "00:00", "08:00", "Europe/London")}, nil,
 			"2026-03-29T12:00:00Z", "UTC", grid(span{6, 0, 7, 1})},
+		// 2026-03-08 02:00 EST becomes 03:00 EDT: the night is 7 hours.
+		{"New York Saturday night over the spring-forward change, UTC grid", []agent.Shift{weekly([]string{"sat"}, "22:00", "06:00", "America/New_York")}, nil,
+			"2026-03-04T12:00:00Z", "UTC", grid(span{6, 3, 10, 1})},
+		{"New York Saturday night a week later, on summer time", []agent.Shift{weekly([]string{"sat"}, "22:00", "06:00", "America/New_York")}, nil,
+			"2026-03-11T12:00:00Z", "UTC", grid(span{6, 2, 10, 1})},
 		{"a London grid marks the skipped 01:00 hour", []agent.Shift{weekly([]string{"sun"}, "00:00", "24:00", "UTC")}, nil,
 			"2026-03-29T12:00:00Z", "Europe/London", grid(span{6, 0, 1, 1}, span{6, 1, 2, agent.NoSuchHour}, span{6, 2, 24, 1})},
 		{"a repeated hour needs cover for both passes", []agent.Shift{weekly([]string{"sun"}, "05:00", "06:00", "UTC", byAgent(2))}, nil,
