@@ -228,8 +228,10 @@ func (e Exception) rule() (rule, error) {
 	}
 	switch e.Kind {
 	case Off:
-		if e.Start != "" || e.End != "" || e.TimeZone != "" {
-			return rule{}, apperr.Field("start", "shift.off_has_times", "a day off has no start, end or time zone; it cancels the shifts that start on those days")
+		for field, v := range map[string]string{"start": e.Start, "end": e.End, "time_zone": e.TimeZone} {
+			if v != "" {
+				return rule{}, apperr.Field(field, "shift.off_has_times", "a day off has no start, end or time zone; it cancels the shifts that start on those days")
+			}
 		}
 	case Extra:
 		if r.start, r.end, err = clockPair(e.Start, e.End); err != nil {

@@ -161,6 +161,7 @@ func TestPlanRejectsBadShifts(t *testing.T) {
 		{"server's local zone", weekly(weekdays, "09:00", "17:00", "Local"), agent.Exception{}, "time_zone"},
 		{"path in the time zone", weekly(weekdays, "09:00", "17:00", "../../etc/passwd"), agent.Exception{}, "time_zone"},
 		{"day off with times", agent.Shift{}, agent.Exception{Kind: agent.Off, FirstDay: "2026-01-01", LastDay: "2026-01-01", Start: "09:00"}, "start"},
+		{"day off with a time zone", agent.Shift{}, agent.Exception{Kind: agent.Off, FirstDay: "2026-01-01", LastDay: "2026-01-01", TimeZone: "UTC"}, "time_zone"},
 		{"day off ending before it starts", agent.Shift{}, off(1, 1, "2026-01-02", "2026-01-01"), "last_day"},
 		{"day off longer than a year", agent.Shift{}, off(1, 1, "2026-01-01", "2027-01-02"), "last_day"},
 		{"bad date", agent.Shift{}, off(1, 1, "2026-02-30", "2026-03-01"), "first_day"},
