@@ -16,7 +16,7 @@ import (
 // LoadDemo creates them.
 func (a *App) demoShifts(ctx context.Context, teams []agent.Team, agents []agent.Agent) error {
 	wallet, security, chinese := teams[0].ID, teams[1].ID, teams[2].ID
-	ada, sam, wei, maria, omar := agents[0], agents[1], agents[2], agents[3], agents[4]
+	sam, wei, maria, omar := agents[1], agents[2], agents[3], agents[4]
 	type extra struct {
 		email, name string
 		teams       []int64
@@ -37,10 +37,6 @@ func (a *App) demoShifts(ctx context.Context, teams []agent.Team, agents []agent
 		more[x.email] = ag
 	}
 	chen, james, liam := more["chen@vigil.example"], more["james@vigil.example"], more["liam@vigil.example"]
-	// Ada supervises security too, so she can share the on-call rota.
-	if _, err := a.Agents.Update(ctx, ada.ID, agent.Input{Teams: &[]int64{security}}); err != nil {
-		return err
-	}
 	weekdays := []string{"mon", "tue", "wed", "thu", "fri"}
 	weekend := []string{"sat", "sun"}
 	for _, s := range []struct {
@@ -81,8 +77,9 @@ func (a *App) demoShifts(ctx context.Context, teams []agent.Team, agents []agent
 			return err
 		}
 	}
-	// Security's on-call supervisor changes every Monday at 09:00 Shanghai time.
+	// Sam, the only supervisor, is on call for security every week; turns
+	// hand over on Mondays at 09:00 Shanghai time once others join.
 	_, err := a.Agents.SetRota(ctx, security, agent.Rota{TimeZone: "Asia/Shanghai", StartsOn: monday.AddDate(0, 0, -7).Format(time.DateOnly),
-		Handover: "09:00", PeriodDays: 7, Members: []int64{sam.ID, ada.ID}})
+		Handover: "09:00", PeriodDays: 7, Members: []int64{sam.ID}})
 	return err
 }
