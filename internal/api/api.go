@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"vigil/internal/agent"
 	"vigil/internal/apperr"
@@ -40,6 +41,9 @@ type Deps struct {
 	ClientIP     func(*http.Request) string
 	// Tx runs fn in one database transaction (db.DB.WithTx).
 	Tx func(ctx context.Context, fn func(ctx context.Context) error) error
+	// Now is the clock for answers that depend on the time (who is on
+	// call); time.Now when nil.
+	Now func() time.Time
 }
 
 // API holds the handlers.
@@ -52,8 +56,13 @@ func New(d Deps) *API {
 	if d.ClientIP == nil {
 		d.ClientIP = RemoteIP
 	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
 	return &API{Deps: d}
 }
+
+func (a *API) now() time.Time { return a.Now() }
 
 // Route is one entry of the route table. Perm "" means public: the handler
 // is reachable without signing in (and must rate-limit itself).
@@ -127,6 +136,18 @@ func (a *API) Routes() []Route {
 		{"POST", "/api/v1/canned-responses", auth.PermCannedManage, "Create a canned response", a.createCanned},
 		{"PATCH", "/api/v1/canned-responses/{id}", auth.PermCannedManage, "Change a canned response", a.updateCanned},
 		{"DELETE", "/api/v1/canned-responses/{id}", auth.PermCannedManage, "Delete a canned response", a.deleteCanned},
+
+		{"GET", "/api/v1/teams/{id}/shifts", auth.PermAgentRead, "A team's recurring shifts", a.listShifts},
+		{"POST", "/api/v1/teams/{id}/shifts", auth.PermShiftManage, "Add a recurring shift to a team", a.createShift},
+		{"PUT", "/api/v1/shifts/{id}", auth.PermShiftManage, "Replace a recurring shift", a.updateShift},
+		{"DELETE", "/api/v1/shifts/{id}", auth.PermShiftManage, "Delete a recurring shift", a.deleteShift},
+		{"GET", "/api/v1/teams/{id}/shift-exceptions", auth.PermAgentRead, "A team's days off and extra shifts", a.listExceptions},
+		{"POST", "/api/v1/teams/{id}/shift-exceptions", auth.PermShiftManage, "Add a day off or an extra shift", a.createException},
+		{"PUT", "/api/v1/shift-exceptions/{id}", auth.PermShiftManage, "Replace a day off or an extra shift", a.updateException},
+		{"DELETE", "/api/v1/shift-exceptions/{id}", auth.PermShiftManage, "Delete a day off or an extra shift", a.deleteException},
+		{"GET", "/api/v1/teams/{id}/on-call", auth.PermAgentRead, "A team's on-call rota and who is on call now", a.onCall},
+		{"PUT", "/api/v1/teams/{id}/on-call", auth.PermShiftManage, "Set a team's on-call rota", a.setOnCall},
+		{"GET", "/api/v1/coverage", auth.PermAgentRead, "Agents scheduled per hour of a week, per team and language, with the gaps", a.coverage},
 
 		{"GET", "/api/v1/audit", auth.PermAuditRead, "Audit entries, newest first", a.listAudit},
 		{"GET", "/api/v1/audit/verify", auth.PermAuditRead, "Verify the audit hash chain", a.verifyAudit},

@@ -35,6 +35,7 @@ func walkTable(e *env, attachmentID int64) map[string]expectation {
 	conv := fmt.Sprintf("/api/v1/conversations/%d", e.convB.ID)
 	cust := fmt.Sprintf("/api/v1/customers/%d", e.custB.ID)
 	victim := fmt.Sprintf("/api/v1/agents/%d", e.victim.ID)
+	teamB := fmt.Sprintf("/api/v1/teams/%d", e.teamB.ID)
 	return map[string]expectation{
 		"POST /api/v1/auth/login": {"/api/v1/auth/login", map[string]string{"email": "nobody@test.example", "password": "wrong password!"},
 			[5]int{u401, u401, u401, u401, u401}},
@@ -100,6 +101,24 @@ func walkTable(e *env, attachmentID int64) map[string]expectation {
 		"GET /api/v1/openapi.json":             {"/api/v1/openapi.json", nil, [5]int{ok, ok, ok, ok, ok}},
 		"POST /api/v1/me/totp":                 {"/api/v1/me/totp", nil, [5]int{u401, ok, ok, ok, c409}},
 		"POST /api/v1/auth/logout":             {"/api/v1/auth/logout", nil, [5]int{u401, none, none, none, none}},
+
+		// Shifts: supervisors and administrators manage, agents read their own team's.
+		"GET /api/v1/teams/{id}/shifts": {teamB + "/shifts", nil, [5]int{u401, f403, ok, ok, ok}},
+		"POST /api/v1/teams/{id}/shifts": {teamB + "/shifts", map[string]any{"agent_id": e.agentB.ID, "weekdays": []string{"mon"},
+			"start": "09:00", "end": "17:00", "time_zone": "UTC"}, [5]int{u401, f403, f403, made, made}},
+		"PUT /api/v1/shifts/{id}": {"/api/v1/shifts/999999", map[string]any{"agent_id": e.agentB.ID, "weekdays": []string{"mon"},
+			"start": "09:00", "end": "17:00", "time_zone": "UTC"}, [5]int{u401, f403, f403, n404, n404}},
+		"DELETE /api/v1/shifts/{id}":              {"/api/v1/shifts/999999", nil, [5]int{u401, f403, f403, n404, n404}},
+		"GET /api/v1/teams/{id}/shift-exceptions": {teamB + "/shift-exceptions", nil, [5]int{u401, f403, ok, ok, ok}},
+		"POST /api/v1/teams/{id}/shift-exceptions": {teamB + "/shift-exceptions", map[string]any{"agent_id": e.agentB.ID, "kind": "off",
+			"first_day": "2026-12-24"}, [5]int{u401, f403, f403, made, made}},
+		"PUT /api/v1/shift-exceptions/{id}": {"/api/v1/shift-exceptions/999999", map[string]any{"agent_id": e.agentB.ID, "kind": "off",
+			"first_day": "2026-12-24"}, [5]int{u401, f403, f403, n404, n404}},
+		"DELETE /api/v1/shift-exceptions/{id}": {"/api/v1/shift-exceptions/999999", nil, [5]int{u401, f403, f403, n404, n404}},
+		"GET /api/v1/teams/{id}/on-call":       {teamB + "/on-call", nil, [5]int{u401, f403, n404, n404, n404}},
+		"PUT /api/v1/teams/{id}/on-call": {teamB + "/on-call", map[string]any{"time_zone": "UTC", "starts_on": "2026-01-05", "handover": "09:00",
+			"period_days": 7, "members": []int64{}}, [5]int{u401, f403, f403, i422, i422}},
+		"GET /api/v1/coverage": {fmt.Sprintf("/api/v1/coverage?team=%d", e.teamB.ID), nil, [5]int{u401, f403, ok, ok, ok}},
 	}
 }
 

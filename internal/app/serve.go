@@ -29,7 +29,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		Auth: a.Auth, Agents: a.Agents, Customers: a.Customers, Tickets: a.Tickets, Canned: a.Canned, Router: a.Router, SLA: a.SLA, Audit: a.Audit,
 		Logger: a.Log, MaxBody: a.Config.MaxBodyBytes, MaxUpload: a.Config.MaxUploadMB << 20,
 		SecureCookies: a.Config.SecureCookies(), ClientIP: clientIP, Tx: a.DB.WithTx,
-		LoginLimiter: logins,
+		LoginLimiter: logins, Now: a.Now,
 	})
 	mux := http.NewServeMux()
 	apiH.Register(mux)

@@ -46,13 +46,14 @@ const (
 	PermSettingsManage     Permission = "settings:manage"
 	PermCannedManage       Permission = "canned:manage"
 	PermSLAManage          Permission = "sla:manage"
+	PermShiftManage        Permission = "shift:manage"
 )
 
 var agentPerms = []Permission{PermConversationRead, PermConversationWrite, PermConversationAssign,
 	PermCustomerRead, PermCustomerWrite, PermAgentRead, PermTokenManage}
 
 var supervisorPerms = append(slices.Clone(agentPerms), PermConversationMerge, PermCustomerMerge,
-	PermTagManage, PermAuditRead, PermTeamManage, PermCannedManage, PermSLAManage)
+	PermTagManage, PermAuditRead, PermTeamManage, PermCannedManage, PermSLAManage, PermShiftManage)
 
 var adminPerms = append(slices.Clone(supervisorPerms), PermAgentManage, PermSettingsManage)
 

@@ -29,6 +29,7 @@ func TestRolePermissions(t *testing.T) {
 		{auth.PermTeamManage, false, true, true},
 		{auth.PermCannedManage, false, true, true},
 		{auth.PermSLAManage, false, true, true},
+		{auth.PermShiftManage, false, true, true},
 		{auth.PermAgentManage, false, false, true},
 		{auth.PermSettingsManage, false, false, true},
 	}
