@@ -104,6 +104,18 @@ type SLAAlerted struct {
 
 func (SLAAlerted) EventType() string { return "sla.alerted" }
 
+// OnCallPaged fires when an on-call supervisor is paged for an urgent
+// conversation nobody is scheduled to answer.
+type OnCallPaged struct {
+	Scope
+	AgentID  int64     `json:"agent_id"`
+	TeamID   int64     `json:"team_id"`
+	Category string    `json:"category"`
+	At       time.Time `json:"at"`
+}
+
+func (OnCallPaged) EventType() string { return "oncall.paged" }
+
 func (ConversationCreated) EventType() string { return "conversation.created" }
 func (ConversationChanged) EventType() string { return "conversation.changed" }
 func (MessageCreated) EventType() string      { return "message.created" }

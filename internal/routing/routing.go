@@ -143,6 +143,11 @@ func (r *Router) Run(ctx context.Context) {
 				if e, ok := ev.(event.AgentChanged); ok && !e.Access {
 					r.presence(ctx, e.AgentID, agent.Status(e.Status))
 				}
+				if e, ok := ev.(event.ConversationCreated); ok {
+					if err := r.Page(audit.WithActor(ctx, audit.Actor{Kind: "system"}), e); err != nil && ctx.Err() == nil {
+						r.log.Warn("paging the on-call supervisor failed", "conversation", e.ConversationID, "err", err)
+					}
+				}
 				if r.relevant(ev) {
 					r.Kick()
 				}

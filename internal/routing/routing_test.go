@@ -62,6 +62,8 @@ type env struct {
 	customers *customer.Service
 	tickets   *ticket.Service
 	router    *routing.Router
+	bus       *event.Memory
+	clock     *dbtest.Clock
 }
 
 func newEnv(t *testing.T) *env {
@@ -69,7 +71,7 @@ func newEnv(t *testing.T) *env {
 	clk := dbtest.NewClock(time.Date(2026, 3, 14, 3, 0, 0, 0, time.UTC))
 	a := audit.New(d, clk.Now)
 	bus := event.NewMemory()
-	e := &env{ctx: audit.WithActor(context.Background(), audit.Actor{Kind: "system"})}
+	e := &env{ctx: audit.WithActor(context.Background(), audit.Actor{Kind: "system"}), bus: bus, clock: clk}
 	e.agents = agent.New(d, a, bus, clk.Now)
 	e.customers = customer.New(d, a, bus, clk.Now)
 	e.tickets = ticket.New(ticket.Options{DB: d, Audit: a, Bus: bus, Customers: e.customers, Now: clk.Now})

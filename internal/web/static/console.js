@@ -100,6 +100,20 @@
       backoff = Math.min(backoff * 2, 10000);
     };
   }
+  // An on-call page: a banner that stays until followed or dismissed.
+  function showPage(id) {
+    var b = document.getElementById("page-banner");
+    if (!b) {
+      b = document.createElement("p");
+      b.id = "page-banner"; b.className = "page-banner"; b.setAttribute("role", "alert");
+      document.body.insertBefore(b, document.body.firstChild.nextSibling);
+    }
+    b.textContent = "";
+    var a = document.createElement("a");
+    a.href = "/console/conversations/" + id;
+    a.textContent = fmt(S.paged, "#" + id);
+    b.appendChild(a);
+  }
   function wsSend(f) { if (ws && ws.readyState === 1) ws.send(JSON.stringify(f)); }
 
   function handle(f) {
@@ -121,6 +135,9 @@
         break;
       case "viewers":
         if (f.conversation_id === convID) showViewers(f.agents || []);
+        break;
+      case "page":
+        showPage(f.conversation_id);
         break;
       case "revoked":
         if (f.conversation_id === convID) {
