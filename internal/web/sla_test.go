@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"vigil/internal/agent"
 	"vigil/internal/audit"
 	"vigil/internal/customer"
 	"vigil/internal/sla"
@@ -70,5 +71,36 @@ func TestConsoleShowsSLA(t *testing.T) {
 	_, page, _ = ann.get("/console/conversations/" + id(conv))
 	if !strings.Contains(page, "Paused: waiting on the customer.") {
 		t.Error("pending conversation does not show its clocks paused")
+	}
+}
+
+// Supervisors see each team's queue next to who is online; agents do not.
+func TestQueuesPage(t *testing.T) {
+	e := newEnv(t)
+	ctx := audit.WithActor(context.Background(), audit.Actor{Kind: "system"})
+	if err := e.app.Agents.SetStatus(ctx, e.agA.ID, "online"); err != nil {
+		t.Fatal(err)
+	}
+	email, name, role := "sue@test.example", "Sue Supervisor", agent.RoleSupervisor
+	sue, err := e.app.Agents.Create(ctx, agent.Input{Email: &email, Name: &name, Role: &role})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.app.Auth.SetPassword(ctx, sue.ID, password); err != nil {
+		t.Fatal(err)
+	}
+	status, page, _ := e.signedIn(sue).get("/console/queues")
+	if status != http.StatusOK {
+		t.Fatalf("queues page: %d", status)
+	}
+	// Wallets: Ann is online, her conversation is assigned. Security: Bob's
+	// conversation waits and nobody is online. Carol's has no team.
+	for _, want := range []string{"Wallets", "Online: Ann Wallets", "Security", "Nobody online", "Offline: Ben Security", "No team yet"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("queues page lacks %q", want)
+		}
+	}
+	if status, _, _ := e.signedIn(e.agA).get("/console/queues"); status != http.StatusForbidden {
+		t.Errorf("an agent got the queues page: %d", status)
 	}
 }

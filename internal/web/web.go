@@ -62,7 +62,7 @@ func New(d Deps) *Console {
 		d.Now = time.Now
 	}
 	c := &Console{Deps: d, pages: map[string]*template.Template{}, assets: assets.New(files, "static", "/console/static/")}
-	for _, page := range []string{"login", "inbox", "conversation", "security", "coverage"} {
+	for _, page := range []string{"login", "inbox", "conversation", "security", "coverage", "queues"} {
 		c.pages[page] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+page+".html"))
 	}
 	c.pages["inbox_list"] = template.Must(template.New("inbox.html").Funcs(funcs).ParseFS(files, "templates/inbox.html"))
@@ -86,6 +86,7 @@ func (c *Console) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /console/security", c.agentOnly(c.securityPage))
 	mux.HandleFunc("POST /console/security", c.agentOnly(c.security))
 	mux.HandleFunc("GET /console/coverage", c.agentOnly(c.coveragePage))
+	mux.HandleFunc("GET /console/queues", c.agentOnly(c.queuesPage))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/console/", http.StatusSeeOther)
 	})
@@ -182,6 +183,7 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, err error) {
 
 var funcs = template.FuncMap{
 	"list": func(s ...string) []string { return s },
+	"join": func(s []string) string { return strings.Join(s, ", ") },
 	"hours": func() []string {
 		out := make([]string, 24)
 		for h := range out {
