@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -44,6 +45,9 @@ type App struct {
 	SLA       *sla.Service
 	consoles  consoles
 	Now       func() time.Time
+	// Instance names this process on the bus (host, address, pid).
+	Instance string
+	closers  []func() error
 }
 
 // Open connects to the database, applies migrations and builds services.
@@ -70,8 +74,18 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 
 // New builds the services over an opened, migrated database.
 func New(cfg config.Config, log *slog.Logger, d *db.DB, now func() time.Time) (*App, error) {
-	bus := event.NewMemory()
-	a := &App{Config: cfg, Log: log, DB: d, Bus: bus, Now: now}
+	instance := instanceName(cfg)
+	var bus event.Bus = event.NewMemory()
+	var closers []func() error
+	if cfg.NATSURL != "" {
+		nb, err := event.NewNATS(event.NATSOptions{URL: cfg.NATSURL, Origin: instance, Logger: log})
+		if err != nil {
+			return nil, err
+		}
+		bus = nb
+		closers = append(closers, nb.Close)
+	}
+	a := &App{Config: cfg, Log: log, DB: d, Bus: bus, Now: now, Instance: instance, closers: closers}
 	a.Audit = audit.New(d, now)
 	a.Agents = agent.New(d, a.Audit, bus, now)
 	a.Customers = customer.New(d, a.Audit, bus, now)
@@ -91,13 +105,26 @@ func New(cfg config.Config, log *slog.Logger, d *db.DB, now func() time.Time) (*
 	a.Canned = canned.New(d, a.Audit, now)
 	a.Auth = auth.New(auth.Options{DB: d, Audit: a.Audit, Directory: directory{a.Agents}, Now: now,
 		SessionTTL: cfg.SessionTTL, Issuer: "Vigil"})
-	a.Router = routing.New(a.Agents, a.Customers, a.Tickets, bus, log, now)
-	a.Hub = realtime.New(realtime.Options{Bus: bus, Backend: hubBackend{a}, Logger: log})
+	a.Router = routing.New(routing.Options{Agents: a.Agents, Customers: a.Customers, Tickets: a.Tickets, Bus: bus, Logger: log, Now: now,
+		Lock: func(ctx context.Context) (func(), bool, error) { return d.TryLock(ctx, db.LockRouting) }})
+	a.Hub = realtime.New(realtime.Options{Bus: bus, Backend: hubBackend{a}, Logger: log, Instance: instance})
 	return a, nil
 }
 
-// Close releases storage.
-func (a *App) Close() error { return a.DB.Close() }
+// Close releases the bus and storage.
+func (a *App) Close() error {
+	var errs []error
+	for _, c := range a.closers {
+		errs = append(errs, c())
+	}
+	return errors.Join(append(errs, a.DB.Close())...)
+}
+
+// instanceName names this process among the instances sharing a bus.
+func instanceName(cfg config.Config) string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s:%s:%d", host, cfg.Addr, os.Getpid())
+}
 
 // directory adapts the agent service to what auth needs.
 type directory struct{ agents *agent.Service }

@@ -10,6 +10,7 @@ import (
 	"vigil/internal/api"
 	"vigil/internal/apperr"
 	"vigil/internal/audit"
+	"vigil/internal/event"
 	"vigil/internal/realtime"
 	"vigil/internal/ticket"
 )
@@ -104,7 +105,7 @@ func (a *App) consoleSocket(apiH *api.API, hub *realtime.Hub) http.HandlerFunc {
 				return
 			}
 		}
-		a.consoles.opened(p.AgentID)
+		a.consoles.opened(a, p.AgentID)
 		defer a.consoles.closed(a, p.AgentID)
 		hub.ServeWS(w, r, v, nil)
 	}
@@ -113,39 +114,117 @@ func (a *App) consoleSocket(apiH *api.API, hub *realtime.Hub) http.HandlerFunc {
 // consoles counts each agent's open console connections: an agent whose
 // last console closed and stayed closed for ConsoleGrace goes offline, so
 // routing stops giving them conversations.
+// With several instances each announces its counts on the bus, so an agent
+// whose console moved to another instance is not marked offline.
 type consoles struct {
-	mu     sync.Mutex
+	mu     sync.Mutex // guards open, timers and remote
 	open   map[int64]int
 	timers map[int64]*time.Timer
+	remote map[int64]map[string]remoteConsoles // agent → instance → count
 }
+
+type remoteConsoles struct {
+	open int
+	at   time.Time
+}
+
+// consoleBeat is how often an instance repeats its console counts; a count
+// older than three beats is forgotten (its instance died).
+const consoleBeat = 30 * time.Second
 
 // ConsoleGrace is how long a closed console (a reload, a dropped network)
 // may stay closed before its agent is marked offline.
 var ConsoleGrace = 2 * time.Minute
 
-func (c *consoles) opened(agentID int64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+func (c *consoles) init() {
 	if c.open == nil {
-		c.open, c.timers = map[int64]int{}, map[int64]*time.Timer{}
+		c.open, c.timers, c.remote = map[int64]int{}, map[int64]*time.Timer{}, map[int64]map[string]remoteConsoles{}
 	}
+}
+
+func (c *consoles) opened(a *App, agentID int64) {
+	c.mu.Lock()
+	c.init()
 	c.open[agentID]++
+	n := c.open[agentID]
 	if t := c.timers[agentID]; t != nil {
 		t.Stop()
 		delete(c.timers, agentID)
+	}
+	c.mu.Unlock()
+	a.Bus.Publish(context.Background(), event.ConsolesOpen{Instance: a.Instance, AgentID: agentID, Open: n})
+}
+
+// heard records another instance's count for an agent.
+func (c *consoles) heard(self string, e event.ConsolesOpen) {
+	if e.Instance == self {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.init()
+	if c.remote[e.AgentID] == nil {
+		c.remote[e.AgentID] = map[string]remoteConsoles{}
+	}
+	c.remote[e.AgentID][e.Instance] = remoteConsoles{open: e.Open, at: time.Now()}
+}
+
+// elsewhere reports whether another instance recently had a console of
+// the agent open. c.mu must be held.
+func (c *consoles) elsewhere(agentID int64) bool {
+	for inst, r := range c.remote[agentID] {
+		if time.Since(r.at) > 3*consoleBeat {
+			delete(c.remote[agentID], inst)
+			continue
+		}
+		if r.open > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// beat repeats this instance's counts until ctx ends.
+func (c *consoles) beat(ctx context.Context, a *App) {
+	sub := a.Bus.Subscribe("consoles", 1024)
+	defer sub.Close()
+	t := time.NewTicker(consoleBeat)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-sub.C:
+			if !ok {
+				return
+			}
+			if e, ok := ev.(event.ConsolesOpen); ok {
+				c.heard(a.Instance, e)
+			}
+		case <-t.C:
+			c.mu.Lock()
+			var evs []event.Event
+			for id, n := range c.open {
+				evs = append(evs, event.ConsolesOpen{Instance: a.Instance, AgentID: id, Open: n})
+			}
+			c.mu.Unlock()
+			a.Bus.Publish(ctx, evs...)
+		}
 	}
 }
 
 func (c *consoles) closed(a *App, agentID int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.open[agentID]--; c.open[agentID] > 0 {
+	c.open[agentID]--
+	a.Bus.Publish(context.Background(), event.ConsolesOpen{Instance: a.Instance, AgentID: agentID, Open: max(c.open[agentID], 0)})
+	if c.open[agentID] > 0 {
 		return
 	}
 	delete(c.open, agentID)
 	c.timers[agentID] = time.AfterFunc(ConsoleGrace, func() {
 		c.mu.Lock()
-		still := c.open[agentID] == 0 && c.timers[agentID] != nil
+		still := c.open[agentID] == 0 && c.timers[agentID] != nil && !c.elsewhere(agentID)
 		delete(c.timers, agentID)
 		c.mu.Unlock()
 		if !still {

@@ -282,3 +282,33 @@ func NullMillis(t *time.Time) sql.NullInt64 {
 
 // NullID converts an optional id for storage (0 means none).
 func NullID(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id != 0} }
+
+// Lock keys for cluster-wide locks (PostgreSQL advisory locks).
+const (
+	LockRouting int64 = 0x76_69_67_01 // one instance assigns at a time
+)
+
+// TryLock takes a cluster-wide lock if no other instance holds it; release
+// gives it back. On SQLite, with a single process, it always succeeds.
+// On PostgreSQL it is a session advisory lock held on a connection of its
+// own, so it also ends if this process dies.
+func (d *DB) TryLock(ctx context.Context, key int64) (release func(), ok bool, err error) {
+	if d.Dialect != Postgres {
+		return func() {}, true, nil
+	}
+	conn, err := d.write.Conn(ctx)
+	if err != nil {
+		return nil, false, fmt.Errorf("db: lock connection: %w", err)
+	}
+	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&ok); err != nil || !ok {
+		conn.Close()
+		if err != nil {
+			err = fmt.Errorf("db: try lock: %w", err)
+		}
+		return nil, false, err
+	}
+	return func() {
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, key)
+		conn.Close()
+	}, true, nil
+}

@@ -116,6 +116,48 @@ type OnCallPaged struct {
 
 func (OnCallPaged) EventType() string { return "oncall.paged" }
 
+// Typing is a live typing indicator in a conversation. It is ephemeral:
+// it crosses instances but is never stored.
+type Typing struct {
+	ConversationID int64  `json:"conversation_id"`
+	AuthorKind     string `json:"author_kind"`
+	Name           string `json:"name"`
+	// ConnID identifies the typing connection so it does not echo back.
+	ConnID string `json:"conn_id"`
+}
+
+// Read is a read receipt: one side has read a conversation up to Seq.
+type Read struct {
+	ConversationID int64  `json:"conversation_id"`
+	Reader         string `json:"reader"` // customer or agent
+	Seq            int64  `json:"seq"`
+	ConnID         string `json:"conn_id"`
+}
+
+// Viewing is one instance's list of agents who have a conversation open,
+// so consoles on every instance can warn about a collision. An empty list
+// means none there any more.
+type Viewing struct {
+	ConversationID int64    `json:"conversation_id"`
+	Instance       string   `json:"instance"`
+	AgentIDs       []int64  `json:"agent_ids"`
+	Names          []string `json:"names"`
+}
+
+// ConsolesOpen is how many console connections an agent has open on one
+// instance, so presence is decided across all of them.
+type ConsolesOpen struct {
+	Instance string `json:"instance"`
+	AgentID  int64  `json:"agent_id"`
+	Open     int    `json:"open"`
+}
+
+func (ConsolesOpen) EventType() string { return "live.consoles" }
+
+func (Typing) EventType() string  { return "live.typing" }
+func (Read) EventType() string    { return "live.read" }
+func (Viewing) EventType() string { return "live.viewing" }
+
 func (ConversationCreated) EventType() string { return "conversation.created" }
 func (ConversationChanged) EventType() string { return "conversation.changed" }
 func (MessageCreated) EventType() string      { return "message.created" }

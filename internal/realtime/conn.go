@@ -10,12 +10,14 @@ import (
 	"github.com/coder/websocket"
 
 	"vigil/internal/apperr"
+	"vigil/internal/event"
 )
 
 // conn is one WebSocket client. The reader goroutine handles its frames;
 // the writer goroutine drains out.
 type conn struct {
 	h  *Hub
+	id string // names the connection in live events, so they do not echo back
 	ws *websocket.Conn
 	v  Viewer
 	// queue holds the frames to write, at most QueueSize; a full queue
@@ -48,7 +50,7 @@ type sub struct {
 }
 
 func newConn(h *Hub, ws *websocket.Conn, v Viewer) *conn {
-	return &conn{h: h, ws: ws, v: v, ready: make(chan struct{}, 1), done: make(chan struct{}),
+	return &conn{h: h, id: randomID(), ws: ws, v: v, ready: make(chan struct{}, 1), done: make(chan struct{}),
 		subs: map[int64]*sub{}, tokens: float64(h.o.Burst), last: time.Now()}
 }
 
@@ -298,15 +300,8 @@ func (c *conn) handle(ctx context.Context, f clientFrame) {
 		if !c.isSubscribed(f.ConversationID) {
 			return
 		}
-		t := frame(struct {
-			Type           string `json:"type"`
-			ConversationID int64  `json:"conversation_id"`
-			AuthorKind     string `json:"author_kind"`
-			Name           string `json:"name"`
-		}{"typing", f.ConversationID, c.v.Kind, c.v.Name})
-		for _, p := range c.h.peers(f.ConversationID, c) {
-			p.enqueue(t)
-		}
+		// Through the bus, so peers on other instances see it too.
+		c.h.o.Bus.Publish(ctx, event.Typing{ConversationID: f.ConversationID, AuthorKind: c.v.Kind, Name: c.v.Name, ConnID: c.id})
 	case "read":
 		if !c.isSubscribed(f.ConversationID) || f.Seq <= 0 {
 			return
@@ -315,15 +310,7 @@ func (c *conn) handle(ctx context.Context, f clientFrame) {
 			c.sendError("read_failed", errorText(err), f.ConversationID)
 			return
 		}
-		r := frame(struct {
-			Type           string `json:"type"`
-			ConversationID int64  `json:"conversation_id"`
-			Seq            int64  `json:"seq"`
-			Reader         string `json:"reader"`
-		}{"read", f.ConversationID, f.Seq, c.v.Kind})
-		for _, p := range c.h.peers(f.ConversationID, c) {
-			p.enqueue(r)
-		}
+		c.h.o.Bus.Publish(ctx, event.Read{ConversationID: f.ConversationID, Reader: c.v.Kind, Seq: f.Seq, ConnID: c.id})
 	default:
 		c.sendError("unknown_type", "unknown frame type", 0)
 	}

@@ -2,6 +2,8 @@ package realtime
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -81,6 +83,9 @@ type Options struct {
 	MaxFrame      int64         // 16 KiB inbound
 	RatePerSecond float64       // 10 inbound frames a second …
 	Burst         int           // … after a burst of 20
+	// Instance names this process among those sharing the bus (viewer
+	// lists are kept per instance); default: random.
+	Instance string
 }
 
 // Stats are the hub's counters.
@@ -103,6 +108,9 @@ type Hub struct {
 	conns map[*conn]struct{}
 	convs map[int64]map[*conn]struct{} // conversation → subscribers
 	inbox map[*conn]struct{}
+	// viewing is who has each conversation open, per instance, as the
+	// instances announced it over the bus (this one included).
+	viewing map[int64]map[string]viewers
 
 	connections, subscriptions, dropped, framesIn, framesOut, refused, resyncs atomic.Int64
 }
@@ -130,8 +138,11 @@ func New(o Options) *Hub {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	if o.Instance == "" {
+		o.Instance = randomID()
+	}
 	return &Hub{o: o, log: o.Logger.With("component", "realtime"), conns: map[*conn]struct{}{},
-		convs: map[int64]map[*conn]struct{}{}, inbox: map[*conn]struct{}{}}
+		convs: map[int64]map[*conn]struct{}{}, inbox: map[*conn]struct{}{}, viewing: map[int64]map[string]viewers{}}
 }
 
 // Stats returns the current counters.
@@ -146,11 +157,19 @@ func (h *Hub) Run(ctx context.Context) error {
 	sub := h.o.Bus.Subscribe("realtime", 8192)
 	defer sub.Close()
 	var dropped int64
+	// Viewer lists are repeated well within their TTL, so the other
+	// instances keep them while agents stay.
+	refresh := time.NewTicker(viewingTTL / 3)
+	defer refresh.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			h.closeAll()
 			return nil
+		case <-refresh.C:
+			for _, id := range h.viewedHere() {
+				h.announceViewers(id)
+			}
 		case ev, ok := <-sub.C:
 			if !ok {
 				return nil
@@ -314,6 +333,22 @@ func (h *Hub) dispatch(ev event.Event) {
 		for _, c := range subs {
 			c.enqueue(f)
 		}
+	case event.Typing:
+		h.toPeers(e.ConversationID, e.ConnID, frame(struct {
+			Type           string `json:"type"`
+			ConversationID int64  `json:"conversation_id"`
+			AuthorKind     string `json:"author_kind"`
+			Name           string `json:"name"`
+		}{"typing", e.ConversationID, e.AuthorKind, e.Name}))
+	case event.Read:
+		h.toPeers(e.ConversationID, e.ConnID, frame(struct {
+			Type           string `json:"type"`
+			ConversationID int64  `json:"conversation_id"`
+			Seq            int64  `json:"seq"`
+			Reader         string `json:"reader"`
+		}{"read", e.ConversationID, e.Seq, e.Reader}))
+	case event.Viewing:
+		h.viewingChanged(e)
 	case event.OnCallPaged:
 		// Only the paged supervisor's consoles hear it.
 		f := frame(conversationFrame{Type: "page", ConversationID: e.ConversationID})
@@ -400,27 +435,110 @@ type viewer struct {
 	Name string `json:"name"`
 }
 
-// announceViewers tells the agents on a conversation who else is there.
+// viewers is one instance's agents on a conversation, and when it said so.
+type viewers struct {
+	agents []viewer
+	at     time.Time
+}
+
+// viewingTTL drops an instance's viewer list it has not repeated, so an
+// instance that died does not leave a collision warning behind.
+const viewingTTL = 2 * time.Minute
+
+// announceViewers tells every instance which agents have the conversation
+// open here; each instance then shows its agents the union (collision
+// warning).
 func (h *Hub) announceViewers(convID int64) {
 	h.mu.RLock()
 	subs := keys(h.convs[convID])
 	h.mu.RUnlock()
-	agents := []viewer{}
+	ev := event.Viewing{ConversationID: convID, Instance: h.o.Instance, AgentIDs: []int64{}, Names: []string{}}
 	for _, c := range subs {
-		if c.v.isAgent() && !slices.ContainsFunc(agents, func(a viewer) bool { return a.ID == c.v.AgentID }) {
-			agents = append(agents, viewer{ID: c.v.AgentID, Name: c.v.Name})
+		if c.v.isAgent() && !slices.Contains(ev.AgentIDs, c.v.AgentID) {
+			ev.AgentIDs, ev.Names = append(ev.AgentIDs, c.v.AgentID), append(ev.Names, c.v.Name)
 		}
 	}
+	h.o.Bus.Publish(context.Background(), ev)
+}
+
+// viewedHere lists the conversations an agent here has open.
+func (h *Hub) viewedHere() []int64 {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	var out []int64
+	for id, subs := range h.convs {
+		for c := range subs {
+			if c.v.isAgent() {
+				out = append(out, id)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// viewingChanged records an instance's viewer list and shows the union to
+// this instance's agents on the conversation.
+func (h *Hub) viewingChanged(e event.Viewing) {
+	now := time.Now()
+	h.mu.Lock()
+	per := h.viewing[e.ConversationID]
+	if per == nil {
+		per = map[string]viewers{}
+		h.viewing[e.ConversationID] = per
+	}
+	if len(e.AgentIDs) == 0 {
+		delete(per, e.Instance)
+	} else {
+		vs := viewers{at: now}
+		for i, id := range e.AgentIDs {
+			vs.agents = append(vs.agents, viewer{ID: id, Name: e.Names[i]})
+		}
+		per[e.Instance] = vs
+	}
+	agents := []viewer{}
+	for inst, vs := range per {
+		if now.Sub(vs.at) > viewingTTL && inst != h.o.Instance {
+			delete(per, inst)
+			continue
+		}
+		for _, a := range vs.agents {
+			if !slices.ContainsFunc(agents, func(b viewer) bool { return b.ID == a.ID }) {
+				agents = append(agents, a)
+			}
+		}
+	}
+	if len(per) == 0 {
+		delete(h.viewing, e.ConversationID)
+	}
+	subs := keys(h.convs[e.ConversationID])
+	h.mu.Unlock()
 	slices.SortFunc(agents, func(a, b viewer) int { return int(a.ID - b.ID) })
 	f := frame(struct {
 		Type           string   `json:"type"`
 		ConversationID int64    `json:"conversation_id"`
 		Agents         []viewer `json:"agents"`
-	}{"viewers", convID, agents})
+	}{"viewers", e.ConversationID, agents})
 	for _, c := range subs {
 		if c.v.isAgent() {
 			c.enqueue(f)
 		}
+	}
+}
+
+// toPeers sends a live frame (typing, read) to a conversation's
+// subscribers here, except the connection it came from.
+func (h *Hub) toPeers(convID int64, from string, f []byte) {
+	h.mu.RLock()
+	var to []*conn
+	for c := range h.convs[convID] {
+		if c.id != from {
+			to = append(to, c)
+		}
+	}
+	h.mu.RUnlock()
+	for _, c := range to {
+		c.enqueue(f)
 	}
 }
 
@@ -456,14 +574,8 @@ func (h *Hub) unsubscribe(c *conn, convID int64) {
 	}
 }
 
-func (h *Hub) peers(convID int64, except *conn) []*conn {
-	h.mu.RLock()
-	defer h.mu.RUnlock()
-	out := make([]*conn, 0, len(h.convs[convID]))
-	for c := range h.convs[convID] {
-		if c != except {
-			out = append(out, c)
-		}
-	}
-	return out
+func randomID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }

@@ -64,9 +64,14 @@ func (r *Router) Page(ctx context.Context, e event.ConversationCreated) error {
 			return err
 		}
 		body := fmt.Sprintf("Nobody is scheduled in %s now: %s (on call) has been paged for this urgent security conversation.", t.Name, sup.Name)
-		if _, err := r.tickets.AddMessage(ctx, ticket.MessageInput{ConversationID: e.ConversationID, AuthorKind: ticket.BySystem,
-			Internal: true, Body: body}); err != nil {
+		// Every instance hears the event; the external id lets one page.
+		_, created, err := r.tickets.AddMessageOnce(ctx, ticket.MessageInput{ConversationID: e.ConversationID, AuthorKind: ticket.BySystem,
+			Internal: true, Body: body, ExternalID: fmt.Sprintf("oncall:%d", team)})
+		if err != nil {
 			return err
+		}
+		if !created {
+			continue
 		}
 		paged := event.OnCallPaged{Scope: e.Scope, AgentID: sup.ID, TeamID: team, Category: e.Category, At: now}
 		r.bus.Publish(ctx, paged)

@@ -105,6 +105,7 @@ type Router struct {
 	bus       event.Bus
 	log       *slog.Logger
 	now       func() time.Time
+	lock      func(ctx context.Context) (release func(), ok bool, err error)
 
 	mu    sync.Mutex // guards given and gone
 	given map[int64]time.Time
@@ -116,10 +117,27 @@ type Router struct {
 	Grace time.Duration
 }
 
+// Options wire a Router.
+type Options struct {
+	Agents    *agent.Service
+	Customers *customer.Service
+	Tickets   *ticket.Service
+	Bus       event.Bus
+	Logger    *slog.Logger
+	Now       func() time.Time
+	// Lock, when set, makes one instance at a time run routing passes
+	// (db.DB.TryLock with db.LockRouting); others skip their pass.
+	Lock func(ctx context.Context) (release func(), ok bool, err error)
+}
+
 // New returns a router; Run starts it.
-func New(agents *agent.Service, customers *customer.Service, tickets *ticket.Service, bus event.Bus, log *slog.Logger, now func() time.Time) *Router {
-	return &Router{agents: agents, customers: customers, tickets: tickets, bus: bus, log: log.With("component", "routing"), now: now,
-		given: map[int64]time.Time{}, gone: map[int64]*time.Timer{}, kick: make(chan struct{}, 1), Grace: 5 * time.Minute}
+func New(o Options) *Router {
+	lock := o.Lock
+	if lock == nil {
+		lock = func(context.Context) (func(), bool, error) { return func() {}, true, nil }
+	}
+	return &Router{agents: o.Agents, customers: o.Customers, tickets: o.Tickets, bus: o.Bus, log: o.Logger.With("component", "routing"),
+		now: o.Now, lock: lock, given: map[int64]time.Time{}, gone: map[int64]*time.Timer{}, kick: make(chan struct{}, 1), Grace: 5 * time.Minute}
 }
 
 // sweep is how often the router looks at the queue without being asked,
@@ -231,9 +249,16 @@ func (r *Router) relevant(ev event.Event) bool {
 	return false
 }
 
-// Pass assigns what it can of the queue, in queue order.
+// Pass assigns what it can of the queue, in queue order. With several
+// instances only the one holding the routing lock assigns; the others
+// return at once (their sweep retries soon).
 func (r *Router) Pass(ctx context.Context) error {
 	ctx = audit.WithActor(ctx, audit.Actor{Kind: "system"})
+	release, ok, err := r.lock(ctx)
+	if err != nil || !ok {
+		return err
+	}
+	defer release()
 	// Agents first: with nobody online (a quiet night) a pass costs one
 	// small query, not a read of the queue.
 	if n, err := r.agents.OnlineCount(ctx); err != nil || n == 0 {

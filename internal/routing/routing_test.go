@@ -75,7 +75,8 @@ func newEnv(t *testing.T) *env {
 	e.agents = agent.New(d, a, bus, clk.Now)
 	e.customers = customer.New(d, a, bus, clk.Now)
 	e.tickets = ticket.New(ticket.Options{DB: d, Audit: a, Bus: bus, Customers: e.customers, Now: clk.Now})
-	e.router = routing.New(e.agents, e.customers, e.tickets, bus, slog.New(slog.NewTextHandler(io.Discard, nil)), clk.Now)
+	e.router = routing.New(routing.Options{Agents: e.agents, Customers: e.customers, Tickets: e.tickets, Bus: bus,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clk.Now})
 	return e
 }
 

@@ -239,21 +239,43 @@ func (s *Service) Open(ctx context.Context, in OpenInput) (Conversation, Message
 // Messages arriving together share a commit (db.WithGroupTx): live chat
 // sends thousands a second, and a commit each was most of their cost.
 func (s *Service) AddMessage(ctx context.Context, in MessageInput) (Message, error) {
+	m, _, err := s.AddMessageOnce(ctx, in)
+	return m, err
+}
+
+// AddMessageOnce is AddMessage that also reports whether this call
+// created the message: false when a message with the same ExternalID was
+// already there (another instance, a redelivery), so the caller can skip
+// its own follow-up.
+func (s *Service) AddMessageOnce(ctx context.Context, in MessageInput) (Message, bool, error) {
 	if err := in.validate(); err != nil {
-		return Message{}, err
+		return Message{}, false, err
 	}
 	// Rendering is pure CPU: done before the writer's turn, not during it.
 	in.rendered = markup.Render(in.Body)
 	var msg Message
+	created := false
 	err := s.db.WithGroupTx(ctx, func(ctx context.Context) error {
 		c, err := s.loadForUpdate(ctx, in.ConversationID)
 		if err != nil {
 			return err
 		}
+		created = false
+		if in.ExternalID != "" {
+			m, err := s.messageByExternalID(ctx, c.ID, in.ExternalID)
+			if err == nil {
+				msg = m
+				return nil
+			}
+			if !apperr.Is(err, apperr.NotFound) {
+				return err
+			}
+		}
 		msg, _, err = s.addMessage(ctx, c, in)
+		created = err == nil
 		return err
 	})
-	return msg, err
+	return msg, created, err
 }
 
 func (s *Service) addMessage(ctx context.Context, c Conversation, in MessageInput) (Message, Conversation, error) {
