@@ -107,7 +107,9 @@ func (b *NATS) Publish(_ context.Context, events ...Event) {
 }
 
 // Subscribe registers a local subscriber; it hears every instance.
-func (b *NATS) Subscribe(name string, buffer int) *Subscription { return b.local.Subscribe(name, buffer) }
+func (b *NATS) Subscribe(name string, buffer int) *Subscription {
+	return b.local.Subscribe(name, buffer)
+}
 
 // Stats are the bus counters for /metrics and tests.
 type Stats struct {
