@@ -24,7 +24,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 	clientIP := a.clientIP
 	// One budget of sign-in attempts per address, whether through the API
 	// or the console's form.
-	logins := auth.NewLimiter(10.0/60, 10, a.Now)
+	logins := auth.NewSharedLimiter(a.DB, "login", 10.0/60, 10, a.Now)
 	apiH := api.New(api.Deps{
 		Auth: a.Auth, Agents: a.Agents, Customers: a.Customers, Tickets: a.Tickets, Canned: a.Canned, Router: a.Router, SLA: a.SLA, Audit: a.Audit,
 		Logger: a.Log, MaxBody: a.Config.MaxBodyBytes, MaxUpload: a.Config.MaxUploadMB << 20,
@@ -42,7 +42,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		Auth: a.Auth, Customers: a.Customers, Tickets: a.Tickets, Online: a.Agents.OnlineCount, Hub: a.Hub,
 		Logger: a.Log, Now: a.Now, WidgetSecret: []byte(a.Config.WidgetSecret), RequireIdentity: a.Config.RequireIdentity,
 		MaxBody: a.Config.MaxBodyBytes, MaxUpload: a.Config.MaxUploadMB << 20, ClientIP: clientIP,
-		SessionLimiter: auth.NewLimiter(1, 30, a.Now), MessageLimiter: auth.NewLimiter(2, 20, a.Now),
+		SessionLimiter: auth.NewSharedLimiter(a.DB, "widget-session", 1, 30, a.Now), MessageLimiter: auth.NewSharedLimiter(a.DB, "widget-message", 2, 20, a.Now),
 	}).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")

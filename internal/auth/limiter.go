@@ -3,6 +3,8 @@ package auth
 import (
 	"sync"
 	"time"
+
+	"vigil/internal/db"
 )
 
 // Limiter is a token bucket per key (an IP address, an account) for
@@ -12,6 +14,10 @@ type Limiter struct {
 	rate  float64 // tokens per second
 	burst float64
 	now   func() time.Time
+	// shared, when set, keeps the buckets in the database so every
+	// instance spends from the same ones; the memory buckets are the
+	// fallback when the database does not answer.
+	shared *sharedBuckets
 
 	mu      sync.Mutex // guards buckets
 	buckets map[string]*bucket
@@ -29,8 +35,25 @@ func NewLimiter(rate float64, burst int, now func() time.Time) *Limiter {
 	return &Limiter{rate: rate, burst: float64(burst), now: now, buckets: map[string]*bucket{}}
 }
 
+// NewSharedLimiter is NewLimiter with buckets in PostgreSQL (table
+// rate_limits), for several instances behind one load balancer. On SQLite,
+// a single instance, it is NewLimiter.
+func NewSharedLimiter(d *db.DB, name string, rate float64, burst int, now func() time.Time) *Limiter {
+	l := NewLimiter(rate, burst, now)
+	if d.Dialect == db.Postgres {
+		l.shared = &sharedBuckets{db: d, name: name}
+	}
+	return l
+}
+
 // Allow spends one token for key, reporting false when none is left.
 func (l *Limiter) Allow(key string) bool {
+	if l.shared != nil {
+		if ok, err := l.shared.allow(key, l.rate, l.burst, l.now()); err == nil {
+			return ok
+		}
+		// The database is away: limit in memory rather than not at all.
+	}
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
