@@ -32,11 +32,7 @@ func TestSLAAlertsSurviveAKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the server binary")
 	}
-	bin := filepath.Join(t.TempDir(), "vigil")
-	build := exec.Command("go", "build", "-o", bin, "vigil/cmd/vigil")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildServer(t)
 	dataDir, url := t.TempDir(), dbtest.URL(t)
 
 	// Set the scene through the services, with a clock that opens each
@@ -109,7 +105,7 @@ func TestSLAAlertsSurviveAKill(t *testing.T) {
 		}
 	}
 
-	first := startServer(t, bin, dataDir, url)
+	first, _ := startServer(t, bin, dataDir, url)
 	sleepUntil(base.Add(8 * time.Second))
 	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -122,7 +118,7 @@ func TestSLAAlertsSurviveAKill(t *testing.T) {
 	})
 
 	sleepUntil(base.Add(13 * time.Second))
-	second := startServer(t, bin, dataDir, url)
+	second, _ := startServer(t, bin, dataDir, url)
 	time.Sleep(2*slaTick + time.Second)
 	if err := second.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -137,8 +133,9 @@ func TestSLAAlertsSurviveAKill(t *testing.T) {
 
 func sleepUntil(t time.Time) { time.Sleep(time.Until(t)) }
 
-// startServer runs `vigil serve` on a free port and waits until it is ready.
-func startServer(t *testing.T, bin, dataDir, url string) *exec.Cmd {
+// startServer runs `vigil serve` on a free port and waits until it is
+// ready; it returns the process and its address.
+func startServer(t *testing.T, bin, dataDir, url string, env ...string) (*exec.Cmd, string) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -147,7 +144,7 @@ func startServer(t *testing.T, bin, dataDir, url string) *exec.Cmd {
 	addr := ln.Addr().String()
 	ln.Close()
 	cmd := exec.Command(bin, "serve")
-	cmd.Env = append(os.Environ(), "VIGIL_ADDR="+addr, "VIGIL_DATA_DIR="+dataDir, "VIGIL_DATABASE_URL="+url, "VIGIL_LOG_LEVEL=warn")
+	cmd.Env = append(append(os.Environ(), "VIGIL_ADDR="+addr, "VIGIL_DATA_DIR="+dataDir, "VIGIL_DATABASE_URL="+url, "VIGIL_LOG_LEVEL=warn"), env...)
 	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -159,11 +156,21 @@ func startServer(t *testing.T, bin, dataDir, url string) *exec.Cmd {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return cmd
+				return cmd, addr
 			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("server on %s did not become ready", addr)
-	return nil
+	return nil, ""
+}
+
+// buildServer builds the vigil binary into a temporary directory.
+func buildServer(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "vigil")
+	if out, err := exec.Command("go", "build", "-o", bin, "vigil/cmd/vigil").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
 }
