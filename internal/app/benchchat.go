@@ -94,7 +94,8 @@ func cmdBenchChat(ctx context.Context, args []string, std IO) error {
 	fs.Float64Var(&o.rate, "rate", 5000, "messages a second offered by all customers together")
 	fs.IntVar(&o.idle, "idle", 0, "then connect this many idle widgets and report server memory per connection")
 	fs.DurationVar(&o.hold, "hold", 0, "keep the idle widgets connected this long after measuring (to stack several bench processes on one server)")
-	fs.StringVar(&o.url, "url", "", "a running server (http://host:port) instead of an in-process one")
+	fs.StringVar(&o.url, "url", "", "a running server (http://host:port) instead of an in-process one; several, comma-separated, "+
+		"spread customers and agents over instances (agents on another instance than their customers)")
 	fs.StringVar(&o.agentEmail, "agent-email", "", "with --url: a supervisor or agent to sign in as (password in VIGIL_BENCH_PASSWORD)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured message phase to this file")
 	cfg, err := config.Load(fs, args, func(k string) string {
@@ -155,8 +156,14 @@ func cmdBenchChat(ctx context.Context, args []string, std IO) error {
 		cb.app, cb.base, res.Database = a, "http://"+ln.Addr().String(), string(a.DB.Dialect)
 		res.Sessions += " (the in-process server trusts it)"
 	} else {
-		cb.base, res.Target = strings.TrimRight(o.url, "/"), o.url
+		for _, u := range strings.Split(o.url, ",") {
+			cb.bases = append(cb.bases, strings.TrimRight(strings.TrimSpace(u), "/"))
+		}
+		cb.base, res.Target = cb.bases[0], o.url
 		res.Sessions += " (start the server with VIGIL_TRUST_PROXY=true)"
+	}
+	if cb.bases == nil {
+		cb.bases = []string{cb.base}
 	}
 	cb.wsBase = "ws" + strings.TrimPrefix(cb.base, "http")
 	if o.customers > 0 {
@@ -184,11 +191,14 @@ func cmdBenchChat(ctx context.Context, args []string, std IO) error {
 // chatBench holds what the phases share.
 type chatBench struct {
 	base, wsBase string
-	runID        string
-	client       *http.Client
-	progress     io.Writer // stderr: what the bench is doing, for long runs
-	began        time.Time
-	app          *App // nil when the server runs elsewhere
+	// bases are every instance when several were given; widget i connects
+	// to bases[i%n] and agent console j to bases[(j+1)%n].
+	bases    []string
+	runID    string
+	client   *http.Client
+	progress io.Writer // stderr: what the bench is doing, for long runs
+	began    time.Time
+	app      *App // nil when the server runs elsewhere
 }
 
 // logf reports progress on stderr; setting up 2,000 customers takes a while.
@@ -248,7 +258,7 @@ func (cb *chatBench) messages(ctx context.Context, o chatOptions, res *ChatResul
 		for j := i; j < len(widgets); j += o.agents {
 			convs = append(convs, widgets[j])
 		}
-		agents.Go(func() { cb.agentConsole(actx, cookies[i%len(cookies)], convs, run, ready) })
+		agents.Go(func() { cb.agentConsole(actx, cb.ws(i+1), cookies[i%len(cookies)], convs, run, ready) })
 	}
 	for range o.agents {
 		if err := <-ready; err != nil {
@@ -419,7 +429,7 @@ func customerReader(ctx context.Context, w *widget, i, perCustomer int, run *cha
 // agentConsole subscribes to its conversations and records each message
 // frame. When the connection drops it reconnects and resumes after the
 // last seq it saw, as the console does.
-func (cb *chatBench) agentConsole(ctx context.Context, cookie string, convs []*widget, run *chatRun, ready chan<- error) {
+func (cb *chatBench) agentConsole(ctx context.Context, wsBase, cookie string, convs []*widget, run *chatRun, ready chan<- error) {
 	last := map[int64]int64{}
 	for _, w := range convs {
 		last[w.conv] = w.lastSeq
@@ -429,7 +439,7 @@ func (cb *chatBench) agentConsole(ctx context.Context, cookie string, convs []*w
 		if !first {
 			run.reconnects.Add(1)
 		}
-		ws, err := cb.subscribe(ctx, "/ws/console", h, convs, last)
+		ws, err := cb.subscribeAt(ctx, wsBase, "/ws/console", h, convs, last)
 		if first {
 			ready <- err
 		}
@@ -485,9 +495,19 @@ func (cb *chatBench) agentConsole(ctx context.Context, cookie string, convs []*w
 // last seq (paced under the hub's frame limit) and waits until the server
 // has handled every subscription.
 func (cb *chatBench) subscribe(ctx context.Context, path string, h http.Header, convs []*widget, last map[int64]int64) (*websocket.Conn, error) {
+	return cb.subscribeAt(ctx, cb.wsBase, path, h, convs, last)
+}
+
+// ws is the WebSocket base of the i-th instance, round robin.
+func (cb *chatBench) ws(i int) string {
+	return "ws" + strings.TrimPrefix(cb.bases[i%len(cb.bases)], "http")
+}
+
+// subscribeAt is subscribe on a given instance.
+func (cb *chatBench) subscribeAt(ctx context.Context, wsBase, path string, h http.Header, convs []*widget, last map[int64]int64) (*websocket.Conn, error) {
 	dctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	ws, _, err := websocket.Dial(dctx, cb.wsBase+path, &websocket.DialOptions{HTTPHeader: h})
+	ws, _, err := websocket.Dial(dctx, wsBase+path, &websocket.DialOptions{HTTPHeader: h})
 	if err != nil {
 		return nil, err
 	}
@@ -560,7 +580,7 @@ func (cb *chatBench) openWidgets(ctx context.Context, n, offset int) ([]*widget,
 func (cb *chatBench) connectWidgets(ctx context.Context, ws []*widget) error {
 	err := parallel(len(ws), 64, func(i int) error {
 		w := ws[i]
-		c, err := cb.subscribe(ctx, "/ws/widget?token="+w.token, nil, []*widget{w}, map[int64]int64{w.conv: w.lastSeq})
+		c, err := cb.subscribeAt(ctx, cb.ws(i), "/ws/widget?token="+w.token, nil, []*widget{w}, map[int64]int64{w.conv: w.lastSeq})
 		w.ws = c
 		return err
 	})
