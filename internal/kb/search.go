@@ -53,6 +53,13 @@ type Index struct {
 	pool     sync.Pool // []float32 score accumulators, one per doc
 }
 
+// scratch is one search's working memory, pooled: a score per document
+// and the list of documents that scored.
+type scratch struct {
+	scores  []float32
+	touched []int32
+}
+
 type posting struct {
 	doc    int32
 	weight float32
@@ -117,7 +124,7 @@ func Build(docs []Doc) *Index {
 			}
 		}
 	}
-	ix.pool.New = func() any { s := make([]float32, len(docs)); return &s }
+	ix.pool.New = func() any { return &scratch{scores: make([]float32, len(docs))} }
 	return ix
 }
 
@@ -158,10 +165,14 @@ func (ix *Index) Search(query string, o SearchOptions) []Hit {
 	if len(terms) == 0 || len(ix.docs) == 0 {
 		return []Hit{}
 	}
-	acc := ix.pool.Get().(*[]float32)
-	scores := *acc
-	defer func() { clear(scores); ix.pool.Put(acc) }()
-	touched := make([]int32, 0, 64)
+	acc := ix.pool.Get().(*scratch)
+	scores := acc.scores
+	touched := acc.touched[:0]
+	defer func() {
+		clear(scores)
+		acc.touched = touched[:0]
+		ix.pool.Put(acc)
+	}()
 	addTerm := func(t string, factor float32) {
 		idf := ix.idf[t] * factor
 		for _, p := range ix.postings[t] {
@@ -171,12 +182,12 @@ func (ix *Index) Search(query string, o SearchOptions) []Hit {
 			scores[p.doc] += idf * p.weight
 		}
 	}
-	seen := map[string]bool{}
+	var seen []string
 	for _, t := range terms {
-		if seen[t] {
+		if slices.Contains(seen, t) {
 			continue
 		}
-		seen[t] = true
+		seen = append(seen, t)
 		if _, ok := ix.postings[t]; ok || IsHan(t) || len(t) < minFuzzyLen {
 			addTerm(t, 1)
 			continue
@@ -185,21 +196,40 @@ func (ix *Index) Search(query string, o SearchOptions) []Hit {
 			addTerm(c, fuzzyPenalty)
 		}
 	}
-	// One hit per article, scored by its best-matching version and shown
-	// in the reader's language when the article has it.
-	byArticle := map[int64]float32{}
+	// Keep the best documents in a small sorted array instead of sorting
+	// every match: an article has at most one document per language, so
+	// Limit × languages documents hold the best Limit articles.
+	k := o.Limit * len(Languages)
+	top := make([]int32, 0, k+1)
 	for _, i := range touched {
-		d := &ix.docs[i]
-		if d.Internal && !o.Internal {
+		if ix.docs[i].Internal && !o.Internal {
 			continue
 		}
-		byArticle[d.ArticleID] = max(byArticle[d.ArticleID], scores[i])
+		if len(top) == k && scores[i] <= scores[top[k-1]] {
+			continue
+		}
+		at, _ := slices.BinarySearchFunc(top, scores[i], func(d int32, s float32) int {
+			if scores[d] > s {
+				return -1
+			}
+			return 1
+		})
+		top = slices.Insert(top, at, i)
+		if len(top) > k {
+			top = top[:k]
+		}
 	}
-	hits := make([]Hit, 0, len(byArticle))
-	for id, score := range byArticle {
+	// One hit per article, scored by its best-matching version and shown
+	// in the reader's language when the article has it.
+	hits := make([]Hit, 0, o.Limit)
+	for _, i := range top {
+		id := ix.docs[i].ArticleID
+		if slices.ContainsFunc(hits, func(h Hit) bool { return h.ArticleID == id }) {
+			continue
+		}
 		d := ix.docs[ix.display(id, o.Language)]
 		hits = append(hits, Hit{ArticleID: d.ArticleID, Slug: d.Slug, Language: d.Language, Title: d.Title, Summary: d.Summary,
-			Internal: d.Internal, Score: math.Round(float64(score)*1000) / 1000})
+			Internal: d.Internal, Score: math.Round(float64(scores[i])*1000) / 1000})
 	}
 	sort.Slice(hits, func(i, j int) bool {
 		if hits[i].Score != hits[j].Score {
