@@ -67,6 +67,9 @@ func IsHan(term string) bool {
 	return false
 }
 
+// Stem is the stemmer Terms uses, for other models of text.
+func Stem(w string) string { return stem(w) }
+
 // stem strips the common English inflections so a search for "withdrawals"
 // finds "withdrawal" and "fees" finds "fee". It is deliberately light: a
 // wrong cut costs more than a missed one.
