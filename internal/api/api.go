@@ -14,8 +14,10 @@ import (
 	"vigil/internal/apperr"
 	"vigil/internal/audit"
 	"vigil/internal/auth"
+	"vigil/internal/bot"
 	"vigil/internal/canned"
 	"vigil/internal/customer"
+	"vigil/internal/kb"
 	"vigil/internal/routing"
 	"vigil/internal/ticket"
 )
@@ -27,6 +29,8 @@ type Deps struct {
 	Customers     *customer.Service
 	Tickets       *ticket.Service
 	Canned        *canned.Service
+	KB            *kb.Service
+	Bot           *bot.Bot
 	Router        *routing.Router
 	Audit         *audit.Log
 	Logger        *slog.Logger
@@ -71,7 +75,7 @@ const Authenticated auth.Permission = "authenticated"
 
 // Routes is the route table: method, path, permission, handler.
 func (a *API) Routes() []Route {
-	return []Route{
+	return append([]Route{
 		{"POST", "/api/v1/auth/login", Public, "Sign in with email, password and TOTP code", a.login},
 		{"POST", "/api/v1/auth/logout", Authenticated, "Sign out of this session", a.logout},
 		{"GET", "/api/v1/me", Authenticated, "The signed-in agent", a.me},
@@ -118,7 +122,7 @@ func (a *API) Routes() []Route {
 		{"GET", "/api/v1/audit", auth.PermAuditRead, "Audit entries, newest first", a.listAudit},
 		{"GET", "/api/v1/audit/verify", auth.PermAuditRead, "Verify the audit hash chain", a.verifyAudit},
 		{"GET", "/api/v1/openapi.json", Public, "This document", a.openapi},
-	}
+	}, a.kbRoutes()...)
 }
 
 // Register adds every route to mux behind authentication and authorisation.

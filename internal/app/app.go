@@ -16,11 +16,13 @@ import (
 	"vigil/internal/agent"
 	"vigil/internal/audit"
 	"vigil/internal/auth"
+	"vigil/internal/bot"
 	"vigil/internal/canned"
 	"vigil/internal/config"
 	"vigil/internal/customer"
 	"vigil/internal/db"
 	"vigil/internal/event"
+	"vigil/internal/kb"
 	"vigil/internal/realtime"
 	"vigil/internal/routing"
 	"vigil/internal/ticket"
@@ -40,6 +42,8 @@ type App struct {
 	Auth      *auth.Service
 	Hub       *realtime.Hub
 	Router    *routing.Router
+	KB        *kb.Service
+	Bot       *bot.Bot
 	consoles  consoles
 	Now       func() time.Time
 }
@@ -90,6 +94,13 @@ func New(cfg config.Config, log *slog.Logger, d *db.DB, now func() time.Time) (*
 		SessionTTL: cfg.SessionTTL, Issuer: "Vigil"})
 	a.Router = routing.New(a.Agents, a.Tickets, bus, log, now)
 	a.Hub = realtime.New(realtime.Options{Bus: bus, Backend: hubBackend{a}, Logger: log})
+	// The search index lives in memory, rebuilt from the database at start
+	// and after every published change.
+	a.KB = kb.New(d, a.Audit, log, now)
+	if err := a.KB.Reindex(context.Background()); err != nil {
+		return nil, err
+	}
+	a.Bot = bot.New(bot.Options{DB: d, KB: a.KB, Tickets: a.Tickets, Bus: bus, Log: log, Now: now})
 	return a, nil
 }
 

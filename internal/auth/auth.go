@@ -45,13 +45,14 @@ const (
 	PermTokenManage        Permission = "token:manage"
 	PermSettingsManage     Permission = "settings:manage"
 	PermCannedManage       Permission = "canned:manage"
+	PermKBManage           Permission = "kb:manage"
 )
 
 var agentPerms = []Permission{PermConversationRead, PermConversationWrite, PermConversationAssign,
 	PermCustomerRead, PermCustomerWrite, PermAgentRead, PermTokenManage}
 
 var supervisorPerms = append(slices.Clone(agentPerms), PermConversationMerge, PermCustomerMerge,
-	PermTagManage, PermAuditRead, PermTeamManage, PermCannedManage)
+	PermTagManage, PermAuditRead, PermTeamManage, PermCannedManage, PermKBManage)
 
 var adminPerms = append(slices.Clone(supervisorPerms), PermAgentManage, PermSettingsManage)
 

@@ -28,6 +28,7 @@ func TestRolePermissions(t *testing.T) {
 		{auth.PermAuditRead, false, true, true},
 		{auth.PermTeamManage, false, true, true},
 		{auth.PermCannedManage, false, true, true},
+		{auth.PermKBManage, false, true, true},
 		{auth.PermAgentManage, false, false, true},
 		{auth.PermSettingsManage, false, false, true},
 	}

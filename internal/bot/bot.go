@@ -40,8 +40,14 @@ type Options struct {
 }
 
 // MinThreshold is the lowest hand-off confidence the bot will use, however
-// the cross-validation on a small knowledge base turns out.
+// the cross-validation on a small knowledge base turns out: at 0.5 the best
+// intent must at least beat the model's "none of these" boundary.
 const MinThreshold = 0.5
+
+// AnswerPrecision is how often the bot's answers must be right, measured
+// by cross-validation on its training examples, for it to answer at all
+// at a given confidence.
+const AnswerPrecision = 0.95
 
 // Bot answers customer messages.
 type Bot struct {
@@ -137,7 +143,7 @@ func (b *Bot) ensureModel(ctx context.Context) (*Model, float64, map[string]kb.D
 	}
 	b.threshold = b.o.Threshold
 	if b.threshold == 0 {
-		b.threshold = max(MinThreshold, ChooseThreshold(examples, "", 5, 0.9, TrainOptions{}))
+		b.threshold = max(MinThreshold, ChooseThreshold(examples, "", 5, AnswerPrecision, TrainOptions{}))
 	}
 	b.gen, b.trained = gen, true
 	b.log.Info("bot trained", "intents", len(b.model.Labels()), "examples", len(examples), "threshold", b.threshold)

@@ -65,7 +65,7 @@ type EvalReport struct {
 type EvalOptions struct {
 	OOS       string  // the out-of-scope label, if the data has one
 	Folds     int     // cross-validation folds for the threshold; 0 means 5
-	Precision float64 // answers must be right this often; 0 means 0.9
+	Precision float64 // answers must be right this often; 0 means AnswerPrecision
 	Train     TrainOptions
 	Now       func() time.Time // the stopwatch
 }
@@ -79,7 +79,7 @@ func Eval(train, test []Example, o EvalOptions) EvalReport {
 		o.Folds = 5
 	}
 	if o.Precision == 0 {
-		o.Precision = 0.9
+		o.Precision = AnswerPrecision
 	}
 	var inScope []Example
 	for _, ex := range train {

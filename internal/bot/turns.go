@@ -133,6 +133,11 @@ type Report struct {
 	Reasons map[string]int `json:"reasons"`
 }
 
+// ReportLast reports on the period of length d up to now.
+func (b *Bot) ReportLast(ctx context.Context, d time.Duration) (Report, error) {
+	return b.Report(ctx, b.o.Now().Add(-d))
+}
+
 // Report counts conversations by the outcome of their last bot turn since
 // the given time.
 func (b *Bot) Report(ctx context.Context, since time.Time) (Report, error) {

@@ -186,6 +186,11 @@ func (s *Service) Announcements(ctx context.Context, since time.Time) ([]Announc
 	return out, rows.Err()
 }
 
+// Current lists the announcements that are showing or still to come.
+func (s *Service) Current(ctx context.Context) ([]Announcement, error) {
+	return s.Announcements(ctx, s.now())
+}
+
 // Active returns the announcements showing now.
 func (s *Service) Active(ctx context.Context) ([]Announcement, error) {
 	now := s.now()
