@@ -44,6 +44,11 @@ type Options struct {
 // intent must at least beat the model's "none of these" boundary.
 const MinThreshold = 0.5
 
+// MaxThreshold caps the cross-validated threshold: a small knowledge base
+// has a handful of examples per article, and holding a fifth of them out
+// makes every model look worse than the one trained on all of them.
+const MaxThreshold = 0.8
+
 // AnswerPrecision is how often the bot's answers must be right, measured
 // by cross-validation on its training examples, for it to answer at all
 // at a given confidence.
@@ -143,7 +148,7 @@ func (b *Bot) ensureModel(ctx context.Context) (*Model, float64, map[string]kb.D
 	}
 	b.threshold = b.o.Threshold
 	if b.threshold == 0 {
-		b.threshold = max(MinThreshold, ChooseThreshold(examples, "", 5, AnswerPrecision, TrainOptions{}))
+		b.threshold = min(max(MinThreshold, ChooseThreshold(examples, "", 5, AnswerPrecision, TrainOptions{})), MaxThreshold)
 	}
 	b.gen, b.trained = gen, true
 	b.log.Info("bot trained", "intents", len(b.model.Labels()), "examples", len(examples), "threshold", b.threshold)
@@ -151,8 +156,8 @@ func (b *Bot) ensureModel(ctx context.Context) (*Model, float64, map[string]kb.D
 }
 
 // TrainingSet turns published public articles into labelled examples:
-// each example question (agents' marked phrasings included) and the title
-// teach the model the article's slug.
+// each example question (agents' marked phrasings included), the title and
+// the summary teach the model the article's slug.
 func TrainingSet(docs []kb.Doc) []Example {
 	var out []Example
 	for _, d := range docs {
@@ -160,6 +165,9 @@ func TrainingSet(docs []kb.Doc) []Example {
 			continue
 		}
 		out = append(out, Example{Text: d.Title, Label: d.Slug})
+		if d.Summary != "" {
+			out = append(out, Example{Text: d.Summary, Label: d.Slug})
+		}
 		for _, q := range d.Questions {
 			out = append(out, Example{Text: q, Label: d.Slug})
 		}

@@ -238,6 +238,9 @@ type ImportResult struct {
 // files are parsed before anything is written; one bad file stops the
 // import with its name and line.
 func (s *Service) Import(ctx context.Context, agentID int64, dir string) (ImportResult, error) {
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return ImportResult{}, apperr.Invalidf("kb.import_dir", "%s is not a directory", dir)
+	}
 	names, err := filepath.Glob(filepath.Join(dir, "*.md"))
 	if err != nil {
 		return ImportResult{}, fmt.Errorf("kb: import: %w", err)
