@@ -19,12 +19,14 @@ func (a *API) kbRoutes() []Route {
 	return []Route{
 		{"GET", "/api/v1/kb/categories", auth.PermConversationRead, "Help-center categories", a.listKBCategories},
 		{"POST", "/api/v1/kb/categories", auth.PermKBManage, "Create a help-center category", a.createKBCategory},
+		{"PATCH", "/api/v1/kb/categories/{id}", auth.PermKBManage, "Rename or move a help-center category", a.updateKBCategory},
 		{"GET", "/api/v1/kb/articles", auth.PermConversationRead, "Every article with its published version and draft", a.listArticles},
 		{"POST", "/api/v1/kb/articles", auth.PermKBManage, "Create an article", a.createArticle},
 		{"GET", "/api/v1/kb/articles/{id}", auth.PermConversationRead, "One article", a.article},
 		{"PATCH", "/api/v1/kb/articles/{id}", auth.PermKBManage, "Change an article's slug, category, audience or position", a.updateArticle},
 		{"PUT", "/api/v1/kb/articles/{id}/translations/{lang}", auth.PermKBManage, "Save a draft in a language", a.saveDraft},
 		{"POST", "/api/v1/kb/articles/{id}/translations/{lang}/publish", auth.PermKBManage, "Publish the draft in a language", a.publishDraft},
+		{"DELETE", "/api/v1/kb/articles/{id}/translations/{lang}/publish", auth.PermKBManage, "Take a language off the help center", a.unpublish},
 		{"GET", "/api/v1/kb/articles/{id}/translations/{lang}/history", auth.PermConversationRead, "Every version in a language, newest first", a.articleHistory},
 		{"POST", "/api/v1/kb/articles/{id}/examples", auth.PermConversationWrite, "Mark a customer's phrasing as answered by this article", a.addExample},
 		{"GET", "/api/v1/kb/search", auth.PermConversationRead, "Search published articles, internal ones included", a.searchKB},
@@ -68,6 +70,25 @@ func (a *API) createKBCategory(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	WriteJSON(w, http.StatusCreated, c)
+}
+
+func (a *API) updateKBCategory(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		WriteError(w, r, a.Logger, err)
+		return
+	}
+	var in kb.CategoryInput
+	if err := Decode(w, r, a.MaxBody, &in); err != nil {
+		WriteError(w, r, a.Logger, err)
+		return
+	}
+	c, err := a.KB.UpdateCategory(r.Context(), id, in)
+	if err != nil {
+		WriteError(w, r, a.Logger, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, c)
 }
 
 func (a *API) listArticles(w http.ResponseWriter, r *http.Request) {
@@ -167,6 +188,24 @@ func (a *API) publishDraft(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	WriteJSON(w, http.StatusOK, v)
+}
+
+func (a *API) unpublish(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		WriteError(w, r, a.Logger, err)
+		return
+	}
+	lang, err := pathLang(r)
+	if err != nil {
+		WriteError(w, r, a.Logger, err)
+		return
+	}
+	if err := a.KB.Unpublish(r.Context(), id, lang); err != nil {
+		WriteError(w, r, a.Logger, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func (a *API) articleHistory(w http.ResponseWriter, r *http.Request) {

@@ -62,6 +62,8 @@ func TestKnowledgeBaseAPI(t *testing.T) {
 		map[string]any{"slug": "withdrawals", "names": map[string]string{"en": "Withdrawals", "zh": "提现"}}, made)
 	call("POST /api/v1/kb/categories", "/api/v1/kb/categories", sup, map[string]any{"slug": "withdrawals", "names": map[string]string{"en": "Again"}}, c409)
 	call("GET /api/v1/kb/categories", "/api/v1/kb/categories", agentB, nil, ok)
+	call("PATCH /api/v1/kb/categories/{id}", fmt.Sprintf("/api/v1/kb/categories/%v", cat["id"]), sup,
+		map[string]any{"slug": "withdrawals", "position": 1, "names": map[string]string{"en": "Withdrawals", "zh": "提币"}}, ok)
 	art := call("POST /api/v1/kb/articles", "/api/v1/kb/articles", sup, map[string]any{"slug": "withdrawal-pending", "category_id": cat["id"]}, made)
 	id := fmt.Sprintf("/api/v1/kb/articles/%v", art["id"])
 	call("POST /api/v1/kb/articles", "/api/v1/kb/articles", sup, map[string]any{"slug": "withdrawal-pending"}, c409)
@@ -96,6 +98,12 @@ func TestKnowledgeBaseAPI(t *testing.T) {
 		t.Errorf("Chinese search = %v", hits)
 	}
 	call("GET /api/v1/kb/search", "/api/v1/kb/search?q=x&limit=51", agentB, nil, i422)
+	// Taken off in Chinese: the Chinese search no longer finds it.
+	call("DELETE /api/v1/kb/articles/{id}/translations/{lang}/publish", id+"/translations/zh/publish", sup, nil, none)
+	call("DELETE /api/v1/kb/articles/{id}/translations/{lang}/publish", id+"/translations/zh/publish", sup, nil, n404)
+	if hits := call("GET /api/v1/kb/search", "/api/v1/kb/search?q=%E6%8F%90%E7%8E%B0%E6%B2%A1%E5%88%B0%E8%B4%A6&lang=zh", agentB, nil, ok); len(hits["data"].([]any)) != 0 {
+		t.Errorf("unpublished translation still found: %v", hits)
+	}
 	call("POST /api/v1/kb/articles/{id}/examples", id+"/examples", agentB, map[string]any{"language": "en", "text": "my crypto never left"}, none)
 	call("POST /api/v1/kb/articles/{id}/examples", id+"/examples", agentB, map[string]any{"language": "en", "text": ""}, i422)
 
