@@ -100,7 +100,11 @@ func New(cfg config.Config, log *slog.Logger, d *db.DB, now func() time.Time) (*
 	if err := a.KB.Reindex(context.Background()); err != nil {
 		return nil, err
 	}
-	a.Bot = bot.New(bot.Options{DB: d, KB: a.KB, Tickets: a.Tickets, Bus: bus, Log: log, Now: now})
+	var gen bot.Generator
+	if cfg.BotLLMURL != "" {
+		gen = &bot.OpenAI{BaseURL: cfg.BotLLMURL, Model: cfg.BotLLMModel, Key: cfg.BotLLMKey}
+	}
+	a.Bot = bot.New(bot.Options{DB: d, KB: a.KB, Tickets: a.Tickets, Bus: bus, Log: log, Now: now, Generator: gen})
 	return a, nil
 }
 

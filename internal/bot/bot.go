@@ -37,6 +37,9 @@ type Options struct {
 	// Threshold overrides the hand-off confidence; 0 chooses it by
 	// cross-validation on the knowledge base's own examples.
 	Threshold float64
+	// Generator, when set, writes answers from the matched article;
+	// nil replies with the article's summary.
+	Generator Generator
 }
 
 // MinThreshold is the lowest hand-off confidence the bot will use, however
@@ -320,9 +323,11 @@ func (b *Bot) act(ctx context.Context, conv ticket.Conversation, last *Turn, m e
 			return err
 		}
 		turn.ArticleID = page.ArticleID
-		answer := page.Summary
-		if answer == "" {
-			answer = firstParagraph(page.Body)
+		answer, ok := b.answer(ctx, m.Body, d.Language, page)
+		if !ok {
+			d.Action, d.Reason = HandedOff, ReasonLowConfidence
+			turn.Action, turn.Reason = HandedOff, ReasonLowConfidence
+			return b.handOff(ctx, conv, &turn, d, say)
 		}
 		body := fmt.Sprintf("%s\n\n%s [%s](/help/%s/articles/%s)\n\n%s", answer, i18n.T(d.Language, "bot.read_more"),
 			page.Title, d.Language, page.Slug, i18n.T(d.Language, "bot.did_it_help"))
@@ -330,24 +335,53 @@ func (b *Bot) act(ctx context.Context, conv ticket.Conversation, last *Turn, m e
 			return err
 		}
 	case HandedOff:
-		turn.Outcome = HandedOver
 		if d.Article != "" {
 			if page, err := b.o.KB.Read(ctx, d.Article, d.Language, kb.Public); err == nil {
 				turn.ArticleID = page.ArticleID
 			}
 		}
-		if err := say(i18n.T(d.Language, "bot.handover"), false); err != nil {
-			return err
-		}
-		note, err := b.summary(ctx, conv, turn, d)
-		if err != nil {
-			return err
-		}
-		if err := say(note, true); err != nil {
-			return err
-		}
+		return b.handOff(ctx, conv, &turn, d, say)
 	}
 	return b.record(ctx, &turn)
+}
+
+// handOff tells the customer a human is coming, leaves the summary for
+// that human and records the turn.
+func (b *Bot) handOff(ctx context.Context, conv ticket.Conversation, turn *Turn, d Decision, say func(string, bool) error) error {
+	turn.Outcome = HandedOver
+	if err := say(i18n.T(d.Language, "bot.handover"), false); err != nil {
+		return err
+	}
+	note, err := b.summary(ctx, conv, *turn, d)
+	if err != nil {
+		return err
+	}
+	if err := say(note, true); err != nil {
+		return err
+	}
+	return b.record(ctx, turn)
+}
+
+// answer is the text of a reply from an article: generated when a
+// generator is configured (ok is false when it finds no answer in the
+// article), the article's summary otherwise or when the generator fails.
+func (b *Bot) answer(ctx context.Context, question, lang string, page kb.Page) (string, bool) {
+	fallback := page.Summary
+	if fallback == "" {
+		fallback = firstParagraph(page.Body)
+	}
+	if b.o.Generator == nil {
+		return fallback, true
+	}
+	text, err := b.o.Generator.Generate(ctx, question, lang, page)
+	switch {
+	case err != nil:
+		b.log.Warn("generated answer failed; replying with the article summary", "article", page.Slug, "err", err)
+		return fallback, true
+	case strings.Contains(text, NoAnswer):
+		return "", false
+	}
+	return text, true
 }
 
 // summary is the internal note a human reads on taking over: why the bot

@@ -2,7 +2,10 @@ package bot_test
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -26,6 +29,7 @@ type env struct {
 	custs   *customer.Service
 	bot     *bot.Bot
 	bus     *event.Memory
+	opts    bot.Options
 }
 
 // fixture is a small help center: each article with the phrasings
@@ -89,7 +93,8 @@ func newEnv(t *testing.T) *env {
 			}
 		}
 	}
-	e.bot = bot.New(bot.Options{DB: d, KB: k, Tickets: tickets, Bus: bus, Log: log, Now: now})
+	e.opts = bot.Options{DB: d, KB: k, Tickets: tickets, Bus: bus, Log: log, Now: now}
+	e.bot = bot.New(e.opts)
 	return e
 }
 
@@ -334,4 +339,90 @@ func TestRunOnTheBus(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Fatal("the bot did not answer a webchat message published on the bus")
+}
+
+// chatCompletions is a stand-in OpenAI-compatible server: it answers
+// POST /v1/chat/completions in the documented response format and keeps
+// the last request so the test can check what was sent.
+type chatCompletions struct {
+	status  int
+	content string
+	got     struct {
+		auth string
+		body map[string]any
+	}
+}
+
+func (s *chatCompletions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost || r.URL.Path != "/v1/chat/completions" {
+		http.NotFound(w, r)
+		return
+	}
+	s.got.auth = r.Header.Get("Authorization")
+	_ = json.NewDecoder(r.Body).Decode(&s.got.body)
+	if s.status != http.StatusOK {
+		w.WriteHeader(s.status)
+		_, _ = w.Write([]byte(`{"error":{"message":"The server had an error while processing your request.","type":"server_error"}}`))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"id": "chatcmpl-abc123", "object": "chat.completion", "created": 1741569952, "model": "gpt-4o-mini",
+		"choices": []any{map[string]any{"index": 0, "finish_reason": "stop",
+			"message": map[string]any{"role": "assistant", "content": s.content, "refusal": nil}}},
+		"usage": map[string]any{"prompt_tokens": 120, "completion_tokens": 30, "total_tokens": 150},
+	})
+}
+
+func TestGeneratedAnswers(t *testing.T) {
+	tests := []struct {
+		name        string
+		status      int
+		content     string
+		wantAction  bot.Action
+		wantInReply string
+	}{
+		{"generated from the article", http.StatusOK, "Your USDT withdrawal is probably waiting for network confirmations; check Assets → History.",
+			bot.Answered, "Your USDT withdrawal is probably waiting for network confirmations"},
+		{"endpoint down: the summary instead", http.StatusInternalServerError, "", bot.Answered, "Most withdrawals arrive within 30 minutes"},
+		{"no answer in the article: a human", http.StatusOK, bot.NoAnswer, bot.HandedOff, "passing you to a human agent"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			stand := &chatCompletions{status: tt.status, content: tt.content}
+			srv := httptest.NewServer(stand)
+			defer srv.Close()
+			o := e.opts
+			o.Generator = &bot.OpenAI{BaseURL: srv.URL + "/v1", Model: "gpt-4o-mini", Key: "sk-test", Client: srv.Client()}
+			e.bot = bot.New(o)
+			conv, msg := e.conversation(t, "en", "I withdrew USDT hours ago and it is still not in my wallet")
+			e.say(t, conv, msg)
+			turn := e.lastTurn(t)
+			if turn.Action != tt.wantAction {
+				t.Fatalf("turn = %+v, want %s", turn, tt.wantAction)
+			}
+			pub, _ := e.botMessages(t, conv, 0)
+			if len(pub) == 0 || !strings.Contains(pub[0].Body, tt.wantInReply) {
+				t.Fatalf("reply = %+v, want it to contain %q", pub, tt.wantInReply)
+			}
+			if tt.wantAction == bot.Answered && !strings.Contains(pub[0].Body, "(/help/en/articles/withdrawal-pending)") {
+				t.Errorf("generated reply lacks the article link: %s", pub[0].Body)
+			}
+			// The request: model, key, and the article as the only source.
+			if stand.got.auth != "Bearer sk-test" || stand.got.body["model"] != "gpt-4o-mini" {
+				t.Errorf("request auth %q model %v", stand.got.auth, stand.got.body["model"])
+			}
+			msgs, _ := stand.got.body["messages"].([]any)
+			if len(msgs) != 2 {
+				t.Fatalf("messages = %v", msgs)
+			}
+			system := msgs[0].(map[string]any)["content"].(string)
+			user := msgs[1].(map[string]any)["content"].(string)
+			if !strings.Contains(system, "Check the status under Assets → History.") || !strings.Contains(system, "using only") ||
+				!strings.Contains(system, "English") || user != "I withdrew USDT hours ago and it is still not in my wallet" {
+				t.Errorf("prompt not grounded in the article:\nsystem: %s\nuser: %s", system, user)
+			}
+		})
+	}
 }
