@@ -15,8 +15,10 @@ import (
 	"vigil/internal/apperr"
 	"vigil/internal/audit"
 	"vigil/internal/auth"
+	"vigil/internal/bot"
 	"vigil/internal/canned"
 	"vigil/internal/customer"
+	"vigil/internal/kb"
 	"vigil/internal/routing"
 	"vigil/internal/sla"
 	"vigil/internal/ticket"
@@ -29,6 +31,8 @@ type Deps struct {
 	Customers     *customer.Service
 	Tickets       *ticket.Service
 	Canned        *canned.Service
+	KB            *kb.Service
+	Bot           *bot.Bot
 	Router        *routing.Router
 	SLA           *sla.Service
 	Audit         *audit.Log
@@ -82,7 +86,7 @@ const Authenticated auth.Permission = "authenticated"
 
 // Routes is the route table: method, path, permission, handler.
 func (a *API) Routes() []Route {
-	return []Route{
+	return append([]Route{
 		{"POST", "/api/v1/auth/login", Public, "Sign in with email, password and TOTP code", a.login},
 		{"POST", "/api/v1/auth/logout", Authenticated, "Sign out of this session", a.logout},
 		{"GET", "/api/v1/me", Authenticated, "The signed-in agent", a.me},
@@ -152,7 +156,7 @@ func (a *API) Routes() []Route {
 		{"GET", "/api/v1/audit", auth.PermAuditRead, "Audit entries, newest first", a.listAudit},
 		{"GET", "/api/v1/audit/verify", auth.PermAuditRead, "Verify the audit hash chain", a.verifyAudit},
 		{"GET", "/api/v1/openapi.json", Public, "This document", a.openapi},
-	}
+	}, a.kbRoutes()...)
 }
 
 // Register adds every route to mux behind authentication and authorisation.

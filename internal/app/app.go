@@ -17,11 +17,13 @@ import (
 	"vigil/internal/agent"
 	"vigil/internal/audit"
 	"vigil/internal/auth"
+	"vigil/internal/bot"
 	"vigil/internal/canned"
 	"vigil/internal/config"
 	"vigil/internal/customer"
 	"vigil/internal/db"
 	"vigil/internal/event"
+	"vigil/internal/kb"
 	"vigil/internal/realtime"
 	"vigil/internal/routing"
 	"vigil/internal/sla"
@@ -43,6 +45,8 @@ type App struct {
 	Hub       *realtime.Hub
 	Router    *routing.Router
 	SLA       *sla.Service
+	KB        *kb.Service
+	Bot       *bot.Bot
 	consoles  consoles
 	Now       func() time.Time
 	// Instance names this process on the bus (host, address, pid).
@@ -108,6 +112,17 @@ func New(cfg config.Config, log *slog.Logger, d *db.DB, now func() time.Time) (*
 	a.Router = routing.New(routing.Options{Agents: a.Agents, Customers: a.Customers, Tickets: a.Tickets, Bus: bus, Logger: log, Now: now,
 		Lock: func(ctx context.Context) (func(), bool, error) { return d.TryLock(ctx, db.LockRouting) }})
 	a.Hub = realtime.New(realtime.Options{Bus: bus, Backend: hubBackend{a}, Logger: log, Instance: instance})
+	// The search index lives in memory, rebuilt from the database at start
+	// and after every published change.
+	a.KB = kb.New(d, a.Audit, log, now)
+	if err := a.KB.Reindex(context.Background()); err != nil {
+		return nil, err
+	}
+	var gen bot.Generator
+	if cfg.BotLLMURL != "" {
+		gen = &bot.OpenAI{BaseURL: cfg.BotLLMURL, Model: cfg.BotLLMModel, Key: cfg.BotLLMKey}
+	}
+	a.Bot = bot.New(bot.Options{DB: d, KB: a.KB, Tickets: a.Tickets, Bus: bus, Log: log, Now: now, Generator: gen})
 	return a, nil
 }
 

@@ -32,6 +32,10 @@ Usage:
                                 create an agent; the password is read from stdin
   vigil demo                    load demo data into the database
   vigil audit verify            check the audit log's hash chain
+  vigil kb import DIR           bring the help center in line with DIR/*.md (Markdown with front matter)
+  vigil kb export DIR           write every article translation to DIR as Markdown with front matter
+  vigil bot eval --train FILE --test FILE [--oos-label LABEL] [--json]
+                                train the intent model on a text,label CSV and measure it
   vigil bench api [--json]      measure the JSON API (see docs/benchmarks.md)
   vigil bench chat [--json] [--customers N] [--agents M] [--messages K] [--url URL] [--idle N]
                                 measure live chat over WebSockets (see docs/benchmarks.md)
@@ -77,6 +81,10 @@ func Run(ctx context.Context, args []string, std IO) int {
 		})
 	case "audit":
 		err = cmdAudit(ctx, args[1:], std)
+	case "kb":
+		err = cmdKB(ctx, args[1:], std)
+	case "bot":
+		err = cmdBot(args[1:], std)
 	case "bench":
 		if len(args) > 1 && args[1] == "chat" {
 			err = cmdBenchChat(ctx, args[2:], std)

@@ -134,7 +134,7 @@ func (a *App) LoadDemo(ctx context.Context) ([]DemoCredential, error) {
 				return err
 			}
 		}
-		return nil
+		return a.loadDemoKB(ctx)
 	})
 	return creds, err
 }

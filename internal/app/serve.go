@@ -27,6 +27,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 	logins := auth.NewSharedLimiter(a.DB, "login", 10.0/60, 10, a.Now)
 	apiH := api.New(api.Deps{
 		Auth: a.Auth, Agents: a.Agents, Customers: a.Customers, Tickets: a.Tickets, Canned: a.Canned, Router: a.Router, SLA: a.SLA, Audit: a.Audit,
+		KB: a.KB, Bot: a.Bot,
 		Logger: a.Log, MaxBody: a.Config.MaxBodyBytes, MaxUpload: a.Config.MaxUploadMB << 20,
 		SecureCookies: a.Config.SecureCookies(), ClientIP: clientIP, Tx: a.DB.WithTx,
 		LoginLimiter: logins, Now: a.Now,
@@ -38,11 +39,14 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		API: apiH, Auth: a.Auth, Agents: a.Agents, Customers: a.Customers, Tickets: a.Tickets, Logger: a.Log, Now: a.Now,
 		ClientIP: clientIP, LoginLimiter: logins, SecureCookies: a.Config.SecureCookies(),
 	}).Register(mux)
+	web.NewHelpCenter(web.HelpDeps{KB: a.KB, Logger: a.Log, ClientIP: clientIP,
+		FeedbackLimiter: auth.NewLimiter(10.0/60, 10, a.Now)}).Register(mux)
 	webchat.New(webchat.Deps{
 		Auth: a.Auth, Customers: a.Customers, Tickets: a.Tickets, Online: a.Agents.OnlineCount, Hub: a.Hub,
 		Logger: a.Log, Now: a.Now, WidgetSecret: []byte(a.Config.WidgetSecret), RequireIdentity: a.Config.RequireIdentity,
 		MaxBody: a.Config.MaxBodyBytes, MaxUpload: a.Config.MaxUploadMB << 20, ClientIP: clientIP,
 		SessionLimiter: auth.NewSharedLimiter(a.DB, "widget-session", 1, 30, a.Now), MessageLimiter: auth.NewSharedLimiter(a.DB, "widget-message", 2, 20, a.Now),
+		Announcements: a.KB.Active,
 	}).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
@@ -117,6 +121,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	go a.Router.Run(hubCtx)
 	go a.WatchSLA(hubCtx)
 	go a.consoles.beat(hubCtx, a)
+	go a.Bot.Run(hubCtx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.Log.Info("serving", "component", "http", "addr", ln.Addr().String(), "database", a.DB.Dialect)

@@ -47,13 +47,14 @@ const (
 	PermCannedManage       Permission = "canned:manage"
 	PermSLAManage          Permission = "sla:manage"
 	PermShiftManage        Permission = "shift:manage"
+	PermKBManage           Permission = "kb:manage"
 )
 
 var agentPerms = []Permission{PermConversationRead, PermConversationWrite, PermConversationAssign,
 	PermCustomerRead, PermCustomerWrite, PermAgentRead, PermTokenManage}
 
 var supervisorPerms = append(slices.Clone(agentPerms), PermConversationMerge, PermCustomerMerge,
-	PermTagManage, PermAuditRead, PermTeamManage, PermCannedManage, PermSLAManage, PermShiftManage)
+	PermTagManage, PermAuditRead, PermTeamManage, PermCannedManage, PermSLAManage, PermShiftManage, PermKBManage)
 
 var adminPerms = append(slices.Clone(supervisorPerms), PermAgentManage, PermSettingsManage)
 

@@ -30,6 +30,7 @@ func TestRolePermissions(t *testing.T) {
 		{auth.PermCannedManage, false, true, true},
 		{auth.PermSLAManage, false, true, true},
 		{auth.PermShiftManage, false, true, true},
+		{auth.PermKBManage, false, true, true},
 		{auth.PermAgentManage, false, false, true},
 		{auth.PermSettingsManage, false, false, true},
 	}

@@ -39,6 +39,14 @@ type Config struct {
 	// gives customers at or above it at least high priority (0: off).
 	UrgentCategories []string
 	VIPPriorityTier  int64
+	// BotLLMURL (VIGIL_BOT_LLM_URL) is an OpenAI-compatible API base
+	// (https://…/v1) the bot may use to word its answers from the matched
+	// article; empty (the default) keeps everything in the process.
+	// BotLLMModel (VIGIL_BOT_LLM_MODEL) names the model; BotLLMKey
+	// (VIGIL_BOT_LLM_KEY(_FILE)) is its API key.
+	BotLLMURL   string
+	BotLLMModel string
+	BotLLMKey   string
 }
 
 // Defaults returns the configuration used when nothing is set.
@@ -111,6 +119,9 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 	duration(&c.SessionTTL, "VIGIL_SESSION_TTL")
 	duration(&c.ShutdownGrace, "VIGIL_SHUTDOWN_GRACE")
 	str(&c.NATSURL, "VIGIL_NATS_URL")
+	str(&c.BotLLMURL, "VIGIL_BOT_LLM_URL")
+	str(&c.BotLLMModel, "VIGIL_BOT_LLM_MODEL")
+	secret(&c.BotLLMKey, "VIGIL_BOT_LLM_KEY")
 	if v, ok := lookup(getenv, "VIGIL_URGENT_CATEGORIES"); ok {
 		c.UrgentCategories = nil
 		for _, cat := range strings.Split(v, ",") {
@@ -214,6 +225,15 @@ func (c *Config) Validate() error {
 	}
 	if c.VIPPriorityTier < 0 || c.VIPPriorityTier > 9 {
 		errs = append(errs, errors.New("VIGIL_VIP_PRIORITY_TIER: must be between 0 (off) and 9"))
+	}
+	if c.BotLLMURL != "" {
+		u, err := url.Parse(c.BotLLMURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("VIGIL_BOT_LLM_URL: %q must be an absolute http(s) URL such as https://api.openai.com/v1", c.BotLLMURL))
+		}
+		if c.BotLLMModel == "" {
+			errs = append(errs, errors.New("VIGIL_BOT_LLM_MODEL: must be set when VIGIL_BOT_LLM_URL is"))
+		}
 	}
 	if c.NATSURL != "" && !strings.HasPrefix(c.NATSURL, "nats://") {
 		errs = append(errs, errors.New("VIGIL_NATS_URL: must start with nats://"))

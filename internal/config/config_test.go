@@ -59,6 +59,14 @@ func TestLoad(t *testing.T) {
 					t.Errorf("rules off: %q tier %d", c.UrgentCategories, c.VIPPriorityTier)
 				}
 			}},
+		{name: "bot LLM endpoint", env: map[string]string{"VIGIL_BOT_LLM_URL": "https://llm.example/v1", "VIGIL_BOT_LLM_MODEL": "m",
+			"VIGIL_BOT_LLM_KEY_FILE": secretFile}, check: func(t *testing.T, c Config) {
+			if c.BotLLMURL != "https://llm.example/v1" || c.BotLLMModel != "m" || c.BotLLMKey != "0123456789abcdef0123456789abcdef" {
+				t.Errorf("bot LLM: %q %q %q", c.BotLLMURL, c.BotLLMModel, c.BotLLMKey)
+			}
+		}},
+		{name: "bot LLM endpoint incomplete", env: map[string]string{"VIGIL_BOT_LLM_URL": "llm.example"},
+			wantErr: []string{"VIGIL_BOT_LLM_URL", "VIGIL_BOT_LLM_MODEL"}},
 		{name: "VIP tier out of range", env: map[string]string{"VIGIL_VIP_PRIORITY_TIER": "10"}, wantErr: []string{"VIGIL_VIP_PRIORITY_TIER"}},
 	}
 	for _, tt := range tests {

@@ -29,7 +29,8 @@ var chatTemplate = template.Must(template.New("chat").Parse(`<!doctype html>
 <link rel="stylesheet" href="{{.CSS}}">
 </head>
 <body>
-<main id="chat" data-strings="{{.Strings}}" data-categories="{{.Categories}}" data-lang="{{.Lang}}" aria-live="polite">
+{{range .Notices}}<div class="announcement" role="status"><strong>{{.Title}}</strong> {{.Body}}</div>
+{{end}}<main id="chat" data-strings="{{.Strings}}" data-categories="{{.Categories}}" data-lang="{{.Lang}}" aria-live="polite">
 <noscript>{{.NoScript}}</noscript>
 </main>
 <script src="{{.JS}}"></script>
@@ -60,6 +61,17 @@ func (w *Widget) chatPage(rw http.ResponseWriter, r *http.Request) {
 	for _, c := range ticket.Categories {
 		cats[c] = i18n.T(lang, "category."+c)
 	}
+	var notices []map[string]string
+	if w.Announcements != nil {
+		list, err := w.Announcements(r.Context())
+		if err != nil {
+			// The chat matters more than the banner: log and go on without it.
+			w.Logger.Warn("announcements not shown", "component", "webchat", "err", err)
+		}
+		for _, a := range list {
+			notices = append(notices, map[string]string{"Title": a.Title(lang), "Body": a.Body(lang)})
+		}
+	}
 	sj, _ := json.Marshal(strs)
 	cj, _ := json.Marshal(map[string]any{"order": ticket.Categories, "names": cats})
 	h := rw.Header()
@@ -69,5 +81,6 @@ func (w *Widget) chatPage(rw http.ResponseWriter, r *http.Request) {
 	_ = chatTemplate.Execute(rw, map[string]any{
 		"Lang": lang, "Title": i18n.T(lang, "widget.title"), "Strings": string(sj), "Categories": string(cj),
 		"CSS": w.assets.URL("chat.css"), "JS": w.assets.URL("chat.js"), "NoScript": i18n.T(lang, "widget.noscript"),
+		"Notices": notices,
 	})
 }

@@ -23,6 +23,7 @@ import (
 	"vigil/internal/auth"
 	"vigil/internal/customer"
 	"vigil/internal/i18n"
+	"vigil/internal/kb"
 	"vigil/internal/realtime"
 	"vigil/internal/ticket"
 )
@@ -50,6 +51,9 @@ type Deps struct {
 	// throttles messages per customer.
 	SessionLimiter *auth.Limiter
 	MessageLimiter *auth.Limiter
+	// Announcements lists the notices showing now (maintenance, incidents),
+	// shown above the chat; nil shows none.
+	Announcements func(ctx context.Context) ([]kb.Announcement, error)
 }
 
 // Widget serves the channel.
