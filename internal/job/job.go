@@ -273,3 +273,6 @@ func (p permanent) Unwrap() error { return p.error }
 // Permanent marks an error that retrying cannot fix (a refused address),
 // so the job goes straight to dead.
 func Permanent(err error) error { return permanent{err} }
+
+// IsPermanent reports whether err was marked with Permanent.
+func IsPermanent(err error) bool { return errors.As(err, new(permanent)) }

@@ -28,6 +28,9 @@ type Options struct {
 	Files     *Files
 	Now       func() time.Time
 	Rules     *PriorityRules // nil: DefaultPriorityRules
+	// Outbox carries public replies on channels that deliver outside the
+	// desk (email, Telegram); nil leaves them undelivered (tests, tools).
+	Outbox Outbox
 }
 
 // Service is the conversation domain.
@@ -39,6 +42,7 @@ type Service struct {
 	files     *Files
 	now       func() time.Time
 	rules     PriorityRules
+	outbox    Outbox
 }
 
 // New returns a Service.
@@ -47,7 +51,7 @@ func New(o Options) *Service {
 	if o.Rules != nil {
 		rules = *o.Rules
 	}
-	return &Service{db: o.DB, audit: o.Audit, bus: o.Bus, customers: o.Customers, files: o.Files, now: o.Now, rules: rules}
+	return &Service{db: o.DB, audit: o.Audit, bus: o.Bus, customers: o.Customers, files: o.Files, now: o.Now, rules: rules, outbox: o.Outbox}
 }
 
 // OpenInput starts a conversation with its first message.
@@ -298,8 +302,17 @@ func (s *Service) addMessage(ctx context.Context, c Conversation, in MessageInpu
 		Internal: in.Internal, Body: in.Body, BodyHTML: html, Delivery: "sent", CreatedAt: now,
 		Attachments: []Attachment{},
 	}
+	outbound := s.leavesByJob(c, m)
+	if outbound {
+		m.Delivery = "pending"
+	}
 	if err := s.insertMessage(ctx, &m, in.ExternalID); err != nil {
 		return Message{}, c, err
+	}
+	if outbound {
+		if err := s.enqueueDelivery(ctx, m); err != nil {
+			return Message{}, c, err
+		}
 	}
 	if len(in.AttachmentIDs) > 0 {
 		atts, err := s.linkAttachments(ctx, c.ID, m.ID, in.AttachmentIDs)

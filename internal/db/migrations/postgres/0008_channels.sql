@@ -23,14 +23,15 @@ CREATE INDEX jobs_due ON jobs (state, run_at);
 
 -- channel_messages is owned by internal/channel: every external message id
 -- (an email Message-ID) seen or sent, so replies find their conversation
--- and a redelivery is recognised.
+-- and a redelivery is recognised. original keeps an inbound message as
+-- it arrived (the raw email), before quotes and signatures were stripped.
 CREATE TABLE channel_messages (
     channel         TEXT    NOT NULL,
     external_id     TEXT    NOT NULL,
     conversation_id BIGINT  NOT NULL REFERENCES conversations(id),
     message_id      BIGINT  REFERENCES messages(id),
     direction       TEXT    NOT NULL CHECK (direction IN ('in', 'out')),
-    original        TEXT    NOT NULL DEFAULT '',
+    original        BYTEA,
     created_at      BIGINT  NOT NULL,
     PRIMARY KEY (channel, external_id)
 );
