@@ -174,7 +174,6 @@ func automatic(h mail.Header) bool {
 	}
 	// Clients that set no header still mark the subject.
 	return autoSubject.MatchString(h.Get("Subject")) || autoSubject.MatchString(decodeWord(h.Get("Subject")))
-	return false
 }
 
 func bounceSender(addr string) bool {

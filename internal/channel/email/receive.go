@@ -33,8 +33,10 @@ type ReceiverOptions struct {
 	Addresses []string
 	// MaxMessageBytes refuses larger messages (0: 25 MiB).
 	MaxMessageBytes int64
-	// SenderLimiter throttles mail per sender address and per client IP.
+	// SenderLimiter throttles messages per sender address; ConnLimiter
+	// throttles SMTP connections per client IP. Nil: no limit.
 	SenderLimiter *auth.Limiter
+	ConnLimiter   *auth.Limiter
 }
 
 // Receiver turns received mail into conversation messages.
@@ -46,11 +48,13 @@ type Receiver struct {
 	addresses map[string]bool
 	maxBytes  int64
 	limiter   *auth.Limiter
+	conns     *auth.Limiter
 }
 
 // NewReceiver returns a Receiver.
 func NewReceiver(o ReceiverOptions) *Receiver {
-	r := &Receiver{db: o.DB, inbox: o.Inbox, log: o.Log, now: o.Now, addresses: map[string]bool{}, maxBytes: o.MaxMessageBytes, limiter: o.SenderLimiter}
+	r := &Receiver{db: o.DB, inbox: o.Inbox, log: o.Log, now: o.Now, addresses: map[string]bool{}, maxBytes: o.MaxMessageBytes,
+		limiter: o.SenderLimiter, conns: o.ConnLimiter}
 	for _, a := range o.Addresses {
 		r.addresses[strings.ToLower(strings.TrimSpace(a))] = true
 	}
@@ -125,7 +129,7 @@ func (r *Receiver) Ingest(ctx context.Context, raw []byte, env Envelope) (Outcom
 	if from == "" {
 		return Outcome{}, apperr.Invalidf("email.no_sender", "message has no sender address")
 	}
-	if r.limiter != nil && (!r.limiter.Allow("from:"+from) || env.RemoteIP != "" && !r.limiter.Allow("ip:"+env.RemoteIP)) {
+	if r.limiter != nil && !r.limiter.Allow(from) {
 		return Outcome{}, errRateLimited
 	}
 	in := channel.Inbound{

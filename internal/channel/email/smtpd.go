@@ -31,7 +31,7 @@ type ServerOptions struct {
 func (r *Receiver) Server(o ServerOptions) *smtp.Server {
 	s := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
 		ip := remoteIP(c.Conn())
-		if r.limiter != nil && !r.limiter.Allow("conn:"+ip) {
+		if r.conns != nil && !r.conns.Allow(ip) {
 			return nil, &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 7, 0}, Message: "Too many connections, try again later"}
 		}
 		return &session{r: r, ip: ip}, nil
@@ -56,7 +56,9 @@ type smtpLog struct{ r *Receiver }
 func (l smtpLog) Printf(format string, v ...any) {
 	l.r.log.Warn(strings.TrimSpace(fmt.Sprintf(format, v...)), "component", "email")
 }
-func (l smtpLog) Println(v ...any) { l.r.log.Warn(strings.TrimSpace(fmt.Sprintln(v...)), "component", "email") }
+func (l smtpLog) Println(v ...any) {
+	l.r.log.Warn(strings.TrimSpace(fmt.Sprintln(v...)), "component", "email")
+}
 
 // session is one SMTP transaction at a time on one connection.
 type session struct {
