@@ -17,10 +17,13 @@ import (
 	"vigil/internal/audit"
 	"vigil/internal/auth"
 	"vigil/internal/canned"
+	"vigil/internal/channel"
+	"vigil/internal/channel/email"
 	"vigil/internal/config"
 	"vigil/internal/customer"
 	"vigil/internal/db"
 	"vigil/internal/event"
+	"vigil/internal/job"
 	"vigil/internal/realtime"
 	"vigil/internal/routing"
 	"vigil/internal/ticket"
@@ -40,6 +43,9 @@ type App struct {
 	Auth      *auth.Service
 	Hub       *realtime.Hub
 	Router    *routing.Router
+	Jobs      *job.Queue
+	Channels  *channel.Service
+	Mail      *email.Receiver // nil unless the email channel is configured
 	consoles  consoles
 	Now       func() time.Time
 }
@@ -82,12 +88,16 @@ func New(cfg config.Config, log *slog.Logger, d *db.DB, now func() time.Time) (*
 			return nil, fmt.Errorf("VIGIL_URGENT_CATEGORIES: %q is not one of %s", cat, strings.Join(ticket.Categories, ", "))
 		}
 	}
-	a.Tickets = ticket.New(ticket.Options{DB: d, Audit: a.Audit, Bus: bus, Customers: a.Customers, Now: now,
+	a.Jobs = job.New(job.Options{DB: d, Now: now, Log: log})
+	a.Tickets = ticket.New(ticket.Options{DB: d, Audit: a.Audit, Bus: bus, Customers: a.Customers, Now: now, Outbox: a.Jobs,
 		Files: &ticket.Files{Dir: files, MaxSize: cfg.MaxUploadMB << 20},
 		Rules: &ticket.PriorityRules{UrgentCategories: cfg.UrgentCategories, VIPTier: int(cfg.VIPPriorityTier)}})
 	a.Canned = canned.New(d, a.Audit, now)
 	a.Auth = auth.New(auth.Options{DB: d, Audit: a.Audit, Directory: directory{a.Agents}, Now: now,
 		SessionTTL: cfg.SessionTTL, Issuer: "Vigil"})
+	if err := a.openChannels(); err != nil {
+		return nil, err
+	}
 	a.Router = routing.New(a.Agents, a.Tickets, bus, log, now)
 	a.Hub = realtime.New(realtime.Options{Bus: bus, Backend: hubBackend{a}, Logger: log})
 	return a, nil

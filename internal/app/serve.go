@@ -115,6 +115,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer stopHub()
 	go func() { _ = a.Hub.Run(hubCtx) }()
 	go a.Router.Run(hubCtx)
+	stopChannels, err := a.runChannels(ctx)
+	if err != nil {
+		return err
+	}
+	defer stopChannels()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.Log.Info("serving", "component", "http", "addr", ln.Addr().String(), "database", a.DB.Dialect)

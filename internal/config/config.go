@@ -39,6 +39,8 @@ type Config struct {
 	// gives customers at or above it at least high priority (0: off).
 	UrgentCategories []string
 	VIPPriorityTier  int64
+	// Email configures the email channel (VIGIL_EMAIL_*, VIGIL_SMTP_*, VIGIL_DKIM_*).
+	Email Email
 }
 
 // Defaults returns the configuration used when nothing is set.
@@ -120,6 +122,7 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 		}
 	}
 	integer(&c.VIPPriorityTier, "VIGIL_VIP_PRIORITY_TIER")
+	errs = append(errs, c.Email.load(getenv)...)
 	if v := getenv("VIGIL_TRUST_PROXY"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -217,6 +220,10 @@ func (c *Config) Validate() error {
 	}
 	if c.NATSURL != "" && !strings.HasPrefix(c.NATSURL, "nats://") {
 		errs = append(errs, errors.New("VIGIL_NATS_URL: must start with nats://"))
+	}
+	errs = append(errs, c.Email.validate()...)
+	if c.Email.Enabled() && c.SecretKey == "" {
+		errs = append(errs, errors.New("VIGIL_SECRET_KEY: needed by the email channel to make unguessable Message-IDs"))
 	}
 	return errors.Join(errs...)
 }

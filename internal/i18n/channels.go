@@ -6,6 +6,7 @@ var channelCatalogue = map[string]map[string]string{
 	"en": {
 		"channel.attachments_dropped": "[Attachments not kept (file type not accepted): %s]",
 		"channel.no_text":             "no text",
+		"email.default_subject":       "Your support request",
 		"email.anti_phishing":         "Your anti-phishing code: %s",
 		"email.anti_phishing_missing": "Set an anti-phishing code in your account security settings: every genuine email from us will then show it.",
 		"email.verify":                "How to verify this message: genuine emails from us come from @%s, show your anti-phishing code, and never ask for your password, 2FA codes or seed phrase. Check any address, link or account at %s before you act on it.",
@@ -14,6 +15,7 @@ var channelCatalogue = map[string]map[string]string{
 	"zh": {
 		"channel.attachments_dropped": "[未保留的附件（不接受的文件类型）：%s]",
 		"channel.no_text":             "无正文",
+		"email.default_subject":       "您的支持请求",
 		"email.anti_phishing":         "您的防钓鱼码：%s",
 		"email.anti_phishing_missing": "请在账户安全设置中设置防钓鱼码：此后我们发出的每封真实邮件都会显示它。",
 		"email.verify":                "如何验证此邮件：我们的真实邮件来自 @%s，显示您的防钓鱼码，且绝不会索要您的密码、双重验证码或助记词。行动之前，请在 %s 核实任何地址、链接或账户。",

@@ -236,3 +236,5 @@ func dkimRecord(t testing.TB, key *rsa.PrivateKey) string {
 	}
 	return "v=DKIM1; k=rsa; p=" + base64.StdEncoding.EncodeToString(der)
 }
+
+func withCancel(d *desk) (context.Context, context.CancelFunc) { return context.WithCancel(d.Ctx) }

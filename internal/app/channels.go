@@ -1,0 +1,110 @@
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-message/mail"
+
+	"vigil/internal/auth"
+	"vigil/internal/channel"
+	"vigil/internal/channel/email"
+	"vigil/internal/job"
+	"vigil/internal/ticket"
+)
+
+// openChannels builds the channel service and the adapters configured.
+func (a *App) openChannels() error {
+	var adapters []channel.Adapter
+	ec := a.Config.Email
+	if ec.Enabled() && ec.Relay != "" {
+		o := email.SenderOptions{DB: a.DB, Log: a.Log, Now: a.Now, From: mail.Address{Name: ec.Name, Address: ec.Address},
+			SMTP:   email.SMTP{Addr: ec.Relay, Username: ec.Username, Password: ec.Password, Security: ec.Security},
+			Secret: []byte(a.Config.SecretKey), VerifyURL: ec.VerifyURL}
+		if o.VerifyURL == "" {
+			o.VerifyURL = a.Config.PublicURL
+		}
+		if len(ec.DKIMKeyPEM) > 0 {
+			key, err := email.ParseKey(ec.DKIMKeyPEM)
+			if err != nil {
+				return fmt.Errorf("VIGIL_DKIM_KEY_FILE: %w", err)
+			}
+			o.DKIM = &email.DKIM{Domain: ec.DKIMDomain, Selector: ec.DKIMSelector, Key: key}
+		}
+		s, err := email.NewSender(o)
+		if err != nil {
+			return err
+		}
+		adapters = append(adapters, s)
+	}
+	a.Channels = channel.New(channel.Options{DB: a.DB, Customers: a.Customers, Tickets: a.Tickets, Adapters: adapters, Now: a.Now})
+	if ec.Enabled() {
+		a.Mail = email.NewReceiver(email.ReceiverOptions{DB: a.DB, Inbox: a.Channels, Log: a.Log, Now: a.Now,
+			Addresses: []string{ec.Address}, MaxMessageBytes: ec.MaxMB << 20,
+			// A person writes a few mails an hour; a loop writes thousands.
+			SenderLimiter: auth.NewLimiter(20.0/3600, 20, a.Now),
+			ConnLimiter:   auth.NewLimiter(5, 50, a.Now)})
+	}
+	return nil
+}
+
+// jobHandlers are the kinds of durable job this desk runs.
+func (a *App) jobHandlers() map[string]job.Handler {
+	return map[string]job.Handler{ticket.DeliverJob: a.Channels.Deliver}
+}
+
+// runChannels starts the job workers and the SMTP receiver; the returned
+// stop function ends both, letting running jobs and mail transactions finish.
+func (a *App) runChannels(ctx context.Context) (stop func(), err error) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	workers := make(chan struct{})
+	go func() {
+		defer close(workers)
+		a.Jobs.Work(ctx, job.WorkOptions{Handlers: a.jobHandlers()})
+	}()
+	stopSMTP := func() {}
+	if ec := a.Config.Email; a.Mail != nil && ec.Listen != "" {
+		var tlsConf *tls.Config
+		if ec.TLSCert != "" {
+			cert, err := tls.LoadX509KeyPair(ec.TLSCert, ec.TLSKey)
+			if err != nil {
+				cancel()
+				<-workers
+				return nil, fmt.Errorf("VIGIL_SMTP_TLS_CERT_FILE: %w", err)
+			}
+			tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		}
+		ln, err := net.Listen("tcp", ec.Listen)
+		if err != nil {
+			cancel()
+			<-workers
+			return nil, fmt.Errorf("VIGIL_SMTP_LISTEN: %w", err)
+		}
+		_, domain, _ := strings.Cut(ec.Address, "@")
+		srv := a.Mail.Server(email.ServerOptions{Domain: domain, TLSConfig: tlsConf})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, net.ErrClosed) {
+				a.Log.Error("smtp receiver stopped", "component", "email", "err", err)
+			}
+		}()
+		a.Log.Info("smtp receiver listening", "component", "email", "addr", ln.Addr().String(), "starttls", tlsConf != nil)
+		stopSMTP = func() {
+			sctx, c := context.WithTimeout(context.Background(), 10*time.Second)
+			defer c()
+			_ = srv.Shutdown(sctx)
+			<-done
+		}
+	}
+	return func() {
+		stopSMTP()
+		cancel()
+		<-workers
+	}, nil
+}
