@@ -70,7 +70,7 @@ func BenchmarkOutboundDrain(b *testing.B) {
 	var convs []int64
 	for i := range max(1, b.N/5) {
 		r, err := d.Channels.Receive(d.Ctx, channel.Inbound{Channel: "email", ExternalID: fmt.Sprintf("<q%d@bench.example>", i),
-			From: channel.Sender{ID: fmt.Sprintf("c%d@bench.example", i), Email: fmt.Sprintf("c%d@bench.example", i)},
+			From:    channel.Sender{ID: fmt.Sprintf("c%d@bench.example", i), Email: fmt.Sprintf("c%d@bench.example", i)},
 			Subject: "Deposit missing", Body: "Where is my deposit?"})
 		if err != nil {
 			b.Fatal(err)
