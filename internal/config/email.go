@@ -24,7 +24,7 @@ type Email struct {
 	TLSKey  string // VIGIL_SMTP_TLS_KEY_FILE
 	MaxMB   int64  // VIGIL_EMAIL_MAX_MB: largest message accepted
 	// Relay (VIGIL_SMTP_RELAY, host:port) sends outgoing mail; empty: replies
-	// on email conversations wait in the queue until one is configured.
+	// on email conversations cannot leave and are marked failed.
 	Relay    string
 	Username string // VIGIL_SMTP_USERNAME
 	Password string // VIGIL_SMTP_PASSWORD(_FILE)
