@@ -1,0 +1,67 @@
+package config
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestEmailSettings(t *testing.T) {
+	pw := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(pw, []byte("relay-pass\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base := map[string]string{"VIGIL_SECRET_KEY": strings.Repeat("k", 32), "VIGIL_EMAIL_ADDRESS": "Support@Exchange.example"}
+	with := func(kv ...string) map[string]string {
+		m := map[string]string{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantErr string
+		check   func(t *testing.T, e Email)
+	}{
+		{name: "off by default", env: map[string]string{}, check: func(t *testing.T, e Email) {
+			if e.Enabled() {
+				t.Error("email enabled without an address")
+			}
+		}},
+		{name: "full", env: with("VIGIL_SMTP_LISTEN", "127.0.0.1:2525", "VIGIL_SMTP_RELAY", "smtp.example:587",
+			"VIGIL_SMTP_USERNAME", "desk", "VIGIL_SMTP_PASSWORD_FILE", pw), check: func(t *testing.T, e Email) {
+			if e.Address != "support@exchange.example" || e.Password != "relay-pass" || e.Security != "starttls" || e.MaxMB != 25 {
+				t.Errorf("email: %+v", e)
+			}
+		}},
+		{name: "needs the secret key", env: map[string]string{"VIGIL_EMAIL_ADDRESS": "support@exchange.example"}, wantErr: "VIGIL_SECRET_KEY"},
+		{name: "listener without address", env: map[string]string{"VIGIL_SMTP_LISTEN": "127.0.0.1:25"}, wantErr: "VIGIL_EMAIL_ADDRESS"},
+		{name: "plus address", env: with("VIGIL_EMAIL_ADDRESS", "support+x@exchange.example"), wantErr: "VIGIL_EMAIL_ADDRESS"},
+		{name: "plain text to a remote relay", env: with("VIGIL_SMTP_RELAY", "smtp.example:25", "VIGIL_SMTP_SECURITY", "none"), wantErr: "loopback"},
+		{name: "credentials without TLS", env: with("VIGIL_SMTP_RELAY", "127.0.0.1:25", "VIGIL_SMTP_SECURITY", "none", "VIGIL_SMTP_USERNAME", "u"), wantErr: "never sent without TLS"},
+		{name: "half DKIM", env: with("VIGIL_DKIM_DOMAIN", "exchange.example"), wantErr: "set all three"},
+		{name: "bad size", env: with("VIGIL_EMAIL_MAX_MB", "500"), wantErr: "VIGIL_EMAIL_MAX_MB"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(flag.NewFlagSet("t", flag.ContinueOnError), nil, env(tt.env))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want one naming %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, c.Email)
+		})
+	}
+}
