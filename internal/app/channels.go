@@ -58,8 +58,9 @@ func (a *App) jobHandlers() map[string]job.Handler {
 	return map[string]job.Handler{ticket.DeliverJob: a.Channels.Deliver}
 }
 
-// runChannels starts the job workers and the SMTP receiver; the returned
-// stop function ends both, letting running jobs and mail transactions finish.
+// runChannels starts the job workers, the SMTP receiver and the IMAP
+// poller; the returned stop function ends them, letting running jobs and
+// mail transactions finish.
 func (a *App) runChannels(ctx context.Context) (stop func(), err error) {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	workers := make(chan struct{})
@@ -102,9 +103,18 @@ func (a *App) runChannels(ctx context.Context) (stop func(), err error) {
 			<-done
 		}
 	}
+	pollerDone := make(chan struct{})
+	if ec := a.Config.Email; a.Mail != nil && ec.IMAPAddr != "" {
+		p := email.NewPoller(email.PollerOptions{Receiver: a.Mail, Log: a.Log, Addr: ec.IMAPAddr, Username: ec.IMAPUsername,
+			Password: ec.IMAPPassword, Security: ec.IMAPSecurity, Mailbox: ec.IMAPMailbox, Interval: ec.IMAPInterval})
+		go func() { defer close(pollerDone); p.Run(ctx) }()
+	} else {
+		close(pollerDone)
+	}
 	return func() {
 		stopSMTP()
 		cancel()
+		<-pollerDone
 		<-workers
 	}, nil
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Email configures the email channel. It is off until Address is set.
@@ -33,6 +34,15 @@ type Email struct {
 	DKIMDomain   string
 	DKIMSelector string
 	DKIMKeyPEM   []byte
+	// IMAP polling of a mailbox, the other way in: VIGIL_IMAP_ADDR (host:port),
+	// VIGIL_IMAP_USERNAME, VIGIL_IMAP_PASSWORD(_FILE), VIGIL_IMAP_SECURITY
+	// (tls, starttls or none), VIGIL_IMAP_MAILBOX, VIGIL_IMAP_INTERVAL.
+	IMAPAddr     string
+	IMAPUsername string
+	IMAPPassword string
+	IMAPSecurity string
+	IMAPMailbox  string
+	IMAPInterval time.Duration
 	// VerifyURL (VIGIL_EMAIL_VERIFY_URL) is where the footer sends customers
 	// to check an address or link; default: VIGIL_PUBLIC_URL.
 	VerifyURL string
@@ -81,13 +91,34 @@ func (e *Email) load(getenv func(string) string) []error {
 		e.DKIMKeyPEM = b
 	}
 	e.VerifyURL = getenv("VIGIL_EMAIL_VERIFY_URL")
+	e.IMAPAddr, e.IMAPUsername = getenv("VIGIL_IMAP_ADDR"), getenv("VIGIL_IMAP_USERNAME")
+	e.IMAPPassword = getenv("VIGIL_IMAP_PASSWORD")
+	if path := getenv("VIGIL_IMAP_PASSWORD_FILE"); path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("VIGIL_IMAP_PASSWORD_FILE: %w", err))
+		}
+		e.IMAPPassword = strings.TrimSpace(string(b))
+	}
+	e.IMAPSecurity, e.IMAPMailbox = getenv("VIGIL_IMAP_SECURITY"), getenv("VIGIL_IMAP_MAILBOX")
+	if e.IMAPSecurity == "" {
+		e.IMAPSecurity = "tls"
+	}
+	e.IMAPInterval = time.Minute
+	if v := getenv("VIGIL_IMAP_INTERVAL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("VIGIL_IMAP_INTERVAL: %q is not a duration (e.g. 30s)", v))
+		}
+		e.IMAPInterval = d
+	}
 	return errs
 }
 
 func (e *Email) validate() []error {
 	var errs []error
 	if !e.Enabled() {
-		if e.Listen != "" || e.Relay != "" {
+		if e.Listen != "" || e.Relay != "" || e.IMAPAddr != "" {
 			errs = append(errs, errors.New("VIGIL_EMAIL_ADDRESS: must be set to receive or send email"))
 		}
 		return errs
@@ -95,7 +126,7 @@ func (e *Email) validate() []error {
 	if a, err := mail.ParseAddress(e.Address); err != nil || a.Address != e.Address || strings.Contains(e.Address, "+") {
 		errs = append(errs, fmt.Errorf("VIGIL_EMAIL_ADDRESS: %q is not a plain address like support@exchange.example", e.Address))
 	}
-	for name, addr := range map[string]string{"VIGIL_SMTP_LISTEN": e.Listen, "VIGIL_SMTP_RELAY": e.Relay} {
+	for name, addr := range map[string]string{"VIGIL_SMTP_LISTEN": e.Listen, "VIGIL_SMTP_RELAY": e.Relay, "VIGIL_IMAP_ADDR": e.IMAPAddr} {
 		if addr == "" {
 			continue
 		}
@@ -121,6 +152,23 @@ func (e *Email) validate() []error {
 	}
 	if e.Username != "" && e.Security == "none" {
 		errs = append(errs, errors.New("VIGIL_SMTP_USERNAME: credentials are never sent without TLS"))
+	}
+	if e.IMAPAddr != "" {
+		switch e.IMAPSecurity {
+		case "tls", "starttls":
+		case "none":
+			if host, _, _ := net.SplitHostPort(e.IMAPAddr); host != "localhost" && !isLoopback(host) {
+				errs = append(errs, errors.New("VIGIL_IMAP_SECURITY: none is only allowed for a server on loopback"))
+			}
+		default:
+			errs = append(errs, fmt.Errorf("VIGIL_IMAP_SECURITY: %q must be tls, starttls or none", e.IMAPSecurity))
+		}
+		if e.IMAPUsername == "" || e.IMAPPassword == "" {
+			errs = append(errs, errors.New("VIGIL_IMAP_USERNAME and VIGIL_IMAP_PASSWORD: needed with VIGIL_IMAP_ADDR"))
+		}
+		if e.IMAPInterval < 5*time.Second || e.IMAPInterval > time.Hour {
+			errs = append(errs, errors.New("VIGIL_IMAP_INTERVAL: must be between 5s and 1h"))
+		}
 	}
 	dkim := []string{e.DKIMDomain, e.DKIMSelector, string(e.DKIMKeyPEM)}
 	if set := countSet(dkim); set != 0 && set != 3 {

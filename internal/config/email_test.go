@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestEmailSettings(t *testing.T) {
@@ -47,6 +48,13 @@ func TestEmailSettings(t *testing.T) {
 		{name: "plain text to a remote relay", env: with("VIGIL_SMTP_RELAY", "smtp.example:25", "VIGIL_SMTP_SECURITY", "none"), wantErr: "loopback"},
 		{name: "credentials without TLS", env: with("VIGIL_SMTP_RELAY", "127.0.0.1:25", "VIGIL_SMTP_SECURITY", "none", "VIGIL_SMTP_USERNAME", "u"), wantErr: "never sent without TLS"},
 		{name: "half DKIM", env: with("VIGIL_DKIM_DOMAIN", "exchange.example"), wantErr: "set all three"},
+		{name: "imap", env: with("VIGIL_IMAP_ADDR", "imap.example:993", "VIGIL_IMAP_USERNAME", "support", "VIGIL_IMAP_PASSWORD", "p"),
+			check: func(t *testing.T, e Email) {
+				if e.IMAPSecurity != "tls" || e.IMAPInterval != time.Minute || e.IMAPPassword != "p" {
+					t.Errorf("imap: %+v", e)
+				}
+			}},
+		{name: "imap without credentials", env: with("VIGIL_IMAP_ADDR", "imap.example:993"), wantErr: "VIGIL_IMAP_USERNAME"},
 		{name: "bad size", env: with("VIGIL_EMAIL_MAX_MB", "500"), wantErr: "VIGIL_EMAIL_MAX_MB"},
 	}
 	for _, tt := range tests {
