@@ -28,8 +28,12 @@ type Inbound struct {
 	// "[#123]" token of a subject); it is honoured only when the sender is
 	// that conversation's customer, since anyone can type a number.
 	ConversationID int64
-	From           Sender
-	Subject        string
+	// Continue is set by chat channels (Telegram), where one chat is one
+	// running thread: without a known reply reference the message goes to
+	// the sender's latest conversation on the channel, unless it is closed.
+	Continue bool
+	From     Sender
+	Subject  string
 	// Body is what agents read: quoted replies and signatures stripped.
 	Body string
 	// Original is the message exactly as it arrived, kept for the record.

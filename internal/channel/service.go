@@ -149,6 +149,16 @@ func (s *Service) thread(ctx context.Context, in Inbound, customerID int64) (tic
 	if in.ConversationID != 0 {
 		candidates = append(candidates, in.ConversationID)
 	}
+	if in.Continue && len(candidates) == 0 {
+		open := []ticket.Status{ticket.StatusNew, ticket.StatusOpen, ticket.StatusPending, ticket.StatusOnHold, ticket.StatusSolved}
+		latest, _, err := s.tickets.List(ctx, ticket.Scope{All: true}, ticket.Filter{CustomerID: customerID, Channel: in.Channel, Statuses: open, Limit: 1})
+		if err != nil {
+			return ticket.Conversation{}, err
+		}
+		if len(latest) == 1 {
+			candidates = append(candidates, latest[0].ID)
+		}
+	}
 	for _, id := range candidates {
 		c, err := s.follow(ctx, id)
 		if apperr.Is(err, apperr.NotFound) {

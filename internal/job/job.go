@@ -203,7 +203,12 @@ func (q *Queue) Fail(ctx context.Context, j Job, cause error) error {
 	if len(msg) > 2000 {
 		msg = msg[:2000]
 	}
-	state, runAt := Queued, now.Add(q.delay(j.Attempt))
+	wait := q.delay(j.Attempt)
+	var ra retryAfter
+	if errors.As(cause, &ra) && ra.after > wait {
+		wait = ra.after
+	}
+	state, runAt := Queued, now.Add(wait)
 	if j.Attempt >= j.MaxAttempts || errors.As(cause, new(permanent)) {
 		state, runAt = Dead, now
 	}
@@ -276,3 +281,14 @@ func Permanent(err error) error { return permanent{err} }
 
 // IsPermanent reports whether err was marked with Permanent.
 func IsPermanent(err error) bool { return errors.As(err, new(permanent)) }
+
+type retryAfter struct {
+	error
+	after time.Duration
+}
+
+func (r retryAfter) Unwrap() error { return r.error }
+
+// RetryAfter marks an error whose remote asked to be left alone for d (an
+// HTTP 429 with Retry-After): the next attempt waits at least that long.
+func RetryAfter(err error, d time.Duration) error { return retryAfter{err, d} }

@@ -231,3 +231,16 @@ func waitOrFail(t *testing.T, wg *sync.WaitGroup) {
 		t.Fatal("jobs did not all run")
 	}
 }
+
+func TestRetryAfterIsHonoured(t *testing.T) {
+	q, _, clock := newQueue(t)
+	ctx := context.Background()
+	q.Enqueue(ctx, job.Spec{Kind: "send", Key: "k"})
+	q.RunOnce(ctx, map[string]job.Handler{"send": func(context.Context, job.Job) error {
+		return job.RetryAfter(errors.New("429 Too Many Requests"), 90*time.Second)
+	}})
+	j, _ := q.ByKey(ctx, "k")
+	if j.State != job.Queued || !j.RunAt.Equal(clock.Now().Add(90*time.Second)) {
+		t.Fatalf("retry at %v, want now + 90s (the remote's wait, not the 10s backoff)", j.RunAt)
+	}
+}
