@@ -19,6 +19,7 @@ import (
 	"vigil/internal/canned"
 	"vigil/internal/channel"
 	"vigil/internal/channel/email"
+	"vigil/internal/channel/telegram"
 	"vigil/internal/config"
 	"vigil/internal/customer"
 	"vigil/internal/db"
@@ -45,7 +46,8 @@ type App struct {
 	Router    *routing.Router
 	Jobs      *job.Queue
 	Channels  *channel.Service
-	Mail      *email.Receiver // nil unless the email channel is configured
+	Mail      *email.Receiver   // nil unless the email channel is configured
+	Telegram  *telegram.Webhook // nil unless the Telegram bot is configured
 	consoles  consoles
 	Now       func() time.Time
 }

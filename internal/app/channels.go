@@ -14,6 +14,7 @@ import (
 	"vigil/internal/auth"
 	"vigil/internal/channel"
 	"vigil/internal/channel/email"
+	"vigil/internal/channel/telegram"
 	"vigil/internal/job"
 	"vigil/internal/ticket"
 )
@@ -42,6 +43,9 @@ func (a *App) openChannels() error {
 		}
 		adapters = append(adapters, s)
 	}
+	if tc := a.Config.Telegram; tc.Enabled() {
+		adapters = append(adapters, telegram.NewSender(telegram.SenderOptions{Tickets: a.Tickets, Token: tc.Token, APIBase: tc.API}))
+	}
 	a.Channels = channel.New(channel.Options{DB: a.DB, Customers: a.Customers, Tickets: a.Tickets, Adapters: adapters, Now: a.Now})
 	if ec.Enabled() {
 		a.Mail = email.NewReceiver(email.ReceiverOptions{DB: a.DB, Inbox: a.Channels, Log: a.Log, Now: a.Now,
@@ -49,6 +53,10 @@ func (a *App) openChannels() error {
 			// A person writes a few mails an hour; a loop writes thousands.
 			SenderLimiter: auth.NewLimiter(20.0/3600, 20, a.Now),
 			ConnLimiter:   auth.NewLimiter(5, 50, a.Now)})
+	}
+	if tc := a.Config.Telegram; tc.Enabled() {
+		a.Telegram = telegram.NewWebhook(telegram.WebhookOptions{Inbox: a.Channels, Log: a.Log, Token: tc.Token, Secret: tc.Secret,
+			APIBase: tc.API, ChatLimiter: auth.NewLimiter(1, 20, a.Now), IPLimiter: auth.NewLimiter(50, 200, a.Now), ClientIP: a.clientIP})
 	}
 	return nil
 }

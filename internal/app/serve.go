@@ -44,6 +44,9 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		MaxBody: a.Config.MaxBodyBytes, MaxUpload: a.Config.MaxUploadMB << 20, ClientIP: clientIP,
 		SessionLimiter: auth.NewLimiter(1, 30, a.Now), MessageLimiter: auth.NewLimiter(2, 20, a.Now),
 	}).Register(mux)
+	if a.Telegram != nil {
+		a.Telegram.Register(mux)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))

@@ -73,3 +73,22 @@ func TestEmailSettings(t *testing.T) {
 		})
 	}
 }
+
+func TestTelegramSettings(t *testing.T) {
+	for _, tt := range []struct {
+		env     map[string]string
+		wantErr string
+	}{
+		{env: map[string]string{"VIGIL_TELEGRAM_TOKEN": "1:abc", "VIGIL_TELEGRAM_WEBHOOK_SECRET": "0123456789abcdef_-"}},
+		{env: map[string]string{"VIGIL_TELEGRAM_TOKEN": "1:abc"}, wantErr: "VIGIL_TELEGRAM_WEBHOOK_SECRET"},
+		{env: map[string]string{"VIGIL_TELEGRAM_TOKEN": "1:abc", "VIGIL_TELEGRAM_WEBHOOK_SECRET": "has spaces in it!!"}, wantErr: "VIGIL_TELEGRAM_WEBHOOK_SECRET"},
+	} {
+		c, err := Load(flag.NewFlagSet("t", flag.ContinueOnError), nil, env(tt.env))
+		if tt.wantErr == "" && (err != nil || !c.Telegram.Enabled() || c.Telegram.API != "https://api.telegram.org") {
+			t.Errorf("%v: %v, %+v", tt.env, err, c.Telegram.API)
+		}
+		if tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+			t.Errorf("%v: err = %v, want %s", tt.env, err, tt.wantErr)
+		}
+	}
+}

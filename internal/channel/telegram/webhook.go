@@ -35,6 +35,10 @@ type WebhookOptions struct {
 	// ChatLimiter throttles messages per chat; a chat over its budget is
 	// answered 429 and Telegram delivers the update again later.
 	ChatLimiter *auth.Limiter
+	// IPLimiter throttles calls per client address, before anything else:
+	// the route is public.
+	IPLimiter *auth.Limiter
+	ClientIP  func(*http.Request) string
 }
 
 // Webhook receives updates from Telegram.
@@ -44,6 +48,8 @@ type Webhook struct {
 	secret  []byte
 	api     *client
 	limiter *auth.Limiter
+	ips     *auth.Limiter
+	ip      func(*http.Request) string
 }
 
 // NewWebhook returns a Webhook.
@@ -51,7 +57,8 @@ func NewWebhook(o WebhookOptions) *Webhook {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Webhook{inbox: o.Inbox, log: o.Log, secret: []byte(o.Secret), api: newClient(o.APIBase, o.Token, o.HTTP), limiter: o.ChatLimiter}
+	return &Webhook{inbox: o.Inbox, log: o.Log, secret: []byte(o.Secret), api: newClient(o.APIBase, o.Token, o.HTTP),
+		limiter: o.ChatLimiter, ips: o.IPLimiter, ip: o.ClientIP}
 }
 
 func newClient(base, token string, hc *http.Client) *client {
@@ -76,6 +83,11 @@ const maxUpdate = 1 << 20
 // gets a 2xx, so a temporary failure answers 500 (or 429) and loses
 // nothing, while updates the desk does not use are acknowledged.
 func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	if w.ips != nil && w.ip != nil && !w.ips.Allow(w.ip(r)) {
+		rw.Header().Set("Retry-After", "60")
+		http.Error(rw, "slow down", http.StatusTooManyRequests)
+		return
+	}
 	got := []byte(r.Header.Get("X-Telegram-Bot-Api-Secret-Token"))
 	if len(w.secret) == 0 || subtle.ConstantTimeCompare(got, w.secret) != 1 {
 		http.Error(rw, "unauthorized", http.StatusUnauthorized)
