@@ -6,6 +6,8 @@ var channelCatalogue = map[string]map[string]string{
 	"en": {
 		"channel.attachments_dropped": "[Attachments not kept (file type not accepted): %s]",
 		"channel.no_text":             "no text",
+		"console.delivery_pending":    "sending…",
+		"console.delivery_failed":     "not delivered",
 		"email.default_subject":       "Your support request",
 		"email.anti_phishing":         "Your anti-phishing code: %s",
 		"email.anti_phishing_missing": "Set an anti-phishing code in your account security settings: every genuine email from us will then show it.",
@@ -15,6 +17,8 @@ var channelCatalogue = map[string]map[string]string{
 	"zh": {
 		"channel.attachments_dropped": "[未保留的附件（不接受的文件类型）：%s]",
 		"channel.no_text":             "无正文",
+		"console.delivery_pending":    "发送中…",
+		"console.delivery_failed":     "未送达",
 		"email.default_subject":       "您的支持请求",
 		"email.anti_phishing":         "您的防钓鱼码：%s",
 		"email.anti_phishing_missing": "请在账户安全设置中设置防钓鱼码：此后我们发出的每封真实邮件都会显示它。",
