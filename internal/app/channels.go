@@ -56,7 +56,8 @@ func (a *App) openChannels() error {
 	}
 	if tc := a.Config.Telegram; tc.Enabled() {
 		a.Telegram = telegram.NewWebhook(telegram.WebhookOptions{Inbox: a.Channels, Log: a.Log, Token: tc.Token, Secret: tc.Secret,
-			APIBase: tc.API, ChatLimiter: auth.NewLimiter(1, 20, a.Now), IPLimiter: auth.NewLimiter(50, 200, a.Now), ClientIP: a.clientIP})
+			APIBase: tc.API, ChatLimiter: auth.NewLimiter(1, 20, a.Now), IPLimiter: auth.NewLimiter(50, 200, a.Now), ClientIP: a.clientIP,
+			LinkSecret: []byte(a.Config.WidgetSecret), Now: a.Now})
 	}
 	return nil
 }

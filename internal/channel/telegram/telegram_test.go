@@ -20,8 +20,11 @@ import (
 	"vigil/internal/channel"
 	"vigil/internal/channel/channeltest"
 	"vigil/internal/channel/telegram"
+	"vigil/internal/customer"
 	"vigil/internal/ticket"
 )
+
+var linkSecret = []byte("exchange-widget-secret-0123456789abcdef")
 
 const (
 	token  = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
@@ -151,7 +154,8 @@ func newBot(t *testing.T) *bot {
 	env := channeltest.New(t, lazy{func() channel.Adapter { return sender }})
 	sender = telegram.NewSender(telegram.SenderOptions{Tickets: env.Tickets, Token: token, APIBase: api.srv.URL})
 	mux := http.NewServeMux()
-	telegram.NewWebhook(telegram.WebhookOptions{Inbox: env.Channels, Token: token, Secret: secret, APIBase: api.srv.URL}).Register(mux)
+	telegram.NewWebhook(telegram.WebhookOptions{Inbox: env.Channels, Token: token, Secret: secret, APIBase: api.srv.URL,
+		LinkSecret: linkSecret, Now: env.Clock.Now}).Register(mux)
 	hook := httptest.NewServer(mux)
 	t.Cleanup(hook.Close)
 	return &bot{Env: env, api: api, hook: hook}
@@ -167,6 +171,13 @@ func (l lazy) Send(ctx context.Context, out channel.Outbound) (string, error) {
 // post delivers an update as Telegram does and returns the status.
 func (b *bot) post(t *testing.T, secretHeader, update string) int {
 	t.Helper()
+	st, _ := b.postBody(t, secretHeader, update)
+	return st
+}
+
+// postBody also returns the webhook's answer (a method call, or nothing).
+func (b *bot) postBody(t *testing.T, secretHeader, update string) (int, string) {
+	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, b.hook.URL+telegram.WebhookPath, strings.NewReader(update))
 	req.Header.Set("Content-Type", "application/json")
 	if secretHeader != "" {
@@ -176,8 +187,9 @@ func (b *bot) post(t *testing.T, secretHeader, update string) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
-	return resp.StatusCode
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
 }
 
 // update is a private-chat text message in the documented shape.
@@ -303,5 +315,72 @@ func TestIgnoredUpdatesAndBlockedBot(t *testing.T) {
 	b.Deliver(t)
 	if ms := b.Messages(t, cs[0].ID); ms[1].Delivery != ticket.DeliveryFailed {
 		t.Fatalf("delivery to a blocked bot = %s, want failed", ms[1].Delivery)
+	}
+}
+
+func TestStartLinkTiesTheAccountToTheExchangeCustomer(t *testing.T) {
+	b := newBot(t)
+	uid := "10293847"
+	known, err := b.Customers.Create(b.Ctx, customer.Input{UID: &uid})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Written before linking: an anonymous customer for the Telegram user.
+	b.post(t, secret, update(1, 30, "我的账户被冻结了"))
+	before := b.conversations(t)
+	if len(before) != 1 || before[0].CustomerID == known.ID {
+		t.Fatalf("before linking: %+v", before)
+	}
+	link := telegram.SignLink(linkSecret, uid, b.Clock.Now().Add(30*time.Minute))
+	if len(link) > 64 {
+		t.Fatalf("link token is %d characters; deep links allow 64", len(link))
+	}
+	start := func(id, msg int64, tok string) string {
+		st, body := b.postBody(t, secret, update(id, msg, "/start "+tok))
+		if st != http.StatusOK {
+			t.Fatalf("status %d", st)
+		}
+		var call struct {
+			Method string  `json:"method"`
+			ChatID float64 `json:"chat_id"`
+			Text   string  `json:"text"`
+		}
+		if err := json.Unmarshal([]byte(body), &call); err != nil || call.Method != "sendMessage" || call.ChatID != 777000111 {
+			t.Fatalf("webhook answer %q: %v", body, err)
+		}
+		return call.Text
+	}
+	if got := start(2, 31, link); !strings.Contains(got, "已与交易所账户关联") {
+		t.Fatalf("answer: %q", got)
+	}
+	c, err := b.Customers.ByUID(b.Ctx, uid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Identities) != 1 || c.Identities[0] != (customer.Identity{Channel: "telegram", ExternalID: "777000111"}) {
+		t.Fatalf("identities: %+v", c.Identities)
+	}
+	if conv := b.Conversation(t, before[0].ID); conv.CustomerID != known.ID {
+		t.Fatalf("the earlier conversation stayed with customer %d", conv.CustomerID)
+	}
+	// New messages land with the exchange customer.
+	b.post(t, secret, update(3, 32, "还在吗"))
+	if cs := b.conversations(t); len(cs) != 1 || cs[0].CustomerID != known.ID || len(b.Messages(t, cs[0].ID)) != 2 {
+		t.Fatalf("after linking: %+v", cs)
+	}
+	// A link is good once; forged, expired and other bots' links are not.
+	if got := start(4, 33, link); !strings.Contains(got, "已被使用过") {
+		t.Fatalf("replayed link: %q", got)
+	}
+	forged := telegram.SignLink([]byte("not-the-exchange-secret-0123456789"), "99999", b.Clock.Now().Add(time.Minute))
+	expired := telegram.SignLink(linkSecret, "99999", b.Clock.Now().Add(-time.Second))
+	tooLong := telegram.SignLink(linkSecret, "99999", b.Clock.Now().Add(24*time.Hour))
+	for i, tok := range []string{forged, expired, tooLong, "garbage!"} {
+		if got := start(int64(5+i), int64(40+i), tok); !strings.Contains(got, "无效或已过期") {
+			t.Fatalf("link %d: %q", i, got)
+		}
+	}
+	if _, err := b.Customers.ByUID(b.Ctx, "99999"); err == nil {
+		t.Fatal("a bad link created a customer")
 	}
 }

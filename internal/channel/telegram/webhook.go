@@ -14,6 +14,8 @@ import (
 	"vigil/internal/apperr"
 	"vigil/internal/auth"
 	"vigil/internal/channel"
+	"vigil/internal/customer"
+	"vigil/internal/i18n"
 )
 
 // WebhookPath is where Telegram posts updates (setWebhook's url).
@@ -22,6 +24,7 @@ const WebhookPath = "/channels/telegram/webhook"
 // Inbox is where received messages go (channel.Service).
 type Inbox interface {
 	Receive(ctx context.Context, in channel.Inbound) (channel.Received, error)
+	Link(ctx context.Context, in channel.LinkInput) (customer.Customer, error)
 }
 
 // WebhookOptions configure a Webhook.
@@ -39,6 +42,11 @@ type WebhookOptions struct {
 	// the route is public.
 	IPLimiter *auth.Limiter
 	ClientIP  func(*http.Request) string
+	// LinkSecret verifies the signed deep links (/start TOKEN) that tie a
+	// Telegram account to an exchange customer; the exchange's backend
+	// signs them with the same secret as widget identities. Empty: off.
+	LinkSecret []byte
+	Now        func() time.Time
 }
 
 // Webhook receives updates from Telegram.
@@ -50,6 +58,8 @@ type Webhook struct {
 	limiter *auth.Limiter
 	ips     *auth.Limiter
 	ip      func(*http.Request) string
+	link    []byte
+	now     func() time.Time
 }
 
 // NewWebhook returns a Webhook.
@@ -58,7 +68,7 @@ func NewWebhook(o WebhookOptions) *Webhook {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	return &Webhook{inbox: o.Inbox, log: o.Log, secret: []byte(o.Secret), api: newClient(o.APIBase, o.Token, o.HTTP),
-		limiter: o.ChatLimiter, ips: o.IPLimiter, ip: o.ClientIP}
+		limiter: o.ChatLimiter, ips: o.IPLimiter, ip: o.ClientIP, link: o.LinkSecret, now: o.Now}
 }
 
 func newClient(base, token string, hc *http.Client) *client {
@@ -101,7 +111,7 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	m := u.Message
 	// Only people writing to the bot in private: no edits, groups or
 	// other bots (a bot answering a bot is a loop).
-	if m == nil || m.From == nil || m.From.IsBot || m.Chat.Type != "private" || isBareStart(m.Text) {
+	if m == nil || m.From == nil || m.From.IsBot || m.Chat.Type != "private" {
 		rw.WriteHeader(http.StatusOK)
 		return
 	}
@@ -109,6 +119,10 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	if w.limiter != nil && !w.limiter.Allow(chat) {
 		rw.Header().Set("Retry-After", "60")
 		http.Error(rw, "slow down", http.StatusTooManyRequests)
+		return
+	}
+	if cmd, arg, _ := strings.Cut(m.Text, " "); cmd == "/start" {
+		w.start(rw, r, m, strings.TrimSpace(arg))
 		return
 	}
 	in := w.inbound(r.Context(), m)
@@ -125,8 +139,37 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	rw.WriteHeader(http.StatusOK)
 }
 
-func isBareStart(text string) bool {
-	return text == "/start" || strings.HasPrefix(text, "/start ")
+// start answers /start. With a signed link token it ties the Telegram
+// account to the exchange customer and says so; the answer rides in the
+// webhook's response, which the Bot API runs as a method call.
+func (w *Webhook) start(rw http.ResponseWriter, r *http.Request, m *Message, token string) {
+	lang := "en"
+	if strings.HasPrefix(strings.ToLower(m.From.LanguageCode), "zh") {
+		lang = "zh"
+	}
+	if token == "" || len(w.link) == 0 {
+		rw.WriteHeader(http.StatusOK)
+		return
+	}
+	key := "telegram.linked"
+	uid, exp, err := VerifyLink(w.link, token, w.now())
+	if err == nil {
+		_, err = w.inbox.Link(r.Context(), channel.LinkInput{Channel: "telegram", ExternalID: strconv.FormatInt(m.From.ID, 10),
+			UID: uid, Token: token, Expires: exp})
+		if err != nil && apperr.KindOf(err) == apperr.Internal {
+			w.log.Error("link telegram account", "component", "telegram", "err", err)
+			http.Error(rw, "try again", http.StatusInternalServerError)
+			return
+		}
+	}
+	switch {
+	case apperr.Is(err, apperr.Conflict):
+		key = "telegram.link_conflict"
+	case err != nil:
+		key = "telegram.link_invalid"
+	}
+	rw.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(rw).Encode(map[string]any{"method": "sendMessage", "chat_id": m.Chat.ID, "text": i18n.T(lang, key)})
 }
 
 // messageKey is how a Telegram message is known to the desk: message ids

@@ -37,6 +37,13 @@ CREATE TABLE channel_messages (
 );
 CREATE INDEX channel_messages_conversation ON channel_messages (conversation_id, created_at);
 
+-- channel_link_tokens is owned by internal/channel: signed links that
+-- tie a chat account to an exchange customer are accepted once.
+CREATE TABLE channel_link_tokens (
+    token_hash TEXT    PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+);
+
 -- email_suppressions is owned by internal/channel/email: addresses whose
 -- mail bounced permanently; nothing more is sent to them.
 CREATE TABLE email_suppressions (
