@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -139,5 +140,21 @@ func TestPermanentFailureMarksTheReplyFailed(t *testing.T) {
 	j, _ := e.Jobs.ByKey(e.Ctx, "deliver:message:"+strconv.FormatInt(m.ID, 10))
 	if j.State != job.Dead || j.LastError != "550 mailbox unavailable" {
 		t.Fatalf("job: %+v", j)
+	}
+}
+
+func TestAttachmentsTheDeskRefusesAreNamed(t *testing.T) {
+	e := channeltest.New(t) // uploads limited to 5 MiB
+	png := []byte("\x89PNG\r\n\x1a\n")
+	big := append(append([]byte{}, png...), make([]byte, 6<<20)...)
+	in := inbound("<a1@mail.example>", "li@mail.example", "see files")
+	in.Attachments = []channel.File{{Name: "contract.docx", Data: []byte("PK\x03\x04 word")}, {Name: "huge.png", Data: big}}
+	r, err := e.Channels.Receive(e.Ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := e.Messages(t, r.ConversationID)
+	if len(ms) != 2 || !strings.Contains(ms[0].Body, "contract.docx") || !ms[1].Internal || !strings.Contains(ms[1].Body, "huge.png") {
+		t.Fatalf("messages: %+v", ms)
 	}
 }

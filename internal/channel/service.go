@@ -1,6 +1,7 @@
 package channel
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -212,7 +213,7 @@ func (s *Service) store(ctx context.Context, in Inbound, cust customer.Customer,
 	if err != nil {
 		return Received{}, err
 	}
-	if err := s.attach(ctx, conv.ID, msg.ID, cust.ID, in.Attachments); err != nil {
+	if err := s.attach(ctx, conv.ID, msg.ID, cust.ID, in.Language, in.Attachments); err != nil {
 		return Received{}, err
 	}
 	r.ConversationID, r.MessageID = conv.ID, msg.ID
@@ -226,20 +227,19 @@ func (s *Service) store(ctx context.Context, in Inbound, cust customer.Customer,
 }
 
 // attach stores the files of an inbound message. A file the desk refuses
-// (its type or size) is named in the thread rather than failing the whole
-// message.
-func (s *Service) attach(ctx context.Context, convID, msgID, customerID int64, files []File) error {
+// after all (over the upload size limit) is named in an internal note
+// rather than failing the whole message; the original keeps it.
+func (s *Service) attach(ctx context.Context, convID, msgID, customerID int64, lang string, files []File) error {
 	if len(files) == 0 {
 		return nil
 	}
 	var ids []int64
+	var refused []string
 	for _, f := range files {
-		if len(ids) == 10 {
-			break
-		}
 		a, err := s.tickets.Upload(ctx, ticket.Scope{All: true}, ticket.UploadInput{ConversationID: convID, Filename: f.Name,
-			Content: strings.NewReader(string(f.Data)), UploadedBy: fmt.Sprintf("customer:%d", customerID)})
+			Content: bytes.NewReader(f.Data), UploadedBy: fmt.Sprintf("customer:%d", customerID)})
 		if apperr.Is(err, apperr.Invalid) || apperr.Is(err, apperr.TooLarge) {
+			refused = append(refused, f.Name)
 			continue
 		}
 		if err != nil {
@@ -247,11 +247,17 @@ func (s *Service) attach(ctx context.Context, convID, msgID, customerID int64, f
 		}
 		ids = append(ids, a.ID)
 	}
-	if len(ids) == 0 {
-		return nil
+	if len(ids) > 0 {
+		if _, err := s.tickets.LinkAttachments(ctx, convID, msgID, ids); err != nil {
+			return err
+		}
 	}
-	_, err := s.tickets.LinkAttachments(ctx, convID, msgID, ids)
-	return err
+	if len(refused) > 0 {
+		_, err := s.tickets.AddMessage(ctx, ticket.MessageInput{ConversationID: convID, AuthorKind: ticket.BySystem, Internal: true,
+			Body: droppedNote(lang, refused)})
+		return err
+	}
+	return nil
 }
 
 // acceptable keeps the files whose sniffed type the desk stores and names
