@@ -292,3 +292,18 @@ func (r retryAfter) Unwrap() error { return r.error }
 // RetryAfter marks an error whose remote asked to be left alone for d (an
 // HTTP 429 with Retry-After): the next attempt waits at least that long.
 func RetryAfter(err error, d time.Duration) error { return retryAfter{err, d} }
+
+// Prune deletes finished jobs last touched before cutoff; dead jobs stay
+// for an administrator to see why they failed.
+func (q *Queue) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
+	var n int64
+	err := q.db.WithTx(ctx, func(ctx context.Context) error {
+		res, err := q.db.Q(ctx).ExecContext(ctx, `DELETE FROM jobs WHERE state = 'done' AND updated_at < $1`, db.Millis(cutoff))
+		if err != nil {
+			return fmt.Errorf("job: prune: %w", err)
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return n, err
+}

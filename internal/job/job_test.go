@@ -244,3 +244,28 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 		t.Fatalf("retry at %v, want now + 90s (the remote's wait, not the 10s backoff)", j.RunAt)
 	}
 }
+
+func TestPruneKeepsDeadAndRecentJobs(t *testing.T) {
+	q, _, clock := newQueue(t)
+	ctx := context.Background()
+	q.Enqueue(ctx, job.Spec{Kind: "send", Key: "old-done"})
+	q.Enqueue(ctx, job.Spec{Kind: "send", Key: "old-dead", MaxAttempts: 1})
+	q.RunOnce(ctx, map[string]job.Handler{"send": func(_ context.Context, j job.Job) error {
+		if j.Key == "old-dead" {
+			return errors.New("refused")
+		}
+		return nil
+	}})
+	clock.Advance(8 * 24 * time.Hour)
+	q.Enqueue(ctx, job.Spec{Kind: "send", Key: "new-done"})
+	q.RunOnce(ctx, map[string]job.Handler{"send": func(context.Context, job.Job) error { return nil }})
+	n, err := q.Prune(ctx, clock.Now().Add(-job.KeepDone))
+	if err != nil || n != 1 {
+		t.Fatalf("pruned %d, %v", n, err)
+	}
+	for key, kept := range map[string]bool{"old-done": false, "old-dead": true, "new-done": true} {
+		if _, err := q.ByKey(ctx, key); (err == nil) != kept {
+			t.Errorf("%s kept = %v", key, err == nil)
+		}
+	}
+}

@@ -8,6 +8,9 @@ import (
 	"time"
 )
 
+// KeepDone is how long finished jobs are kept before Work prunes them.
+const KeepDone = 7 * 24 * time.Hour
+
 // WorkOptions configure Work.
 type WorkOptions struct {
 	Handlers map[string]Handler
@@ -35,10 +38,18 @@ func (q *Queue) Work(ctx context.Context, o WorkOptions) {
 	defer wg.Wait()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	prune := time.NewTicker(time.Hour)
+	defer prune.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-prune.C:
+			// Finished jobs are kept a week: long enough to answer "was it sent?".
+			if _, err := q.Prune(ctx, q.now().Add(-KeepDone)); err != nil && ctx.Err() == nil {
+				q.log.Error("prune jobs", "component", "job", "err", err)
+			}
+			continue
 		case <-timer.C:
 		case <-q.wake:
 		}

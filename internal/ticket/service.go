@@ -304,7 +304,7 @@ func (s *Service) addMessage(ctx context.Context, c Conversation, in MessageInpu
 	}
 	outbound := s.leavesByJob(c, m)
 	if outbound {
-		m.Delivery = "pending"
+		m.Delivery = DeliveryPending
 	}
 	if err := s.insertMessage(ctx, &m, in.ExternalID); err != nil {
 		return Message{}, c, err
