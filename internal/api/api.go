@@ -15,6 +15,7 @@ import (
 	"vigil/internal/audit"
 	"vigil/internal/auth"
 	"vigil/internal/canned"
+	"vigil/internal/channel"
 	"vigil/internal/customer"
 	"vigil/internal/routing"
 	"vigil/internal/ticket"
@@ -26,6 +27,7 @@ type Deps struct {
 	Agents        *agent.Service
 	Customers     *customer.Service
 	Tickets       *ticket.Service
+	Channels      *channel.Service
 	Canned        *canned.Service
 	Router        *routing.Router
 	Audit         *audit.Log
@@ -92,6 +94,7 @@ func (a *API) Routes() []Route {
 		{"POST", "/api/v1/conversations/{id}/merge", auth.PermConversationMerge, "Merge a duplicate into this conversation", a.mergeConversation},
 		{"POST", "/api/v1/conversations/{id}/attachments", auth.PermConversationWrite, "Upload a file to attach to the next message", a.uploadAttachment},
 		{"GET", "/api/v1/attachments/{id}", auth.PermConversationRead, "Download an attachment", a.downloadAttachment},
+		{"GET", "/api/v1/messages/{id}/original", auth.PermConversationRead, "An inbound message as it arrived (raw email)", a.messageOriginal},
 
 		{"GET", "/api/v1/customers", auth.PermCustomerRead, "List or search customers", a.listCustomers},
 		{"POST", "/api/v1/customers", auth.PermCustomerWrite, "Create a customer", a.createCustomer},

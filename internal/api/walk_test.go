@@ -59,6 +59,8 @@ func walkTable(e *env, attachmentID int64) map[string]expectation {
 		"POST /api/v1/conversations/next":             {"/api/v1/conversations/next", nil, [5]int{u401, n404, ok, n404, n404}},
 		"POST /api/v1/conversations/{id}/attachments": {conv + "/attachments", "{}", [5]int{u401, n404, i422, i422, i422}},
 		"GET /api/v1/attachments/{id}":                {fmt.Sprintf("/api/v1/attachments/%d", attachmentID), nil, [5]int{u401, n404, ok, ok, ok}},
+		"GET /api/v1/messages/{id}/original": {fmt.Sprintf("/api/v1/messages/%d/original", e.emailMessageID()), nil,
+			[5]int{u401, n404, ok, ok, ok}},
 
 		"GET /api/v1/customers":        {"/api/v1/customers", nil, [5]int{u401, ok, ok, ok, ok}},
 		"POST /api/v1/customers":       {"/api/v1/customers", map[string]any{"name": "Walk"}, [5]int{u401, made, made, made, made}},

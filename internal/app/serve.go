@@ -26,7 +26,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 	// or the console's form.
 	logins := auth.NewLimiter(10.0/60, 10, a.Now)
 	apiH := api.New(api.Deps{
-		Auth: a.Auth, Agents: a.Agents, Customers: a.Customers, Tickets: a.Tickets, Canned: a.Canned, Router: a.Router, Audit: a.Audit,
+		Auth: a.Auth, Agents: a.Agents, Customers: a.Customers, Tickets: a.Tickets, Channels: a.Channels, Canned: a.Canned, Router: a.Router, Audit: a.Audit,
 		Logger: a.Log, MaxBody: a.Config.MaxBodyBytes, MaxUpload: a.Config.MaxUploadMB << 20,
 		SecureCookies: a.Config.SecureCookies(), ClientIP: clientIP, Tx: a.DB.WithTx,
 		LoginLimiter: logins,

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 
+	"vigil/internal/apperr"
 	"vigil/internal/db"
 	"vigil/internal/job"
 	"vigil/internal/ticket"
@@ -116,4 +117,27 @@ func (s *Service) Original(ctx context.Context, ch, externalID string) ([]byte, 
 		return nil, fmt.Errorf("channel: no %s message %q: %w", ch, externalID, err)
 	}
 	return b, err
+}
+
+// Original is an inbound message as it arrived on its channel.
+type Original struct {
+	ConversationID int64
+	Channel        string
+	Data           []byte
+}
+
+// OriginalOf returns what a message was made from: the raw email with its
+// quotes, signature and headers, or the Telegram update. NotFound for
+// messages written in the desk or on the web chat.
+func (s *Service) OriginalOf(ctx context.Context, messageID int64) (Original, error) {
+	var o Original
+	err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT conversation_id, channel, original FROM channel_messages
+		WHERE message_id = $1 AND direction = 'in' AND original IS NOT NULL`, messageID).Scan(&o.ConversationID, &o.Channel, &o.Data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Original{}, apperr.NotFoundf("message.original_not_found", "message %d has no original", messageID)
+	}
+	if err != nil {
+		return Original{}, fmt.Errorf("channel: original: %w", err)
+	}
+	return o, nil
 }

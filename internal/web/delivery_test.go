@@ -32,6 +32,9 @@ func TestConsoleShowsDeliveryOfEmailReplies(t *testing.T) {
 	}
 	ann := e.signedIn(e.agA)
 	_, page, _ := ann.get("/console/conversations/" + id(conv))
+	if !strings.Contains(page, `<a href="/api/v1/messages/`) || !strings.Contains(page, "Original email") {
+		t.Error("the customer's email has no link to its original")
+	}
 	if !strings.Contains(page, `<span class="delivery pending">sending…</span>`) {
 		t.Fatal("a queued email reply is not shown as sending")
 	}
