@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-message/mail"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"vigil/internal/auth"
 	"vigil/internal/channel"
@@ -126,4 +127,30 @@ func (a *App) runChannels(ctx context.Context) (stop func(), err error) {
 		<-pollerDone
 		<-workers
 	}, nil
+}
+
+// jobCollector reports durable jobs by state at scrape time: a growing
+// "dead" count means replies that could not be delivered.
+type jobCollector struct {
+	app  *App
+	desc *prometheus.Desc
+}
+
+func newJobCollector(a *App) *jobCollector {
+	return &jobCollector{app: a, desc: prometheus.NewDesc("vigil_jobs", "Durable jobs by state.", []string{"state"}, nil)}
+}
+
+func (c *jobCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *jobCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	counts, err := c.app.Jobs.Counts(ctx)
+	if err != nil {
+		c.app.Log.Warn("metrics: count jobs", "component", "metrics", "err", err)
+		return
+	}
+	for _, st := range []job.State{job.Queued, job.Running, job.Done, job.Dead} {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[st]), string(st))
+	}
 }

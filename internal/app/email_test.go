@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -85,6 +86,23 @@ func TestServeReceivesAndRepliesByEmail(t *testing.T) {
 	got := relay.all()
 	if len(got) != 1 || !bytes.Contains(got[0], []byte("In-Reply-To: <q1@example.com>")) || !bytes.Contains(got[0], []byte("It is credited now.")) {
 		t.Fatalf("relay got %d messages: %s", len(got), got)
+	}
+	// Operators see the queue on /metrics.
+	var metrics []byte
+	for time.Now().Before(deadline) {
+		resp, err := http.Get("http://" + ln.Addr().String() + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		metrics, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if bytes.Contains(metrics, []byte(`vigil_jobs{state="done"} 1`)) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !bytes.Contains(metrics, []byte(`vigil_jobs{state="done"} 1`)) || !bytes.Contains(metrics, []byte(`vigil_jobs{state="dead"} 0`)) {
+		t.Fatalf("metrics lack the job figures:\n%s", metrics)
 	}
 }
 

@@ -62,7 +62,8 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		_, _ = w.Write([]byte("ready\n"))
 	})
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		&statusCollector{app: a, desc: prometheus.NewDesc("vigil_conversations", "Conversations by status.", []string{"status"}, nil)})
+		&statusCollector{app: a, desc: prometheus.NewDesc("vigil_conversations", "Conversations by status.", []string{"status"}, nil)},
+		newJobCollector(a))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	return api.Instrument(mux, a.Log, api.NewMetrics(reg), clientIP)
 }
