@@ -50,7 +50,7 @@ func (a *App) openChannels() error {
 	a.Channels = channel.New(channel.Options{DB: a.DB, Customers: a.Customers, Tickets: a.Tickets, Adapters: adapters, Now: a.Now})
 	if ec.Enabled() {
 		a.Mail = email.NewReceiver(email.ReceiverOptions{DB: a.DB, Inbox: a.Channels, Log: a.Log, Now: a.Now,
-			Addresses: []string{ec.Address}, MaxMessageBytes: ec.MaxMB << 20,
+			Addresses: []string{ec.Address}, MaxMessageBytes: ec.MaxMB << 20, VerifySenders: ec.VerifySenders,
 			// A person writes a few mails an hour; a loop writes thousands.
 			SenderLimiter: auth.NewLimiter(20.0/3600, 20, a.Now),
 			ConnLimiter:   auth.NewLimiter(5, 50, a.Now)})

@@ -28,6 +28,11 @@ type Inbound struct {
 	// "[#123]" token of a subject); it is honoured only when the sender is
 	// that conversation's customer, since anyone can type a number.
 	ConversationID int64
+	// Unverified is set when the channel could not confirm the sender (an
+	// email without a valid DKIM signature from its From domain). Agents
+	// are told, and a quoted conversation number is not trusted, since
+	// anyone can forge a From address.
+	Unverified bool
 	// Continue is set by chat channels (Telegram), where one chat is one
 	// running thread: without a known reply reference the message goes to
 	// the sender's latest conversation on the channel, unless it is closed.

@@ -147,7 +147,7 @@ func (s *Service) thread(ctx context.Context, in Inbound, customerID int64) (tic
 			return ticket.Conversation{}, fmt.Errorf("channel: thread: %w", err)
 		}
 	}
-	if in.ConversationID != 0 {
+	if in.ConversationID != 0 && !in.Unverified {
 		candidates = append(candidates, in.ConversationID)
 	}
 	if in.Continue && len(candidates) == 0 {
@@ -215,6 +215,12 @@ func (s *Service) store(ctx context.Context, in Inbound, cust customer.Customer,
 	}
 	if err := s.attach(ctx, conv.ID, msg.ID, cust.ID, in.Language, in.Attachments); err != nil {
 		return Received{}, err
+	}
+	if in.Unverified {
+		if _, err := s.tickets.AddMessage(ctx, ticket.MessageInput{ConversationID: conv.ID, AuthorKind: ticket.BySystem, Internal: true,
+			Body: i18n.T(in.Language, "channel.sender_unverified")}); err != nil {
+			return Received{}, err
+		}
 	}
 	r.ConversationID, r.MessageID = conv.ID, msg.ID
 	_, err = s.db.Q(ctx).ExecContext(ctx, `INSERT INTO channel_messages

@@ -43,6 +43,10 @@ type Email struct {
 	IMAPSecurity string
 	IMAPMailbox  string
 	IMAPInterval time.Duration
+	// VerifySenders (VIGIL_EMAIL_VERIFY_SENDERS, default true) checks the
+	// DKIM signatures of received mail against DNS and warns agents about
+	// mail whose From address is not vouched for.
+	VerifySenders bool
 	// VerifyURL (VIGIL_EMAIL_VERIFY_URL) is where the footer sends customers
 	// to check an address or link; default: VIGIL_PUBLIC_URL.
 	VerifyURL string
@@ -91,6 +95,14 @@ func (e *Email) load(getenv func(string) string) []error {
 		e.DKIMKeyPEM = b
 	}
 	e.VerifyURL = getenv("VIGIL_EMAIL_VERIFY_URL")
+	e.VerifySenders = true
+	if v := getenv("VIGIL_EMAIL_VERIFY_SENDERS"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("VIGIL_EMAIL_VERIFY_SENDERS: %q is not true or false", v))
+		}
+		e.VerifySenders = b
+	}
 	e.IMAPAddr, e.IMAPUsername = getenv("VIGIL_IMAP_ADDR"), getenv("VIGIL_IMAP_USERNAME")
 	e.IMAPPassword = getenv("VIGIL_IMAP_PASSWORD")
 	if path := getenv("VIGIL_IMAP_PASSWORD_FILE"); path != "" {

@@ -38,7 +38,7 @@ func TestEmailSettings(t *testing.T) {
 		}},
 		{name: "full", env: with("VIGIL_SMTP_LISTEN", "127.0.0.1:2525", "VIGIL_SMTP_RELAY", "smtp.example:587",
 			"VIGIL_SMTP_USERNAME", "desk", "VIGIL_SMTP_PASSWORD_FILE", pw), check: func(t *testing.T, e Email) {
-			if e.Address != "support@exchange.example" || e.Password != "relay-pass" || e.Security != "starttls" || e.MaxMB != 25 {
+			if e.Address != "support@exchange.example" || e.Password != "relay-pass" || e.Security != "starttls" || e.MaxMB != 25 || !e.VerifySenders {
 				t.Errorf("email: %+v", e)
 			}
 		}},

@@ -6,6 +6,7 @@ var channelCatalogue = map[string]map[string]string{
 	"en": {
 		"channel.attachments_dropped": "[Attachments not kept (file type not accepted): %s]",
 		"channel.no_text":             "no text",
+		"channel.sender_unverified":   "The sender of this email could not be verified: it carries no valid DKIM signature from the sender's domain, and anyone can forge a From address. Confirm the customer's identity before you reveal or change anything.",
 		"console.delivery_pending":    "sending…",
 		"console.original_email":      "Original email (with quotes and headers)",
 		"telegram.linked":             "Your Telegram account is now linked to your exchange account. Write here and our support team will answer.",
@@ -21,6 +22,7 @@ var channelCatalogue = map[string]map[string]string{
 	"zh": {
 		"channel.attachments_dropped": "[未保留的附件（不接受的文件类型）：%s]",
 		"channel.no_text":             "无正文",
+		"channel.sender_unverified":   "无法验证此邮件的发件人：邮件没有来自发件人域名的有效 DKIM 签名，而发件人地址可以被任何人伪造。在透露或更改任何信息之前，请先核实客户身份。",
 		"console.delivery_pending":    "发送中…",
 		"console.original_email":      "原始邮件（含引用和邮件头）",
 		"telegram.linked":             "您的 Telegram 账号已与交易所账户关联。在这里留言，客服会回复您。",

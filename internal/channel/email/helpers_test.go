@@ -47,6 +47,8 @@ type desk struct {
 type deskOptions struct {
 	limiter  *auth.Limiter
 	maxBytes int64
+	// lookupTXT, when set, turns sender verification on with this DNS.
+	lookupTXT func(string) ([]string, error)
 }
 
 func newDesk(t testing.TB, o deskOptions) *desk {
@@ -72,7 +74,7 @@ func newDesk(t testing.TB, o deskOptions) *desk {
 		t.Fatal(err)
 	}
 	d.receiver = email.NewReceiver(email.ReceiverOptions{DB: d.DB, Inbox: d.Channels, Now: d.Clock.Now, Addresses: []string{support},
-		SenderLimiter: o.limiter, MaxMessageBytes: o.maxBytes})
+		SenderLimiter: o.limiter, MaxMessageBytes: o.maxBytes, VerifySenders: o.lookupTXT != nil, LookupTXT: o.lookupTXT})
 	srv := d.receiver.Server(email.ServerOptions{Domain: "mx.exchange.example"})
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

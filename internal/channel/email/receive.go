@@ -37,6 +37,11 @@ type ReceiverOptions struct {
 	// throttles SMTP connections per client IP. Nil: no limit.
 	SenderLimiter *auth.Limiter
 	ConnLimiter   *auth.Limiter
+	// VerifySenders checks each message's DKIM signatures against DNS; a
+	// message without a valid signature from its From domain is marked
+	// unverified. LookupTXT replaces DNS (tests); nil means net.LookupTXT.
+	VerifySenders bool
+	LookupTXT     func(domain string) ([]string, error)
 }
 
 // Receiver turns received mail into conversation messages.
@@ -49,12 +54,14 @@ type Receiver struct {
 	maxBytes  int64
 	limiter   *auth.Limiter
 	conns     *auth.Limiter
+	verify    bool
+	lookupTXT func(domain string) ([]string, error)
 }
 
 // NewReceiver returns a Receiver.
 func NewReceiver(o ReceiverOptions) *Receiver {
 	r := &Receiver{db: o.DB, inbox: o.Inbox, log: o.Log, now: o.Now, addresses: map[string]bool{}, maxBytes: o.MaxMessageBytes,
-		limiter: o.SenderLimiter, conns: o.ConnLimiter}
+		limiter: o.SenderLimiter, conns: o.ConnLimiter, verify: o.VerifySenders, lookupTXT: o.LookupTXT}
 	for _, a := range o.Addresses {
 		r.addresses[strings.ToLower(strings.TrimSpace(a))] = true
 	}
@@ -136,6 +143,9 @@ func (r *Receiver) Ingest(ctx context.Context, raw []byte, env Envelope) (Outcom
 		Channel: "email", ExternalID: p.MessageID, InReplyTo: p.InReplyTo, ConversationID: SubjectToken(p.Subject),
 		From:    channel.Sender{ID: from, Name: p.From.Name, Email: from},
 		Subject: CleanSubject(p.Subject), Body: p.Body, Original: raw, Language: Language(p.Subject + "\n" + p.Body),
+	}
+	if r.verify {
+		in.Unverified = !r.signedBy(raw, from)
 	}
 	for _, rcpt := range env.To {
 		if _, conv := r.Accepts(rcpt); conv != 0 && in.ConversationID == 0 {
