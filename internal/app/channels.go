@@ -25,7 +25,7 @@ func (a *App) openChannels() error {
 	var adapters []channel.Adapter
 	ec := a.Config.Email
 	if ec.Enabled() && ec.Relay != "" {
-		o := email.SenderOptions{DB: a.DB, Log: a.Log, Now: a.Now, From: mail.Address{Name: ec.Name, Address: ec.Address},
+		o := email.SenderOptions{DB: a.DB, Files: a.Tickets, Log: a.Log, Now: a.Now, From: mail.Address{Name: ec.Name, Address: ec.Address},
 			SMTP:   email.SMTP{Addr: ec.Relay, Username: ec.Username, Password: ec.Password, Security: ec.Security},
 			Secret: []byte(a.Config.SecretKey), VerifyURL: ec.VerifyURL}
 		if o.VerifyURL == "" {

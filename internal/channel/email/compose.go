@@ -2,9 +2,11 @@ package email
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"html"
 	"io"
@@ -29,7 +31,7 @@ func (s *Sender) messageIDFor(key string) string {
 
 // compose writes the message: headers for threading, an anti-phishing
 // line, the reply, and a footer on how to verify it, as text and HTML.
-func (s *Sender) compose(out channel.Outbound, msgID string, date time.Time) ([]byte, error) {
+func (s *Sender) compose(ctx context.Context, out channel.Outbound, msgID string, date time.Time) ([]byte, error) {
 	lang := out.Conversation.Language
 	var h mail.Header
 	h.SetDate(date)
@@ -72,24 +74,79 @@ func (s *Sender) compose(out channel.Outbound, msgID string, date time.Time) ([]
 	h.Set("Reply-To", s.replyTo(out.Conversation.ID))
 
 	var buf bytes.Buffer
-	w, err := mail.CreateInlineWriter(&buf, h)
+	if len(out.Message.Attachments) == 0 {
+		w, err := mail.CreateInlineWriter(&buf, h)
+		if err != nil {
+			return nil, fmt.Errorf("email: compose: %w", err)
+		}
+		if err := s.writeBodies(w, out, lang); err != nil {
+			return nil, err
+		}
+		return buf.Bytes(), nil
+	}
+	// With files: multipart/mixed holding the alternative bodies, then
+	// each file as an attachment.
+	w, err := mail.CreateWriter(&buf, h)
 	if err != nil {
 		return nil, fmt.Errorf("email: compose: %w", err)
 	}
-	var th mail.InlineHeader
-	th.Set("Content-Type", "text/plain; charset=utf-8")
-	if err := writePart(w, th, s.textBody(out, lang)); err != nil {
+	iw, err := w.CreateInline()
+	if err != nil {
+		return nil, fmt.Errorf("email: compose: %w", err)
+	}
+	if err := s.writeBodies(iw, out, lang); err != nil {
 		return nil, err
 	}
-	var hh mail.InlineHeader
-	hh.Set("Content-Type", "text/html; charset=utf-8")
-	if err := writePart(w, hh, s.htmlBody(out, lang)); err != nil {
-		return nil, err
+	for _, a := range out.Message.Attachments {
+		if err := s.attach(ctx, w, a.ID); err != nil {
+			return nil, err
+		}
 	}
 	if err := w.Close(); err != nil {
 		return nil, fmt.Errorf("email: compose: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// writeBodies writes the text and HTML alternatives and closes w.
+func (s *Sender) writeBodies(w *mail.InlineWriter, out channel.Outbound, lang string) error {
+	var th mail.InlineHeader
+	th.Set("Content-Type", "text/plain; charset=utf-8")
+	if err := writePart(w, th, s.textBody(out, lang)); err != nil {
+		return err
+	}
+	var hh mail.InlineHeader
+	hh.Set("Content-Type", "text/html; charset=utf-8")
+	if err := writePart(w, hh, s.htmlBody(out, lang)); err != nil {
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("email: compose: %w", err)
+	}
+	return nil
+}
+
+// attach adds one of the message's files.
+func (s *Sender) attach(ctx context.Context, w *mail.Writer, id int64) error {
+	if s.files == nil {
+		return errors.New("email: no file store to attach from")
+	}
+	meta, f, err := s.files.OpenAttachment(ctx, ticket.Scope{All: true}, id)
+	if err != nil {
+		return fmt.Errorf("email: attachment %d: %w", id, err)
+	}
+	defer f.Close()
+	var ah mail.AttachmentHeader
+	ah.Set("Content-Type", meta.ContentType)
+	ah.SetFilename(meta.Filename)
+	pw, err := w.CreateAttachment(ah)
+	if err != nil {
+		return fmt.Errorf("email: compose attachment: %w", err)
+	}
+	if _, err := io.Copy(pw, f); err != nil {
+		return fmt.Errorf("email: read attachment %d: %w", id, err)
+	}
+	return pw.Close()
 }
 
 // replyTo is the plus address that names the conversation, so a reply

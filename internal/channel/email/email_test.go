@@ -13,6 +13,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"vigil/internal/auth"
+	"vigil/internal/customer"
 	"vigil/internal/ticket"
 )
 
@@ -290,5 +291,69 @@ func TestBotRepliesAreMarkedAutomatic(t *testing.T) {
 	mr, _ := mail.CreateReader(bytes.NewReader(got[0].data))
 	if v := mr.Header.Get("Auto-Submitted"); v != "auto-replied" {
 		t.Fatalf("Auto-Submitted = %q", v)
+	}
+}
+
+// An agent writes first, to a customer known only by their email address,
+// and attaches a file: one signed mail with the file, no reply headers.
+func TestAgentStartedMailWithAttachment(t *testing.T) {
+	d := newDesk(t, deskOptions{})
+	name, addr := "Chen Jing", "chen.jing@example.com"
+	cust, err := d.Customers.Create(d.Ctx, customer.Input{Name: &name, Email: &addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv, _, err := d.Tickets.Open(d.Ctx, ticket.OpenInput{CustomerID: cust.ID, Channel: "email", Subject: "Your KYC documents",
+		Message: ticket.MessageInput{AuthorKind: ticket.ByAgent, AuthorName: "Mei", Body: "Please fill in the attached form."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+	att, err := d.Tickets.Upload(d.Ctx, ticket.Scope{All: true}, ticket.UploadInput{ConversationID: conv.ID, Filename: "kyc-form.pdf",
+		Content: bytes.NewReader(form), UploadedBy: "agent:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Tickets.AddMessage(d.Ctx, ticket.MessageInput{ConversationID: conv.ID, AuthorKind: ticket.ByAgent, AuthorName: "Mei",
+		Body: "Here it is.", AttachmentIDs: []int64{att.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	if n := d.Deliver(t); n != 2 {
+		t.Fatalf("%d deliveries", n)
+	}
+	got := d.relay.messages()
+	if len(got) != 2 || got[0].to[0] != addr {
+		t.Fatalf("relay: %+v", got)
+	}
+	first, _ := mail.CreateReader(bytes.NewReader(got[0].data))
+	subject, _ := first.Header.Subject()
+	if want := "Your KYC documents [#" + strconv.FormatInt(conv.ID, 10) + "]"; subject != want || first.Header.Get("In-Reply-To") != "" {
+		t.Fatalf("first mail: subject %q, in-reply-to %q", subject, first.Header.Get("In-Reply-To"))
+	}
+	second, _ := mail.CreateReader(bytes.NewReader(got[1].data))
+	var files []string
+	for {
+		p, err := second.NextPart()
+		if err != nil {
+			break
+		}
+		if ah, ok := p.Header.(*mail.AttachmentHeader); ok {
+			name, _ := ah.Filename()
+			var b bytes.Buffer
+			b.ReadFrom(p.Body)
+			if !bytes.Equal(b.Bytes(), form) {
+				t.Errorf("attachment %s differs from the upload", name)
+			}
+			files = append(files, name)
+		}
+	}
+	if len(files) != 1 || files[0] != "kyc-form.pdf" {
+		t.Fatalf("attachments: %v", files)
+	}
+	vs, err := dkim.VerifyWithOptions(bytes.NewReader(got[1].data), &dkim.VerifyOptions{LookupTXT: func(string) ([]string, error) {
+		return []string{dkimRecord(t, d.dkimKey)}, nil
+	}})
+	if err != nil || len(vs) != 1 || vs[0].Err != nil {
+		t.Fatalf("DKIM over a mail with a file: %v %+v", err, vs)
 	}
 }

@@ -65,7 +65,7 @@ func newDesk(t testing.TB, o deskOptions) *desk {
 	lazy := &lazyAdapter{get: func() channel.Adapter { return sender }}
 	d.Env = channeltest.New(t, lazy)
 	sender, err = email.NewSender(email.SenderOptions{
-		DB: d.DB, Now: d.Clock.Now, From: mail.Address{Name: "Exchange Support", Address: support},
+		DB: d.DB, Files: d.Tickets, Now: d.Clock.Now, From: mail.Address{Name: "Exchange Support", Address: support},
 		SMTP: email.SMTP{Addr: rl.addr, Username: "vigil", Password: "relay-secret", TLSConfig: &tls.Config{RootCAs: rl.roots, ServerName: "127.0.0.1"}},
 		DKIM: &email.DKIM{Domain: "exchange.example", Selector: "vigil2026", Key: key}, Secret: []byte("0123456789abcdef0123456789abcdef"),
 		VerifyURL: "https://exchange.example/official-channels",

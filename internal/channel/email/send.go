@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"strings"
 	"time"
 
@@ -24,6 +25,7 @@ import (
 	"vigil/internal/channel"
 	"vigil/internal/db"
 	"vigil/internal/job"
+	"vigil/internal/ticket"
 )
 
 // SMTP says how to reach the server that relays the desk's mail.
@@ -46,14 +48,21 @@ type DKIM struct {
 	Key      crypto.Signer // *rsa.PrivateKey or ed25519.PrivateKey
 }
 
+// Files opens the files of a message (ticket.Service).
+type Files interface {
+	OpenAttachment(ctx context.Context, scope ticket.Scope, id int64) (ticket.Attachment, *os.File, error)
+}
+
 // SenderOptions configure a Sender.
 type SenderOptions struct {
-	DB   *db.DB
-	Log  *slog.Logger
-	Now  func() time.Time
-	From mail.Address // the support mailbox: "Exchange Support <support@exchange.example>"
-	SMTP SMTP
-	DKIM *DKIM // nil: unsigned (the relay may sign)
+	DB *db.DB
+	// Files is where a reply's attachments are read from.
+	Files Files
+	Log   *slog.Logger
+	Now   func() time.Time
+	From  mail.Address // the support mailbox: "Exchange Support <support@exchange.example>"
+	SMTP  SMTP
+	DKIM  *DKIM // nil: unsigned (the relay may sign)
 	// Secret keys the Message-ID derivation.
 	Secret []byte
 	// VerifyURL is where customers check that an address or link is ours.
@@ -63,6 +72,7 @@ type SenderOptions struct {
 // Sender is the email channel's channel.Adapter.
 type Sender struct {
 	db        *db.DB
+	files     Files
 	log       *slog.Logger
 	now       func() time.Time
 	from      mail.Address
@@ -94,7 +104,7 @@ func NewSender(o SenderOptions) (*Sender, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	s := &Sender{db: o.DB, log: o.Log, now: o.Now, from: o.From, domain: strings.ToLower(domain), smtp: o.SMTP, dkim: o.DKIM,
+	s := &Sender{db: o.DB, files: o.Files, log: o.Log, now: o.Now, from: o.From, domain: strings.ToLower(domain), smtp: o.SMTP, dkim: o.DKIM,
 		secret: o.Secret, verifyURL: o.VerifyURL}
 	if s.verifyURL == "" {
 		s.verifyURL = "https://" + s.domain
@@ -117,9 +127,9 @@ func (s *Sender) Send(ctx context.Context, out channel.Outbound) (string, error)
 		return "", job.Permanent(fmt.Errorf("email: %s bounced earlier; not sending", out.To))
 	}
 	msgID := s.messageIDFor(out.Key)
-	raw, err := s.compose(out, msgID, s.now())
+	raw, err := s.compose(ctx, out, msgID, s.now())
 	if err != nil {
-		return "", job.Permanent(err)
+		return "", err
 	}
 	if raw, err = s.sign(raw); err != nil {
 		return "", job.Permanent(err)
