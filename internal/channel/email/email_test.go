@@ -2,6 +2,7 @@ package email_test
 
 import (
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"strconv"
 	"strings"
@@ -355,5 +356,25 @@ func TestAgentStartedMailWithAttachment(t *testing.T) {
 	}})
 	if err != nil || len(vs) != 1 || vs[0].Err != nil {
 		t.Fatalf("DKIM over a mail with a file: %v %+v", err, vs)
+	}
+}
+
+// Senders that offer STARTTLS get an encrypted session.
+func TestReceiverOffersSTARTTLS(t *testing.T) {
+	cert, roots := selfSigned(t)
+	d := newDesk(t, deskOptions{tls: &cert})
+	c, err := smtp.DialStartTLS(d.addr, &tls.Config{RootCAs: roots, ServerName: "127.0.0.1"})
+	if err != nil {
+		t.Fatalf("STARTTLS: %v", err)
+	}
+	defer c.Close()
+	if err := c.SendMail("tom.becker@icloud.example", []string{support}, bytes.NewReader(fixture(t, "apple_mail.eml"))); err != nil {
+		t.Fatal(err)
+	}
+	if state, ok := c.TLSConnectionState(); !ok || !state.HandshakeComplete {
+		t.Fatal("the mail did not travel over TLS")
+	}
+	if convs, _, _ := d.Tickets.List(d.Ctx, ticket.Scope{All: true}, ticket.Filter{}); len(convs) != 1 {
+		t.Fatalf("%d conversations", len(convs))
 	}
 }

@@ -49,6 +49,8 @@ type deskOptions struct {
 	maxBytes int64
 	// lookupTXT, when set, turns sender verification on with this DNS.
 	lookupTXT func(string) ([]string, error)
+	// tls, when set, has the receiver offer STARTTLS with this certificate.
+	tls *tls.Certificate
 }
 
 func newDesk(t testing.TB, o deskOptions) *desk {
@@ -75,7 +77,11 @@ func newDesk(t testing.TB, o deskOptions) *desk {
 	}
 	d.receiver = email.NewReceiver(email.ReceiverOptions{DB: d.DB, Inbox: d.Channels, Now: d.Clock.Now, Addresses: []string{support},
 		SenderLimiter: o.limiter, MaxMessageBytes: o.maxBytes, VerifySenders: o.lookupTXT != nil, LookupTXT: o.lookupTXT})
-	srv := d.receiver.Server(email.ServerOptions{Domain: "mx.exchange.example"})
+	so := email.ServerOptions{Domain: "mx.exchange.example"}
+	if o.tls != nil {
+		so.TLSConfig = &tls.Config{Certificates: []tls.Certificate{*o.tls}}
+	}
+	srv := d.receiver.Server(so)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
