@@ -17,6 +17,7 @@ import (
 	"vigil/internal/auth"
 	"vigil/internal/bot"
 	"vigil/internal/canned"
+	"vigil/internal/channel"
 	"vigil/internal/customer"
 	"vigil/internal/kb"
 	"vigil/internal/routing"
@@ -30,6 +31,7 @@ type Deps struct {
 	Agents        *agent.Service
 	Customers     *customer.Service
 	Tickets       *ticket.Service
+	Channels      *channel.Service
 	Canned        *canned.Service
 	KB            *kb.Service
 	Bot           *bot.Bot
@@ -118,6 +120,7 @@ func (a *API) Routes() []Route {
 		{"GET", "/api/v1/sla/calendars", auth.PermConversationRead, "Business calendars", a.listCalendars},
 		{"POST", "/api/v1/sla/calendars", auth.PermSLAManage, "Create a business calendar", a.createCalendar},
 		{"PUT", "/api/v1/sla/calendars/{id}", auth.PermSLAManage, "Replace a business calendar", a.replaceCalendar},
+		{"GET", "/api/v1/messages/{id}/original", auth.PermConversationRead, "An inbound message as it arrived (raw email)", a.messageOriginal},
 
 		{"GET", "/api/v1/customers", auth.PermCustomerRead, "List or search customers", a.listCustomers},
 		{"POST", "/api/v1/customers", auth.PermCustomerWrite, "Create a customer", a.createCustomer},

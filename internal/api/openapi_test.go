@@ -303,6 +303,8 @@ func TestOpenAPIResponsesMatchHandlers(t *testing.T) {
 		{"POST /api/v1/conversations/{id}/attachments", conv + "/attachments", agentB, upload{"note.txt", []byte("TxID abc123")}, made},
 		{"POST /api/v1/conversations/{id}/attachments", conv + "/attachments", agentB, upload{"tool.exe", []byte("MZ\x90\x00\x03\x00\x00\x00")}, i422},
 		{"GET /api/v1/attachments/{id}", fmt.Sprintf("/api/v1/attachments/%d", attID), agentB, nil, ok},
+		{"GET /api/v1/messages/{id}/original", fmt.Sprintf("/api/v1/messages/%d/original", e.emailMessageID()), agentB, nil, ok},
+		{"GET /api/v1/messages/{id}/original", "/api/v1/messages/999999/original", agentB, nil, n404},
 		{"POST /api/v1/conversations/{id}/merge", conv + "/merge", sup, map[string]any{"source_id": duplicate.ID}, ok},
 		{"POST /api/v1/conversations/{id}/merge", conv + "/merge", sup, map[string]any{"source_id": duplicate.ID}, c409},
 		{"GET /api/v1/tags", "/api/v1/tags", agentB, nil, ok},

@@ -60,6 +60,8 @@ func walkTable(e *env, attachmentID int64) map[string]expectation {
 		"POST /api/v1/conversations/next":             {"/api/v1/conversations/next", nil, [5]int{u401, n404, ok, n404, n404}},
 		"POST /api/v1/conversations/{id}/attachments": {conv + "/attachments", "{}", [5]int{u401, n404, i422, i422, i422}},
 		"GET /api/v1/attachments/{id}":                {fmt.Sprintf("/api/v1/attachments/%d", attachmentID), nil, [5]int{u401, n404, ok, ok, ok}},
+		"GET /api/v1/messages/{id}/original": {fmt.Sprintf("/api/v1/messages/%d/original", e.emailMessageID()), nil,
+			[5]int{u401, n404, ok, ok, ok}},
 
 		"GET /api/v1/conversations/{id}/sla": {conv + "/sla", nil, [5]int{u401, n404, ok, ok, ok}},
 		"POST /api/v1/conversations/{id}/transfer": {conv + "/transfer", map[string]any{"team_id": e.teamB.ID, "note": "walk"},
@@ -118,7 +120,7 @@ func walkTable(e *env, attachmentID int64) map[string]expectation {
 		"GET /api/v1/teams/{id}/on-call":       {teamB + "/on-call", nil, [5]int{u401, f403, n404, n404, n404}},
 		"PUT /api/v1/teams/{id}/on-call": {teamB + "/on-call", map[string]any{"time_zone": "UTC", "starts_on": "2026-01-05", "handover": "09:00",
 			"period_days": 7, "members": []int64{}}, [5]int{u401, f403, f403, i422, i422}},
-		"GET /api/v1/coverage": {fmt.Sprintf("/api/v1/coverage?team=%d", e.teamB.ID), nil, [5]int{u401, f403, ok, ok, ok}},
+		"GET /api/v1/coverage":       {fmt.Sprintf("/api/v1/coverage?team=%d", e.teamB.ID), nil, [5]int{u401, f403, ok, ok, ok}},
 		"GET /api/v1/kb/categories":  {"/api/v1/kb/categories", nil, [5]int{u401, ok, ok, ok, ok}},
 		"POST /api/v1/kb/categories": {"/api/v1/kb/categories", map[string]any{}, [5]int{u401, f403, f403, i422, i422}},
 		"PATCH /api/v1/kb/categories/{id}": {"/api/v1/kb/categories/999999", map[string]any{"slug": "walk", "names": map[string]string{"en": "Walk"}},

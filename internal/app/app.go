@@ -19,10 +19,14 @@ import (
 	"vigil/internal/auth"
 	"vigil/internal/bot"
 	"vigil/internal/canned"
+	"vigil/internal/channel"
+	"vigil/internal/channel/email"
+	"vigil/internal/channel/telegram"
 	"vigil/internal/config"
 	"vigil/internal/customer"
 	"vigil/internal/db"
 	"vigil/internal/event"
+	"vigil/internal/job"
 	"vigil/internal/kb"
 	"vigil/internal/realtime"
 	"vigil/internal/routing"
@@ -47,6 +51,10 @@ type App struct {
 	SLA       *sla.Service
 	KB        *kb.Service
 	Bot       *bot.Bot
+	Jobs      *job.Queue
+	Channels  *channel.Service
+	Mail      *email.Receiver   // nil unless the email channel is configured
+	Telegram  *telegram.Webhook // nil unless the Telegram bot is configured
 	consoles  consoles
 	Now       func() time.Time
 	// Instance names this process on the bus (host, address, pid).
@@ -103,7 +111,8 @@ func New(cfg config.Config, log *slog.Logger, d *db.DB, now func() time.Time) (*
 		}
 	}
 	a.SLA = sla.New(d, a.Audit, now, ticket.Vocabulary())
-	a.Tickets = ticket.New(ticket.Options{DB: d, Audit: a.Audit, Bus: bus, Customers: a.Customers, Now: now, Policies: a.SLA,
+	a.Jobs = job.New(job.Options{DB: d, Now: now, Log: log})
+	a.Tickets = ticket.New(ticket.Options{DB: d, Audit: a.Audit, Bus: bus, Customers: a.Customers, Now: now, Policies: a.SLA, Outbox: a.Jobs,
 		Files: &ticket.Files{Dir: files, MaxSize: cfg.MaxUploadMB << 20},
 		Rules: &ticket.PriorityRules{UrgentCategories: cfg.UrgentCategories, VIPTier: int(cfg.VIPPriorityTier)}})
 	a.Canned = canned.New(d, a.Audit, now)
@@ -123,6 +132,9 @@ func New(cfg config.Config, log *slog.Logger, d *db.DB, now func() time.Time) (*
 		gen = &bot.OpenAI{BaseURL: cfg.BotLLMURL, Model: cfg.BotLLMModel, Key: cfg.BotLLMKey}
 	}
 	a.Bot = bot.New(bot.Options{DB: d, KB: a.KB, Tickets: a.Tickets, Bus: bus, Log: log, Now: now, Generator: gen})
+	if err := a.openChannels(); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 

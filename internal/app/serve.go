@@ -26,7 +26,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 	// or the console's form.
 	logins := auth.NewSharedLimiter(a.DB, "login", 10.0/60, 10, a.Now)
 	apiH := api.New(api.Deps{
-		Auth: a.Auth, Agents: a.Agents, Customers: a.Customers, Tickets: a.Tickets, Canned: a.Canned, Router: a.Router, SLA: a.SLA, Audit: a.Audit,
+		Auth: a.Auth, Agents: a.Agents, Customers: a.Customers, Tickets: a.Tickets, Channels: a.Channels, Canned: a.Canned, Router: a.Router, SLA: a.SLA, Audit: a.Audit,
 		KB: a.KB, Bot: a.Bot,
 		Logger: a.Log, MaxBody: a.Config.MaxBodyBytes, MaxUpload: a.Config.MaxUploadMB << 20,
 		SecureCookies: a.Config.SecureCookies(), ClientIP: clientIP, Tx: a.DB.WithTx,
@@ -48,6 +48,9 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		SessionLimiter: auth.NewSharedLimiter(a.DB, "widget-session", 1, 30, a.Now), MessageLimiter: auth.NewSharedLimiter(a.DB, "widget-message", 2, 20, a.Now),
 		Announcements: a.KB.Active,
 	}).Register(mux)
+	if a.Telegram != nil {
+		a.Telegram.Register(mux)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))
@@ -63,7 +66,8 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		_, _ = w.Write([]byte("ready\n"))
 	})
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		&statusCollector{app: a, desc: prometheus.NewDesc("vigil_conversations", "Conversations by status.", []string{"status"}, nil)})
+		&statusCollector{app: a, desc: prometheus.NewDesc("vigil_conversations", "Conversations by status.", []string{"status"}, nil)},
+		newJobCollector(a))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	return api.Instrument(mux, a.Log, api.NewMetrics(reg), clientIP)
 }
@@ -122,6 +126,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	go a.WatchSLA(hubCtx)
 	go a.consoles.beat(hubCtx, a)
 	go a.Bot.Run(hubCtx)
+	stopChannels, err := a.runChannels(ctx)
+	if err != nil {
+		return err
+	}
+	defer stopChannels()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.Log.Info("serving", "component", "http", "addr", ln.Addr().String(), "database", a.DB.Dialect)

@@ -47,6 +47,10 @@ type Config struct {
 	BotLLMURL   string
 	BotLLMModel string
 	BotLLMKey   string
+	// Email configures the email channel (VIGIL_EMAIL_*, VIGIL_SMTP_*, VIGIL_DKIM_*).
+	Email Email
+	// Telegram configures the Telegram bot (VIGIL_TELEGRAM_*).
+	Telegram Telegram
 }
 
 // Defaults returns the configuration used when nothing is set.
@@ -131,6 +135,8 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 		}
 	}
 	integer(&c.VIPPriorityTier, "VIGIL_VIP_PRIORITY_TIER")
+	errs = append(errs, c.Email.load(getenv)...)
+	errs = append(errs, c.Telegram.load(getenv)...)
 	if v := getenv("VIGIL_TRUST_PROXY"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -237,6 +243,11 @@ func (c *Config) Validate() error {
 	}
 	if c.NATSURL != "" && !strings.HasPrefix(c.NATSURL, "nats://") {
 		errs = append(errs, errors.New("VIGIL_NATS_URL: must start with nats://"))
+	}
+	errs = append(errs, c.Email.validate()...)
+	errs = append(errs, c.Telegram.validate()...)
+	if c.Email.Enabled() && c.SecretKey == "" {
+		errs = append(errs, errors.New("VIGIL_SECRET_KEY: needed by the email channel to make unguessable Message-IDs"))
 	}
 	return errors.Join(errs...)
 }

@@ -33,6 +33,10 @@ type Customer struct {
 	Identities       []Identity `json:"identities"`
 	CreatedAt        time.Time  `json:"created_at"`
 	UpdatedAt        time.Time  `json:"updated_at"`
+	// AntiPhishingCode is the phrase the exchange shows the customer and
+	// prints in every email from the desk. It is kept out of the API: an
+	// agent who could read it could forge convincing mail.
+	AntiPhishingCode string `json:"-"`
 }
 
 // Identity links a customer to an address on one channel.

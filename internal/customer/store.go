@@ -11,14 +11,14 @@ import (
 	"vigil/internal/db"
 )
 
-const columns = `id, uid, name, email, phone, language, vip_tier, kyc_level, account_manager_id, merged_into, created_at, updated_at`
+const columns = `id, uid, name, email, phone, language, vip_tier, kyc_level, account_manager_id, merged_into, created_at, updated_at, anti_phishing_code`
 
 func scan(row interface{ Scan(...any) error }) (Customer, error) {
 	var c Customer
 	var uid sql.NullString
 	var merged, manager sql.NullInt64
 	var created, updated int64
-	err := row.Scan(&c.ID, &uid, &c.Name, &c.Email, &c.Phone, &c.Language, &c.VIPTier, &c.KYCLevel, &manager, &merged, &created, &updated)
+	err := row.Scan(&c.ID, &uid, &c.Name, &c.Email, &c.Phone, &c.Language, &c.VIPTier, &c.KYCLevel, &manager, &merged, &created, &updated, &c.AntiPhishingCode)
 	c.UID, c.MergedInto, c.AccountManagerID = uid.String, merged.Int64, manager.Int64
 	c.CreatedAt, c.UpdatedAt = db.Time(created), db.Time(updated)
 	c.Identities = []Identity{}

@@ -30,6 +30,9 @@ type Options struct {
 	Now       func() time.Time
 	Rules     *PriorityRules // nil: DefaultPriorityRules
 	Policies  Policies       // nil: no SLA clocks
+	// Outbox carries public replies on channels that deliver outside the
+	// desk (email, Telegram); nil leaves them undelivered (tests, tools).
+	Outbox Outbox
 }
 
 // Service is the conversation domain.
@@ -42,6 +45,7 @@ type Service struct {
 	now       func() time.Time
 	rules     PriorityRules
 	policies  Policies
+	outbox    Outbox
 }
 
 // New returns a Service.
@@ -51,7 +55,7 @@ func New(o Options) *Service {
 		rules = *o.Rules
 	}
 	return &Service{db: o.DB, audit: o.Audit, bus: o.Bus, customers: o.Customers, files: o.Files, now: o.Now, rules: rules,
-		policies: o.Policies}
+		policies: o.Policies, outbox: o.Outbox}
 }
 
 // OpenInput starts a conversation with its first message.
@@ -324,8 +328,17 @@ func (s *Service) addMessage(ctx context.Context, c Conversation, in MessageInpu
 		Internal: in.Internal, Body: in.Body, BodyHTML: html, Delivery: "sent", CreatedAt: now,
 		Attachments: []Attachment{},
 	}
+	outbound := s.leavesByJob(c, m)
+	if outbound {
+		m.Delivery = DeliveryPending
+	}
 	if err := s.insertMessage(ctx, &m, in.ExternalID); err != nil {
 		return Message{}, c, err
+	}
+	if outbound {
+		if err := s.enqueueDelivery(ctx, m); err != nil {
+			return Message{}, c, err
+		}
 	}
 	if len(in.AttachmentIDs) > 0 {
 		atts, err := s.linkAttachments(ctx, c.ID, m.ID, in.AttachmentIDs)
