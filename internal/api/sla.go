@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"vigil/internal/sla"
@@ -17,31 +18,42 @@ func (a *API) listPolicies(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) createPolicy(w http.ResponseWriter, r *http.Request) {
-	a.savePolicy(w, r, 0, http.StatusCreated)
+	save(a, w, r, false, a.savePolicy)
 }
 
 func (a *API) replacePolicy(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	a.savePolicy(w, r, id, http.StatusOK)
+	save(a, w, r, true, a.savePolicy)
 }
 
-func (a *API) savePolicy(w http.ResponseWriter, r *http.Request, id int64, status int) {
-	var p sla.Policy
-	if err := Decode(w, r, a.MaxBody, &p); err != nil {
+func (a *API) savePolicy(ctx context.Context, p sla.Policy, id int64) (sla.Policy, error) {
+	p.ID = id
+	return a.SLA.SavePolicy(ctx, p)
+}
+
+// save decodes a T, stores it with fn (under the path's {id} when
+// replacing) and answers 201 or 200 with what was stored.
+func save[T any](a *API, w http.ResponseWriter, r *http.Request, replace bool, fn func(context.Context, T, int64) (T, error)) {
+	var id int64
+	status := http.StatusCreated
+	if replace {
+		var err error
+		if id, err = pathID(r, "id"); err != nil {
+			WriteError(w, r, a.Logger, err)
+			return
+		}
+		status = http.StatusOK
+	}
+	var in T
+	if err := Decode(w, r, a.MaxBody, &in); err != nil {
 		WriteError(w, r, a.Logger, err)
 		return
 	}
-	p.ID = id
-	saved, err := a.SLA.SavePolicy(r.Context(), p)
+	out, err := fn(r.Context(), in, id)
 	if err != nil {
 		WriteError(w, r, a.Logger, err)
 		return
 	}
-	WriteJSON(w, status, saved)
+	WriteJSON(w, status, out)
 }
 
 func (a *API) deletePolicy(w http.ResponseWriter, r *http.Request) {
@@ -67,31 +79,16 @@ func (a *API) listCalendars(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) createCalendar(w http.ResponseWriter, r *http.Request) {
-	a.saveCalendar(w, r, 0, http.StatusCreated)
+	save(a, w, r, false, a.saveCalendar)
 }
 
 func (a *API) replaceCalendar(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	a.saveCalendar(w, r, id, http.StatusOK)
+	save(a, w, r, true, a.saveCalendar)
 }
 
-func (a *API) saveCalendar(w http.ResponseWriter, r *http.Request, id int64, status int) {
-	var c sla.Calendar
-	if err := Decode(w, r, a.MaxBody, &c); err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
+func (a *API) saveCalendar(ctx context.Context, c sla.Calendar, id int64) (sla.Calendar, error) {
 	c.ID = id
-	saved, err := a.SLA.SaveCalendar(r.Context(), c)
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	WriteJSON(w, status, saved)
+	return a.SLA.SaveCalendar(ctx, c)
 }
 
 func (a *API) conversationSLA(w http.ResponseWriter, r *http.Request) {
