@@ -481,21 +481,10 @@ func pageOf(a Article, lang string) (Page, bool) {
 	return p, true
 }
 
-// Published returns every article a reader of lang can see, as pages
-// without rendered bodies (category listings, the bot's training data).
+// Published returns every article a reader of lang can see, in display
+// order, as pages without rendered bodies (category listings). It reads
+// the in-memory index, not the database, so a public page that lists
+// articles costs no query.
 func (s *Service) Published(ctx context.Context, lang string, who Audience) ([]Page, error) {
-	list, err := s.Articles(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []Page
-	for _, a := range list {
-		if a.Internal && who != Agents {
-			continue
-		}
-		if p, ok := pageOf(a, lang); ok {
-			out = append(out, p)
-		}
-	}
-	return out, nil
+	return s.idx.Load().pages(lang, who == Agents), nil
 }
