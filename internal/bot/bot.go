@@ -11,6 +11,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -345,11 +346,25 @@ func (b *Bot) act(ctx context.Context, conv ticket.Conversation, last *Turn, m e
 	return b.record(ctx, &turn)
 }
 
+// HandoffTag marks conversations the bot handed over, so agents can find
+// them in the inbox.
+const HandoffTag = "bot-handoff"
+
 // handOff tells the customer a human is coming, leaves the summary for
-// that human and records the turn.
+// that human, tags the conversation (an account-security matter also
+// becomes urgent, to the front of the queue) and records the turn.
 func (b *Bot) handOff(ctx context.Context, conv ticket.Conversation, turn *Turn, d Decision, say func(string, bool) error) error {
 	turn.Outcome = HandedOver
 	if err := say(i18n.T(d.Language, "bot.handover"), false); err != nil {
+		return err
+	}
+	tags := append(slices.Clone(conv.Tags), HandoffTag)
+	patch := ticket.Patch{Tags: &tags}
+	if d.Reason == ReasonSecurity {
+		urgent := ticket.Urgent.String()
+		patch.Priority = &urgent
+	}
+	if _, err := b.o.Tickets.Update(ctx, conv.ID, patch); err != nil {
 		return err
 	}
 	note, err := b.summary(ctx, conv, *turn, d)

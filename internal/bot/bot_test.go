@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -242,6 +243,13 @@ func TestHandOff(t *testing.T) {
 			}
 			if !strings.Contains(notes[0].Body, tt.tried) {
 				t.Errorf("summary does not say what the bot tried: %s", notes[0].Body)
+			}
+			got, _ := e.tickets.ByID(e.ctx, ticket.Scope{All: true}, conv.ID)
+			if !slices.Contains(got.Tags, bot.HandoffTag) {
+				t.Errorf("handed-over conversation tags = %v, want %s", got.Tags, bot.HandoffTag)
+			}
+			if urgent := got.Priority == ticket.Urgent; urgent != (tt.reason == bot.ReasonSecurity) {
+				t.Errorf("priority after a %s hand-off = %s", tt.reason, got.Priority)
 			}
 			// Once handed over, the bot stays out of the way.
 			before := len(pub)
