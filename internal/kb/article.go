@@ -3,6 +3,7 @@ package kb
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -94,6 +95,10 @@ func (s *Service) CreateArticle(ctx context.Context, in ArticleInput) (Article, 
 		case err != nil:
 			return fmt.Errorf("kb: create article: %w", err)
 		}
+		// The slug is this article's now, even if it once redirected.
+		if _, err := s.db.Q(ctx).ExecContext(ctx, `DELETE FROM kb_redirects WHERE slug = $1`, in.Slug); err != nil {
+			return fmt.Errorf("kb: create article: %w", err)
+		}
 		if out, err = s.Article(ctx, id); err != nil {
 			return err
 		}
@@ -110,6 +115,10 @@ func (s *Service) UpdateArticle(ctx context.Context, id int64, in ArticleInput) 
 	}
 	var out Article
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		before, err := s.Article(ctx, id)
+		if err != nil {
+			return err
+		}
 		res, err := s.db.Q(ctx).ExecContext(ctx, `UPDATE kb_articles SET slug = $1, category_id = $2, internal = $3, position = $4, updated_at = $5
 			WHERE id = $6`, in.Slug, db.NullID(in.CategoryID), in.Internal, in.Position, db.Millis(s.now()), id)
 		switch {
@@ -123,6 +132,11 @@ func (s *Service) UpdateArticle(ctx context.Context, id int64, in ArticleInput) 
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errArticleNotFound(id)
 		}
+		if before.Slug != in.Slug {
+			if err := s.redirect(ctx, before.Slug, in.Slug, id); err != nil {
+				return err
+			}
+		}
 		if out, err = s.Article(ctx, id); err != nil {
 			return err
 		}
@@ -130,6 +144,34 @@ func (s *Service) UpdateArticle(ctx context.Context, id int64, in ArticleInput) 
 		return s.audit.Record(ctx, "kb.article_update", "kb_article", id, map[string]any{"slug": in.Slug, "internal": in.Internal})
 	})
 	return out, err
+}
+
+// redirect keeps the old slug pointing at the article; the new slug is
+// the article's own again if it once redirected.
+func (s *Service) redirect(ctx context.Context, from, to string, id int64) error {
+	q := s.db.Q(ctx)
+	if _, err := q.ExecContext(ctx, `DELETE FROM kb_redirects WHERE slug = $1 OR slug = $2`, from, to); err != nil {
+		return fmt.Errorf("kb: redirect: %w", err)
+	}
+	if _, err := q.ExecContext(ctx, `INSERT INTO kb_redirects (slug, article_id) VALUES ($1, $2)`, from, id); err != nil {
+		return fmt.Errorf("kb: redirect: %w", err)
+	}
+	return nil
+}
+
+// Renamed returns the current slug of an article once published as slug;
+// not found when slug never belonged to a renamed article.
+func (s *Service) Renamed(ctx context.Context, slug string) (string, error) {
+	var now string
+	err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT a.slug FROM kb_redirects r JOIN kb_articles a ON a.id = r.article_id WHERE r.slug = $1`,
+		slug).Scan(&now)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", errArticleNotFound(slug)
+	}
+	if err != nil {
+		return "", fmt.Errorf("kb: renamed: %w", err)
+	}
+	return now, nil
 }
 
 func errArticleNotFound(id any) error {
