@@ -63,12 +63,11 @@ type Bot struct {
 	o   Options
 	log *slog.Logger
 
-	mu        sync.Mutex // guards model, threshold, gen, docs
+	mu        sync.Mutex // guards model, threshold, gen, trained
 	model     *Model
 	threshold float64
-	gen       uint64
+	gen       uint64 // the knowledge base generation the model was trained on
 	trained   bool
-	docs      map[string]kb.Doc // by slug, for the article's category
 }
 
 // New returns a bot; Run subscribes it to the bus.
@@ -131,39 +130,49 @@ const (
 )
 
 // ensureModel retrains when the published knowledge base changed.
-func (b *Bot) ensureModel(ctx context.Context) (*Model, float64, map[string]kb.Doc, error) {
+func (b *Bot) ensureModel(ctx context.Context) (*Model, float64, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	gen := b.o.KB.Generation()
 	if b.trained && gen == b.gen {
-		return b.model, b.threshold, b.docs, nil
+		return b.model, b.threshold, nil
 	}
 	docs, err := b.o.KB.Docs(ctx)
 	if err != nil {
-		return nil, 0, nil, err
+		return nil, 0, err
 	}
 	examples := TrainingSet(docs)
 	b.model = Train(examples, TrainOptions{})
-	b.docs = map[string]kb.Doc{}
-	for _, d := range docs {
-		if !d.Internal {
-			b.docs[d.Slug] = d
-		}
-	}
 	b.threshold = b.o.Threshold
 	if b.threshold == 0 {
 		b.threshold = min(max(MinThreshold, ChooseThreshold(examples, "", 5, AnswerPrecision, TrainOptions{})), MaxThreshold)
 	}
 	b.gen, b.trained = gen, true
 	b.log.Info("bot trained", "intents", len(b.model.Labels()), "examples", len(examples), "threshold", b.threshold)
-	return b.model, b.threshold, b.docs, nil
+	return b.model, b.threshold, nil
+}
+
+// offTopic is the model's "none of these" intent: everyday messages no
+// help-center article answers. Without it a desk with one or two articles
+// would have no counter-examples and match everything to them.
+const offTopic = "_off_topic"
+
+var offTopicExamples = []string{
+	"hello", "hi there", "good morning", "how are you", "what's the weather like today", "tell me a joke", "who won the football match",
+	"what time is it", "I like your website", "can you recommend a restaurant", "what is the meaning of life", "play some music",
+	"will bitcoin go up tomorrow", "which coin should I buy", "is this a good time to invest", "what do you think about the market",
+	"你好", "在吗", "今天天气怎么样", "讲个笑话", "比特币明天会涨吗", "推荐一个币", "你是谁", "早上好",
 }
 
 // TrainingSet turns published public articles into labelled examples:
 // each example question (agents' marked phrasings included), the title and
-// the summary teach the model the article's slug.
+// the summary teach the model the article's slug; a fixed set of everyday
+// off-topic messages teaches it what none of them answers.
 func TrainingSet(docs []kb.Doc) []Example {
 	var out []Example
+	for _, t := range offTopicExamples {
+		out = append(out, Example{Text: t, Label: offTopic})
+	}
 	for _, d := range docs {
 		if d.Internal {
 			continue
@@ -262,13 +271,16 @@ func (b *Bot) Decide(ctx context.Context, conv ticket.Conversation, last *Turn, 
 			return d, nil
 		}
 	}
-	model, threshold, _, err := b.ensureModel(ctx)
+	model, threshold, err := b.ensureModel(ctx)
 	if err != nil {
 		return d, err
 	}
 	p := model.Predict(text)
-	d.Article, d.Confidence = p.Label, p.Confidence
-	if p.Label == "" || p.Confidence < threshold {
+	d.Confidence = p.Confidence
+	if p.Label != offTopic {
+		d.Article = p.Label
+	}
+	if p.Label == "" || p.Label == offTopic || p.Confidence < threshold {
 		d.Action, d.Reason = HandedOff, ReasonLowConfidence
 		return d, nil
 	}

@@ -434,3 +434,41 @@ func TestGeneratedAnswers(t *testing.T) {
 		})
 	}
 }
+
+// TestSmallDeskDoesNotMatchEverything: with a single article there are no
+// other intents to compare with, and the bot must still hand over what the
+// article does not cover.
+func TestSmallDeskDoesNotMatchEverything(t *testing.T) {
+	d := dbtest.Open(t)
+	clk := dbtest.NewClock(t0)
+	log := slog.New(slog.DiscardHandler)
+	a := audit.New(d, clk.Now)
+	bus := event.NewMemory()
+	custs := customer.New(d, a, bus, clk.Now)
+	tickets := ticket.New(ticket.Options{DB: d, Audit: a, Bus: bus, Customers: custs, Now: clk.Now})
+	k := kb.New(d, a, log, clk.Now)
+	e := &env{ctx: audit.WithActor(context.Background(), audit.Actor{Kind: "system"}), clock: clk, kb: k, tickets: tickets, custs: custs, bus: bus}
+	art, err := k.CreateArticle(e.ctx, kb.ArticleInput{Slug: "withdrawal-pending"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.SaveDraft(e.ctx, 0, art.ID, "en", fixture[0].texts["en"]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.Publish(e.ctx, art.ID, "en"); err != nil {
+		t.Fatal(err)
+	}
+	e.bot = bot.New(bot.Options{DB: d, KB: k, Tickets: tickets, Bus: bus, Log: log, Now: clk.Now})
+	for text, want := range map[string]bot.Action{
+		"my withdrawal has not arrived":              bot.Answered,
+		"will bitcoin go up this week?":              bot.HandedOff,
+		"how do I change the email on my account":    bot.HandedOff,
+		"what's the weather like in Singapore today": bot.HandedOff,
+	} {
+		conv, msg := e.conversation(t, "en", text)
+		e.say(t, conv, msg)
+		if got := e.lastTurn(t); got.Action != want {
+			t.Errorf("%q on a one-article desk: %s (confidence %.2f), want %s", text, got.Action, got.Confidence, want)
+		}
+	}
+}
