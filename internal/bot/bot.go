@@ -63,9 +63,10 @@ type Bot struct {
 	o   Options
 	log *slog.Logger
 
-	mu        sync.Mutex // guards model, threshold, gen, trained
+	mu        sync.Mutex // guards model, threshold, gen, trained, articles
 	model     *Model
 	threshold float64
+	articles  int    // public articles the model knows; none: the bot stays silent
 	gen       uint64 // the knowledge base generation the model was trained on
 	trained   bool
 }
@@ -143,6 +144,7 @@ func (b *Bot) ensureModel(ctx context.Context) (*Model, float64, error) {
 	}
 	examples := TrainingSet(docs)
 	b.model = Train(examples, TrainOptions{})
+	b.articles = len(b.model.Labels()) - 1 // all but the off-topic intent
 	b.threshold = b.o.Threshold
 	if b.threshold == 0 {
 		b.threshold = min(max(MinThreshold, ChooseThreshold(examples, "", 5, AnswerPrecision, TrainOptions{})), MaxThreshold)
@@ -206,6 +208,17 @@ func (b *Bot) Handle(ctx context.Context, m event.MessageCreated) error {
 		return err
 	}
 	if !b.answers(conv) {
+		return nil
+	}
+	// A desk without a public help center has nothing to answer from: the
+	// bot stays silent rather than announce a hand-off on every message.
+	if _, _, err := b.ensureModel(ctx); err != nil {
+		return err
+	}
+	b.mu.Lock()
+	articles := b.articles
+	b.mu.Unlock()
+	if articles == 0 {
 		return nil
 	}
 	prev, ok, err := b.lastTurn(ctx, conv.ID)

@@ -68,7 +68,8 @@ var fixture = []struct {
 	}},
 }
 
-func newEnv(t *testing.T) *env {
+// emptyEnv is a desk with no help-center articles yet.
+func emptyEnv(t *testing.T) *env {
 	t.Helper()
 	d := dbtest.Open(t)
 	clk := dbtest.NewClock(t0)
@@ -80,6 +81,16 @@ func newEnv(t *testing.T) *env {
 	tickets := ticket.New(ticket.Options{DB: d, Audit: a, Bus: bus, Customers: custs, Now: now})
 	k := kb.New(d, a, log, now)
 	e := &env{ctx: audit.WithActor(context.Background(), audit.Actor{Kind: "system"}), clock: clk, kb: k, tickets: tickets, custs: custs, bus: bus}
+	e.opts = bot.Options{DB: d, KB: k, Tickets: tickets, Bus: bus, Log: log, Now: now}
+	e.bot = bot.New(e.opts)
+	return e
+}
+
+// newEnv is a desk with the fixture's articles published.
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	e := emptyEnv(t)
+	k := e.kb
 	for _, f := range fixture {
 		art, err := k.CreateArticle(e.ctx, kb.ArticleInput{Slug: f.slug})
 		if err != nil {
@@ -94,7 +105,6 @@ func newEnv(t *testing.T) *env {
 			}
 		}
 	}
-	e.opts = bot.Options{DB: d, KB: k, Tickets: tickets, Bus: bus, Log: log, Now: now}
 	e.bot = bot.New(e.opts)
 	return e
 }
@@ -439,15 +449,8 @@ func TestGeneratedAnswers(t *testing.T) {
 // other intents to compare with, and the bot must still hand over what the
 // article does not cover.
 func TestSmallDeskDoesNotMatchEverything(t *testing.T) {
-	d := dbtest.Open(t)
-	clk := dbtest.NewClock(t0)
-	log := slog.New(slog.DiscardHandler)
-	a := audit.New(d, clk.Now)
-	bus := event.NewMemory()
-	custs := customer.New(d, a, bus, clk.Now)
-	tickets := ticket.New(ticket.Options{DB: d, Audit: a, Bus: bus, Customers: custs, Now: clk.Now})
-	k := kb.New(d, a, log, clk.Now)
-	e := &env{ctx: audit.WithActor(context.Background(), audit.Actor{Kind: "system"}), clock: clk, kb: k, tickets: tickets, custs: custs, bus: bus}
+	e := emptyEnv(t)
+	k := e.kb
 	art, err := k.CreateArticle(e.ctx, kb.ArticleInput{Slug: "withdrawal-pending"})
 	if err != nil {
 		t.Fatal(err)
@@ -458,7 +461,7 @@ func TestSmallDeskDoesNotMatchEverything(t *testing.T) {
 	if _, err := k.Publish(e.ctx, art.ID, "en"); err != nil {
 		t.Fatal(err)
 	}
-	e.bot = bot.New(bot.Options{DB: d, KB: k, Tickets: tickets, Bus: bus, Log: log, Now: clk.Now})
+	e.bot = bot.New(e.opts)
 	for text, want := range map[string]bot.Action{
 		"my withdrawal has not arrived":              bot.Answered,
 		"will bitcoin go up this week?":              bot.HandedOff,
@@ -469,6 +472,19 @@ func TestSmallDeskDoesNotMatchEverything(t *testing.T) {
 		e.say(t, conv, msg)
 		if got := e.lastTurn(t); got.Action != want {
 			t.Errorf("%q on a one-article desk: %s (confidence %.2f), want %s", text, got.Action, got.Confidence, want)
+		}
+	}
+}
+
+// TestSilentWithoutHelpCenter: a desk that has published nothing gets no
+// bot messages at all, not even hand-off notices.
+func TestSilentWithoutHelpCenter(t *testing.T) {
+	e := emptyEnv(t)
+	for _, text := range []string{"where is my withdrawal", "I want a human", "my account was hacked"} {
+		conv, msg := e.conversation(t, "en", text)
+		e.say(t, conv, msg)
+		if pub, notes := e.botMessages(t, conv, 0); len(pub)+len(notes) != 0 {
+			t.Errorf("%q on a desk without articles: the bot wrote %d messages", text, len(pub)+len(notes))
 		}
 	}
 }
