@@ -11,6 +11,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -62,12 +63,12 @@ type Bot struct {
 	o   Options
 	log *slog.Logger
 
-	mu        sync.Mutex // guards model, threshold, gen, docs
+	mu        sync.Mutex // guards model, threshold, gen, trained, articles
 	model     *Model
 	threshold float64
-	gen       uint64
+	articles  int    // public articles the model knows; none: the bot stays silent
+	gen       uint64 // the knowledge base generation the model was trained on
 	trained   bool
-	docs      map[string]kb.Doc // by slug, for the article's category
 }
 
 // New returns a bot; Run subscribes it to the bus.
@@ -130,39 +131,50 @@ const (
 )
 
 // ensureModel retrains when the published knowledge base changed.
-func (b *Bot) ensureModel(ctx context.Context) (*Model, float64, map[string]kb.Doc, error) {
+func (b *Bot) ensureModel(ctx context.Context) (*Model, float64, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	gen := b.o.KB.Generation()
 	if b.trained && gen == b.gen {
-		return b.model, b.threshold, b.docs, nil
+		return b.model, b.threshold, nil
 	}
 	docs, err := b.o.KB.Docs(ctx)
 	if err != nil {
-		return nil, 0, nil, err
+		return nil, 0, err
 	}
 	examples := TrainingSet(docs)
 	b.model = Train(examples, TrainOptions{})
-	b.docs = map[string]kb.Doc{}
-	for _, d := range docs {
-		if !d.Internal {
-			b.docs[d.Slug] = d
-		}
-	}
+	b.articles = len(b.model.Labels()) - 1 // all but the off-topic intent
 	b.threshold = b.o.Threshold
 	if b.threshold == 0 {
 		b.threshold = min(max(MinThreshold, ChooseThreshold(examples, "", 5, AnswerPrecision, TrainOptions{})), MaxThreshold)
 	}
 	b.gen, b.trained = gen, true
 	b.log.Info("bot trained", "intents", len(b.model.Labels()), "examples", len(examples), "threshold", b.threshold)
-	return b.model, b.threshold, b.docs, nil
+	return b.model, b.threshold, nil
+}
+
+// offTopic is the model's "none of these" intent: everyday messages no
+// help-center article answers. Without it a desk with one or two articles
+// would have no counter-examples and match everything to them.
+const offTopic = "_off_topic"
+
+var offTopicExamples = []string{
+	"hello", "hi there", "good morning", "how are you", "what's the weather like today", "tell me a joke", "who won the football match",
+	"what time is it", "I like your website", "can you recommend a restaurant", "what is the meaning of life", "play some music",
+	"will bitcoin go up tomorrow", "which coin should I buy", "is this a good time to invest", "what do you think about the market",
+	"你好", "在吗", "今天天气怎么样", "讲个笑话", "比特币明天会涨吗", "推荐一个币", "你是谁", "早上好",
 }
 
 // TrainingSet turns published public articles into labelled examples:
 // each example question (agents' marked phrasings included), the title and
-// the summary teach the model the article's slug.
+// the summary teach the model the article's slug; a fixed set of everyday
+// off-topic messages teaches it what none of them answers.
 func TrainingSet(docs []kb.Doc) []Example {
 	var out []Example
+	for _, t := range offTopicExamples {
+		out = append(out, Example{Text: t, Label: offTopic})
+	}
 	for _, d := range docs {
 		if d.Internal {
 			continue
@@ -196,6 +208,17 @@ func (b *Bot) Handle(ctx context.Context, m event.MessageCreated) error {
 		return err
 	}
 	if !b.answers(conv) {
+		return nil
+	}
+	// A desk without a public help center has nothing to answer from: the
+	// bot stays silent rather than announce a hand-off on every message.
+	if _, _, err := b.ensureModel(ctx); err != nil {
+		return err
+	}
+	b.mu.Lock()
+	articles := b.articles
+	b.mu.Unlock()
+	if articles == 0 {
 		return nil
 	}
 	prev, ok, err := b.lastTurn(ctx, conv.ID)
@@ -261,13 +284,16 @@ func (b *Bot) Decide(ctx context.Context, conv ticket.Conversation, last *Turn, 
 			return d, nil
 		}
 	}
-	model, threshold, _, err := b.ensureModel(ctx)
+	model, threshold, err := b.ensureModel(ctx)
 	if err != nil {
 		return d, err
 	}
 	p := model.Predict(text)
-	d.Article, d.Confidence = p.Label, p.Confidence
-	if p.Label == "" || p.Confidence < threshold {
+	d.Confidence = p.Confidence
+	if p.Label != offTopic {
+		d.Article = p.Label
+	}
+	if p.Label == "" || p.Label == offTopic || p.Confidence < threshold {
 		d.Action, d.Reason = HandedOff, ReasonLowConfidence
 		return d, nil
 	}
@@ -345,11 +371,25 @@ func (b *Bot) act(ctx context.Context, conv ticket.Conversation, last *Turn, m e
 	return b.record(ctx, &turn)
 }
 
+// HandoffTag marks conversations the bot handed over, so agents can find
+// them in the inbox.
+const HandoffTag = "bot-handoff"
+
 // handOff tells the customer a human is coming, leaves the summary for
-// that human and records the turn.
+// that human, tags the conversation (an account-security matter also
+// becomes urgent, to the front of the queue) and records the turn.
 func (b *Bot) handOff(ctx context.Context, conv ticket.Conversation, turn *Turn, d Decision, say func(string, bool) error) error {
 	turn.Outcome = HandedOver
 	if err := say(i18n.T(d.Language, "bot.handover"), false); err != nil {
+		return err
+	}
+	tags := append(slices.Clone(conv.Tags), HandoffTag)
+	patch := ticket.Patch{Tags: &tags}
+	if d.Reason == ReasonSecurity {
+		urgent := ticket.Urgent.String()
+		patch.Priority = &urgent
+	}
+	if _, err := b.o.Tickets.Update(ctx, conv.ID, patch); err != nil {
 		return err
 	}
 	note, err := b.summary(ctx, conv, *turn, d)

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -67,7 +68,8 @@ var fixture = []struct {
 	}},
 }
 
-func newEnv(t *testing.T) *env {
+// emptyEnv is a desk with no help-center articles yet.
+func emptyEnv(t *testing.T) *env {
 	t.Helper()
 	d := dbtest.Open(t)
 	clk := dbtest.NewClock(t0)
@@ -79,6 +81,16 @@ func newEnv(t *testing.T) *env {
 	tickets := ticket.New(ticket.Options{DB: d, Audit: a, Bus: bus, Customers: custs, Now: now})
 	k := kb.New(d, a, log, now)
 	e := &env{ctx: audit.WithActor(context.Background(), audit.Actor{Kind: "system"}), clock: clk, kb: k, tickets: tickets, custs: custs, bus: bus}
+	e.opts = bot.Options{DB: d, KB: k, Tickets: tickets, Bus: bus, Log: log, Now: now}
+	e.bot = bot.New(e.opts)
+	return e
+}
+
+// newEnv is a desk with the fixture's articles published.
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	e := emptyEnv(t)
+	k := e.kb
 	for _, f := range fixture {
 		art, err := k.CreateArticle(e.ctx, kb.ArticleInput{Slug: f.slug})
 		if err != nil {
@@ -93,7 +105,6 @@ func newEnv(t *testing.T) *env {
 			}
 		}
 	}
-	e.opts = bot.Options{DB: d, KB: k, Tickets: tickets, Bus: bus, Log: log, Now: now}
 	e.bot = bot.New(e.opts)
 	return e
 }
@@ -242,6 +253,13 @@ func TestHandOff(t *testing.T) {
 			}
 			if !strings.Contains(notes[0].Body, tt.tried) {
 				t.Errorf("summary does not say what the bot tried: %s", notes[0].Body)
+			}
+			got, _ := e.tickets.ByID(e.ctx, ticket.Scope{All: true}, conv.ID)
+			if !slices.Contains(got.Tags, bot.HandoffTag) {
+				t.Errorf("handed-over conversation tags = %v, want %s", got.Tags, bot.HandoffTag)
+			}
+			if urgent := got.Priority == ticket.Urgent; urgent != (tt.reason == bot.ReasonSecurity) {
+				t.Errorf("priority after a %s hand-off = %s", tt.reason, got.Priority)
 			}
 			// Once handed over, the bot stays out of the way.
 			before := len(pub)
@@ -424,5 +442,49 @@ func TestGeneratedAnswers(t *testing.T) {
 				t.Errorf("prompt not grounded in the article:\nsystem: %s\nuser: %s", system, user)
 			}
 		})
+	}
+}
+
+// TestSmallDeskDoesNotMatchEverything: with a single article there are no
+// other intents to compare with, and the bot must still hand over what the
+// article does not cover.
+func TestSmallDeskDoesNotMatchEverything(t *testing.T) {
+	e := emptyEnv(t)
+	k := e.kb
+	art, err := k.CreateArticle(e.ctx, kb.ArticleInput{Slug: "withdrawal-pending"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.SaveDraft(e.ctx, 0, art.ID, "en", fixture[0].texts["en"]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.Publish(e.ctx, art.ID, "en"); err != nil {
+		t.Fatal(err)
+	}
+	e.bot = bot.New(e.opts)
+	for text, want := range map[string]bot.Action{
+		"my withdrawal has not arrived":              bot.Answered,
+		"will bitcoin go up this week?":              bot.HandedOff,
+		"how do I change the email on my account":    bot.HandedOff,
+		"what's the weather like in Singapore today": bot.HandedOff,
+	} {
+		conv, msg := e.conversation(t, "en", text)
+		e.say(t, conv, msg)
+		if got := e.lastTurn(t); got.Action != want {
+			t.Errorf("%q on a one-article desk: %s (confidence %.2f), want %s", text, got.Action, got.Confidence, want)
+		}
+	}
+}
+
+// TestSilentWithoutHelpCenter: a desk that has published nothing gets no
+// bot messages at all, not even hand-off notices.
+func TestSilentWithoutHelpCenter(t *testing.T) {
+	e := emptyEnv(t)
+	for _, text := range []string{"where is my withdrawal", "I want a human", "my account was hacked"} {
+		conv, msg := e.conversation(t, "en", text)
+		e.say(t, conv, msg)
+		if pub, notes := e.botMessages(t, conv, 0); len(pub)+len(notes) != 0 {
+			t.Errorf("%q on a desk without articles: the bot wrote %d messages", text, len(pub)+len(notes))
+		}
 	}
 }

@@ -3,6 +3,7 @@ package kb
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -94,6 +95,10 @@ func (s *Service) CreateArticle(ctx context.Context, in ArticleInput) (Article, 
 		case err != nil:
 			return fmt.Errorf("kb: create article: %w", err)
 		}
+		// The slug is this article's now, even if it once redirected.
+		if _, err := s.db.Q(ctx).ExecContext(ctx, `DELETE FROM kb_redirects WHERE slug = $1`, in.Slug); err != nil {
+			return fmt.Errorf("kb: create article: %w", err)
+		}
 		if out, err = s.Article(ctx, id); err != nil {
 			return err
 		}
@@ -110,6 +115,10 @@ func (s *Service) UpdateArticle(ctx context.Context, id int64, in ArticleInput) 
 	}
 	var out Article
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		before, err := s.Article(ctx, id)
+		if err != nil {
+			return err
+		}
 		res, err := s.db.Q(ctx).ExecContext(ctx, `UPDATE kb_articles SET slug = $1, category_id = $2, internal = $3, position = $4, updated_at = $5
 			WHERE id = $6`, in.Slug, db.NullID(in.CategoryID), in.Internal, in.Position, db.Millis(s.now()), id)
 		switch {
@@ -123,6 +132,11 @@ func (s *Service) UpdateArticle(ctx context.Context, id int64, in ArticleInput) 
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errArticleNotFound(id)
 		}
+		if before.Slug != in.Slug {
+			if err := s.redirect(ctx, before.Slug, in.Slug, id); err != nil {
+				return err
+			}
+		}
 		if out, err = s.Article(ctx, id); err != nil {
 			return err
 		}
@@ -130,6 +144,34 @@ func (s *Service) UpdateArticle(ctx context.Context, id int64, in ArticleInput) 
 		return s.audit.Record(ctx, "kb.article_update", "kb_article", id, map[string]any{"slug": in.Slug, "internal": in.Internal})
 	})
 	return out, err
+}
+
+// redirect keeps the old slug pointing at the article; the new slug is
+// the article's own again if it once redirected.
+func (s *Service) redirect(ctx context.Context, from, to string, id int64) error {
+	q := s.db.Q(ctx)
+	if _, err := q.ExecContext(ctx, `DELETE FROM kb_redirects WHERE slug = $1 OR slug = $2`, from, to); err != nil {
+		return fmt.Errorf("kb: redirect: %w", err)
+	}
+	if _, err := q.ExecContext(ctx, `INSERT INTO kb_redirects (slug, article_id) VALUES ($1, $2)`, from, id); err != nil {
+		return fmt.Errorf("kb: redirect: %w", err)
+	}
+	return nil
+}
+
+// Renamed returns the current slug of an article once published as slug;
+// not found when slug never belonged to a renamed article.
+func (s *Service) Renamed(ctx context.Context, slug string) (string, error) {
+	var now string
+	err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT a.slug FROM kb_redirects r JOIN kb_articles a ON a.id = r.article_id WHERE r.slug = $1`,
+		slug).Scan(&now)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", errArticleNotFound(slug)
+	}
+	if err != nil {
+		return "", fmt.Errorf("kb: renamed: %w", err)
+	}
+	return now, nil
 }
 
 func errArticleNotFound(id any) error {
@@ -481,21 +523,10 @@ func pageOf(a Article, lang string) (Page, bool) {
 	return p, true
 }
 
-// Published returns every article a reader of lang can see, as pages
-// without rendered bodies (category listings, the bot's training data).
+// Published returns every article a reader of lang can see, in display
+// order, as pages without rendered bodies (category listings). It reads
+// the in-memory index, not the database, so a public page that lists
+// articles costs no query.
 func (s *Service) Published(ctx context.Context, lang string, who Audience) ([]Page, error) {
-	list, err := s.Articles(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []Page
-	for _, a := range list {
-		if a.Internal && who != Agents {
-			continue
-		}
-		if p, ok := pageOf(a, lang); ok {
-			out = append(out, p)
-		}
-	}
-	return out, nil
+	return s.idx.Load().pages(lang, who == Agents), nil
 }

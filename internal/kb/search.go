@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"time"
 
 	"vigil/internal/db"
 )
@@ -22,6 +23,7 @@ type Doc struct {
 	Summary    string
 	Body       string
 	Questions  []string
+	UpdatedAt  time.Time // when this version was published
 }
 
 // Hit is one search result: an article and how well it matched.
@@ -48,8 +50,10 @@ type Index struct {
 	// away from an indexed word finds it without scanning the vocabulary.
 	deletes map[string][]string
 	idf     map[string]float32
-	// versions lists each article's documents, to show the reader's language.
+	// versions lists each article's documents, to show the reader's language;
+	// order lists the articles in display order.
 	versions map[int64][]int32
+	order    []int64
 	pool     sync.Pool // []float32 score accumulators, one per doc
 }
 
@@ -85,6 +89,9 @@ func Build(docs []Doc) *Index {
 	tfs := make([]map[string]float64, len(docs))
 	var total float64
 	for i, d := range docs {
+		if _, seen := ix.versions[d.ArticleID]; !seen {
+			ix.order = append(ix.order, d.ArticleID)
+		}
 		ix.versions[d.ArticleID] = append(ix.versions[d.ArticleID], int32(i))
 		tf := map[string]float64{}
 		add := func(text string, w float64) {
@@ -257,6 +264,25 @@ func (ix *Index) display(articleID int64, lang string) int32 {
 	return vs[0]
 }
 
+// pages lists every indexed article as a reader of lang sees it.
+func (ix *Index) pages(lang string, internal bool) []Page {
+	out := make([]Page, 0, len(ix.order))
+	for _, id := range ix.order {
+		d := ix.docs[ix.display(id, lang)]
+		if d.Internal && !internal {
+			continue
+		}
+		var langs []string
+		for _, i := range ix.versions[id] {
+			langs = append(langs, ix.docs[i].Language)
+		}
+		out = append(out, Page{ArticleID: d.ArticleID, Slug: d.Slug, CategoryID: d.CategoryID, Internal: d.Internal, Requested: lang,
+			Language: d.Language, Fallback: d.Language != lang, Title: d.Title, Summary: d.Summary, Body: d.Body, Questions: d.Questions,
+			UpdatedAt: d.UpdatedAt, Languages: langs})
+	}
+	return out
+}
+
 // corrections lists indexed words within one edit of t.
 func (ix *Index) corrections(t string) []string {
 	var out []string
@@ -335,7 +361,7 @@ func (s *Service) docs(ctx context.Context) ([]Doc, error) {
 				continue
 			}
 			docs = append(docs, Doc{ArticleID: a.ID, Slug: a.Slug, CategoryID: a.CategoryID, Internal: a.Internal, Language: t.Language,
-				Title: v.Title, Summary: v.Summary, Body: v.Body,
+				Title: v.Title, Summary: v.Summary, Body: v.Body, UpdatedAt: *v.PublishedAt,
 				Questions: append(slices.Clone(v.Questions), examples[exampleKey{a.ID, t.Language}]...)})
 		}
 	}

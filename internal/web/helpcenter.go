@@ -229,6 +229,11 @@ func (h *HelpCenter) article(w http.ResponseWriter, r *http.Request) {
 	}
 	art, err := h.KB.Read(r.Context(), slug, p.Lang, kb.Public)
 	if apperr.Is(err, apperr.NotFound) {
+		// A renamed article keeps its old links.
+		if now, err := h.KB.Renamed(r.Context(), slug); err == nil {
+			http.Redirect(w, r, "/help/"+p.Lang+"/articles/"+url.PathEscape(now), http.StatusMovedPermanently)
+			return
+		}
 		p.Title = p.T("help.not_found")
 		h.render(w, "notfound", http.StatusNotFound, p)
 		return

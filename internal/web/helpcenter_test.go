@@ -141,6 +141,22 @@ func TestHelpCenterPages(t *testing.T) {
 			t.Errorf("GET /help with Accept-Language %q: %d → %q, want %s", header, p.status, p.location, want)
 		}
 	}
+	// Renaming an article keeps its old URL working.
+	ctx := audit.WithActor(context.Background(), audit.Actor{Kind: "system"})
+	art, err := e.app.KB.ArticleBySlug(ctx, "deposit-missing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.KB.UpdateArticle(ctx, art.ID, kb.ArticleInput{Slug: "deposit-not-credited"}); err != nil {
+		t.Fatal(err)
+	}
+	if p := e.help(t, "GET", "/help/zh/articles/deposit-missing", nil, ""); p.status != http.StatusMovedPermanently ||
+		p.location != "/help/zh/articles/deposit-not-credited" {
+		t.Errorf("old slug: %d → %q, want a permanent redirect to the new one", p.status, p.location)
+	}
+	if p := e.help(t, "GET", "/help/zh/articles/deposit-not-credited", nil, ""); p.status != 200 {
+		t.Errorf("new slug: %d", p.status)
+	}
 	if p := e.help(t, "GET", "/help/en/", nil, ""); !strings.Contains(p.header.Get("Content-Security-Policy"), "script-src 'none'") {
 		t.Errorf("help center CSP = %q", p.header.Get("Content-Security-Policy"))
 	}

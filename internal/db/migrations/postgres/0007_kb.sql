@@ -46,6 +46,12 @@ CREATE TABLE kb_translations (
     PRIMARY KEY (article_id, language)
 );
 
+-- Old slugs of renamed articles, so links to them keep working.
+CREATE TABLE kb_redirects (
+    slug       TEXT    PRIMARY KEY,
+    article_id BIGINT  NOT NULL REFERENCES kb_articles(id) ON DELETE CASCADE
+);
+
 -- Phrasings agents marked as answered well by an article; the bot learns
 -- from them as from the article's own example questions.
 CREATE TABLE kb_examples (
