@@ -221,6 +221,9 @@ func (b *Bot) Handle(ctx context.Context, m event.MessageCreated) error {
 	if articles == 0 {
 		return nil
 	}
+	if mine, err := b.claim(ctx, m.MessageID); err != nil || !mine {
+		return err
+	}
 	prev, ok, err := b.lastTurn(ctx, conv.ID)
 	if err != nil {
 		return err

@@ -488,3 +488,21 @@ func TestSilentWithoutHelpCenter(t *testing.T) {
 		}
 	}
 }
+
+// Several instances hear every message: the bots of two instances given
+// the same message answer it once between them.
+func TestOneAnswerAcrossInstances(t *testing.T) {
+	e := newEnv(t)
+	other := bot.New(e.opts) // a second instance's bot on the same database
+	conv, msg := e.conversation(t, "en", "Hi, my withdrawal has not arrived yet, where is it?")
+	ev := event.MessageCreated{Scope: event.Scope{ConversationID: conv.ID, CustomerID: conv.CustomerID}, MessageID: msg.ID, Seq: msg.Seq,
+		AuthorKind: string(msg.AuthorKind), Body: msg.Body}
+	for _, b := range []*bot.Bot{e.bot, other, e.bot} {
+		if err := b.Handle(e.ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if public, _ := e.botMessages(t, conv, 0); len(public) != 1 {
+		t.Errorf("the bot answered %d times, want once", len(public))
+	}
+}
