@@ -126,6 +126,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	go a.WatchSLA(hubCtx)
 	go a.consoles.beat(hubCtx, a)
 	go a.Bot.Run(hubCtx)
+	go a.KB.Follow(hubCtx, 10*time.Second)
 	stopChannels, err := a.runChannels(ctx)
 	if err != nil {
 		return err
