@@ -21,6 +21,7 @@ import (
 	"vigil/internal/customer"
 	"vigil/internal/db"
 	"vigil/internal/event"
+	"vigil/internal/exchange"
 	"vigil/internal/realtime"
 	"vigil/internal/routing"
 	"vigil/internal/sla"
@@ -42,8 +43,12 @@ type App struct {
 	Hub       *realtime.Hub
 	Router    *routing.Router
 	SLA       *sla.Service
-	consoles  consoles
-	Now       func() time.Time
+	// Exchange is the connector to the exchange backend; nil when none
+	// is configured. Sandbox is set when it is the built-in sandbox.
+	Exchange exchange.Connector
+	Sandbox  *exchange.Sandbox
+	consoles consoles
+	Now      func() time.Time
 }
 
 // Open connects to the database, applies migrations and builds services.
@@ -93,7 +98,31 @@ func New(cfg config.Config, log *slog.Logger, d *db.DB, now func() time.Time) (*
 		SessionTTL: cfg.SessionTTL, Issuer: "Vigil"})
 	a.Router = routing.New(a.Agents, a.Customers, a.Tickets, bus, log, now)
 	a.Hub = realtime.New(realtime.Options{Bus: bus, Backend: hubBackend{a}, Logger: log})
+	if err := a.connectExchange(); err != nil {
+		return nil, err
+	}
 	return a, nil
+}
+
+// connectExchange builds the exchange connector the configuration asks for.
+func (a *App) connectExchange() error {
+	cfg := a.Config
+	switch {
+	case cfg.ExchangeURL == "sandbox" || (cfg.ExchangeURL == "" && cfg.Demo):
+		a.Exchange, a.Sandbox = exchange.NewSandboxClient(a.Now, func(c exchange.SentCode) {
+			// Only the sandbox logs a code: it stands in for the customer's phone.
+			a.Log.Info("sandbox exchange delivered a one-time code", "component", "exchange", "uid", c.UID,
+				"channel", c.Channel, "sandbox_code", c.Code)
+		})
+	case cfg.ExchangeURL != "":
+		c, err := exchange.NewClient(exchange.ClientOptions{BaseURL: cfg.ExchangeURL, Secret: []byte(cfg.ExchangeSecret),
+			Timeout: cfg.ExchangeTimeout, Now: a.Now})
+		if err != nil {
+			return err
+		}
+		a.Exchange = c
+	}
+	return nil
 }
 
 // Close releases storage.
