@@ -127,7 +127,6 @@ func TestSignatureChecks(t *testing.T) {
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-
 // standIn answers with the given statuses in turn, then 200 with body.
 func standIn(t *testing.T, statuses []int, delay time.Duration, body string) (*httptest.Server, *atomic.Int32) {
 	t.Helper()
