@@ -47,6 +47,7 @@ type conversationData struct {
 	Category   string
 	Language   string
 	SLA        slaPanel
+	Exchange   exchangePanel
 }
 
 // thread is how many messages the page renders; older ones load on demand
@@ -119,6 +120,7 @@ func (c *Console) conversation(w http.ResponseWriter, r *http.Request, p *page) 
 		return
 	}
 	d.SLA = slaPanelFor(c.Now(), view, p.Lang)
+	d.Exchange = c.exchangePanelFor(ctx, cu, p.Lang)
 	dir, err := c.people(ctx)
 	if err != nil {
 		c.fail(w, r, err)

@@ -19,6 +19,7 @@ import (
 	"vigil/internal/assets"
 	"vigil/internal/auth"
 	"vigil/internal/customer"
+	"vigil/internal/exchange"
 	"vigil/internal/i18n"
 	"vigil/internal/ticket"
 )
@@ -33,6 +34,7 @@ type Deps struct {
 	Agents        *agent.Service
 	Customers     *customer.Service
 	Tickets       *ticket.Service
+	Exchange      exchange.Connector // nil: no exchange connected
 	Logger        *slog.Logger
 	Now           func() time.Time
 	ClientIP      func(*http.Request) string
