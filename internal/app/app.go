@@ -22,10 +22,12 @@ import (
 	"vigil/internal/db"
 	"vigil/internal/event"
 	"vigil/internal/exchange"
+	"vigil/internal/i18n"
 	"vigil/internal/realtime"
 	"vigil/internal/routing"
 	"vigil/internal/sla"
 	"vigil/internal/ticket"
+	"vigil/internal/trust"
 )
 
 // App holds the opened storage and the domain services.
@@ -47,6 +49,7 @@ type App struct {
 	// is configured. Sandbox is set when it is the built-in sandbox.
 	Exchange exchange.Connector
 	Sandbox  *exchange.Sandbox
+	Trust    *trust.Service
 	consoles consoles
 	Now      func() time.Time
 }
@@ -90,17 +93,20 @@ func New(cfg config.Config, log *slog.Logger, d *db.DB, now func() time.Time) (*
 		}
 	}
 	a.SLA = sla.New(d, a.Audit, now, ticket.Vocabulary())
-	a.Tickets = ticket.New(ticket.Options{DB: d, Audit: a.Audit, Bus: bus, Customers: a.Customers, Now: now, Policies: a.SLA,
+	if err := a.connectExchange(); err != nil {
+		return nil, err
+	}
+	screen := trust.NewScreen(d, a.Audit, now, i18n.T, trust.DefaultPolicy.CodeAttempts)
+	a.Tickets = ticket.New(ticket.Options{DB: d, Audit: a.Audit, Bus: bus, Customers: a.Customers, Now: now, Policies: a.SLA, Redactor: screen,
 		Files: &ticket.Files{Dir: files, MaxSize: cfg.MaxUploadMB << 20},
 		Rules: &ticket.PriorityRules{UrgentCategories: cfg.UrgentCategories, VIPTier: int(cfg.VIPPriorityTier)}})
+	a.Trust = trust.New(trust.Options{DB: d, Audit: a.Audit, Exchange: a.Exchange, Customers: a.Customers, Tickets: a.Tickets,
+		Screen: screen, Now: now, T: i18n.T})
 	a.Canned = canned.New(d, a.Audit, now)
 	a.Auth = auth.New(auth.Options{DB: d, Audit: a.Audit, Directory: directory{a.Agents}, Now: now,
 		SessionTTL: cfg.SessionTTL, Issuer: "Vigil"})
 	a.Router = routing.New(a.Agents, a.Customers, a.Tickets, bus, log, now)
 	a.Hub = realtime.New(realtime.Options{Bus: bus, Backend: hubBackend{a}, Logger: log})
-	if err := a.connectExchange(); err != nil {
-		return nil, err
-	}
 	return a, nil
 }
 

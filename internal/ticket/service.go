@@ -30,6 +30,7 @@ type Options struct {
 	Now       func() time.Time
 	Rules     *PriorityRules // nil: DefaultPriorityRules
 	Policies  Policies       // nil: no SLA clocks
+	Redactor  Redactor       // nil: customer messages are stored as written
 }
 
 // Service is the conversation domain.
@@ -42,6 +43,7 @@ type Service struct {
 	now       func() time.Time
 	rules     PriorityRules
 	policies  Policies
+	redactor  Redactor
 }
 
 // New returns a Service.
@@ -51,7 +53,7 @@ func New(o Options) *Service {
 		rules = *o.Rules
 	}
 	return &Service{db: o.DB, audit: o.Audit, bus: o.Bus, customers: o.Customers, files: o.Files, now: o.Now, rules: rules,
-		policies: o.Policies}
+		policies: o.Policies, redactor: o.Redactor}
 }
 
 // OpenInput starts a conversation with its first message.
@@ -270,6 +272,16 @@ func (s *Service) addMessage(ctx context.Context, c Conversation, in MessageInpu
 			return Message{}, c, err
 		}
 	}
+	var red Redaction
+	if s.redactor != nil && in.AuthorKind == ByCustomer {
+		var err error
+		if red, err = s.redactor.Redact(ctx, c, in.Body); err != nil {
+			return Message{}, c, err
+		}
+		if red.Body != in.Body {
+			in.Body, in.rendered = red.Body, ""
+		}
+	}
 	now := s.now().UTC().Truncate(time.Millisecond)
 	before := c
 	switch {
@@ -329,6 +341,9 @@ func (s *Service) addMessage(ctx context.Context, c Conversation, in MessageInpu
 		action = "conversation.note"
 	}
 	detail := map[string]any{"message": m.ID, "seq": seq, "author": string(in.AuthorKind)}
+	if len(red.Found) > 0 {
+		detail["redacted"] = red.Found
+	}
 	if c.Status != before.Status {
 		detail["status"] = []string{string(before.Status), string(c.Status)}
 		if before.Status == StatusSolved {
@@ -349,6 +364,11 @@ func (s *Service) addMessage(ctx context.Context, c Conversation, in MessageInpu
 			Changes: map[string]string{"status": string(c.Status)}, PrevTeamID: c.TeamID, PrevAssigneeID: c.AssigneeID, At: now})
 	}
 	db.AfterCommit(ctx, func() { s.bus.Publish(ctx, events...) })
+	if red.Reply != "" {
+		if _, c, err = s.addMessage(ctx, c, MessageInput{ConversationID: c.ID, AuthorKind: BySystem, Body: red.Reply}); err != nil {
+			return Message{}, c, err
+		}
+	}
 	return m, c, nil
 }
 
