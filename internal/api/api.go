@@ -19,6 +19,7 @@ import (
 	"vigil/internal/routing"
 	"vigil/internal/sla"
 	"vigil/internal/ticket"
+	"vigil/internal/trust"
 )
 
 // Deps are the services the API calls.
@@ -31,6 +32,7 @@ type Deps struct {
 	Router        *routing.Router
 	SLA           *sla.Service
 	Audit         *audit.Log
+	Trust         *trust.Service // nil: no identity checks (no exchange)
 	Logger        *slog.Logger
 	MaxBody       int64
 	MaxUpload     int64
@@ -131,6 +133,12 @@ func (a *API) Routes() []Route {
 		{"GET", "/api/v1/audit", auth.PermAuditRead, "Audit entries, newest first", a.listAudit},
 		{"GET", "/api/v1/audit/verify", auth.PermAuditRead, "Verify the audit hash chain", a.verifyAudit},
 		{"GET", "/api/v1/openapi.json", Public, "This document", a.openapi},
+
+		{"GET", "/api/v1/conversations/{id}/verification", auth.PermConversationRead, "The customer's verification level and what is masked for me", a.verification},
+		{"POST", "/api/v1/conversations/{id}/verification/code", auth.PermConversationWrite, "Send the customer a one-time code through the exchange", a.sendVerificationCode},
+		{"POST", "/api/v1/conversations/{id}/verification/checks", auth.PermConversationWrite, "Verify the customer by checks against exchange records", a.verifyByChecks},
+		{"POST", "/api/v1/conversations/{id}/reveal", auth.PermConversationWrite, "Reveal masked fields with a reason (audited)", a.reveal},
+		{"GET", "/api/v1/conversations/{id}/account", auth.PermConversationRead, "The customer's recent exchange activity, masked as policy requires", a.conversationAccount},
 	}
 }
 

@@ -100,6 +100,16 @@ func walkTable(e *env, attachmentID int64) map[string]expectation {
 		"GET /api/v1/openapi.json":             {"/api/v1/openapi.json", nil, [5]int{ok, ok, ok, ok, ok}},
 		"POST /api/v1/me/totp":                 {"/api/v1/me/totp", nil, [5]int{u401, ok, ok, ok, c409}},
 		"POST /api/v1/auth/logout":             {"/api/v1/auth/logout", nil, [5]int{u401, none, none, none, none}},
+
+		// Trust and safety. Team B's customer has no exchange account (409).
+		"GET /api/v1/conversations/{id}/verification": {conv + "/verification", nil, [5]int{u401, n404, ok, ok, ok}},
+		"POST /api/v1/conversations/{id}/verification/code": {conv + "/verification/code", map[string]string{"channel": "device"},
+			[5]int{u401, n404, c409, c409, c409}},
+		"POST /api/v1/conversations/{id}/verification/checks": {conv + "/verification/checks", map[string]any{"answers": map[string]string{"recent_order_id": "O-1"}},
+			[5]int{u401, n404, c409, c409, c409}},
+		"POST /api/v1/conversations/{id}/reveal": {conv + "/reveal", map[string]string{"reason": "walk: customer asked about an address"},
+			[5]int{u401, n404, ok, ok, ok}},
+		"GET /api/v1/conversations/{id}/account": {conv + "/account", nil, [5]int{u401, n404, c409, c409, c409}},
 	}
 }
 

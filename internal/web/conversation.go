@@ -13,6 +13,7 @@ import (
 	"vigil/internal/customer"
 	"vigil/internal/i18n"
 	"vigil/internal/ticket"
+	"vigil/internal/trust"
 )
 
 type option struct {
@@ -48,6 +49,7 @@ type conversationData struct {
 	Language   string
 	SLA        slaPanel
 	Exchange   exchangePanel
+	Identity   identityPanel
 }
 
 // thread is how many messages the page renders; older ones load on demand
@@ -114,13 +116,21 @@ func (c *Console) conversation(w http.ResponseWriter, r *http.Request, p *page) 
 	d := &conversationData{Conv: conv, Customer: cu, Name: displayName(cu), LastSeq: conv.LastSeq, ReadSeq: readSeq,
 		Tags: strings.Join(conv.Tags, ", "), CanAssign: p.Principal.Can(auth.PermConversationAssign),
 		Category: i18n.T(p.Lang, "category."+conv.Category), Language: conv.Language}
+	var mask trust.Masking
 	view, err := c.Tickets.SLAView(ctx, conv)
 	if err != nil {
 		c.fail(w, r, err)
 		return
 	}
 	d.SLA = slaPanelFor(c.Now(), view, p.Lang)
-	d.Exchange = c.exchangePanelFor(ctx, cu, p.Lang)
+	if d.Identity, mask, err = c.identityPanelFor(ctx, conv.ID, p.Principal.AgentID, cu, p.Lang); err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	if mask.Masked {
+		d.Customer = maskedCustomer(cu)
+	}
+	d.Exchange = c.exchangePanelFor(ctx, conv, p.Principal.AgentID, cu, p.Lang)
 	dir, err := c.people(ctx)
 	if err != nil {
 		c.fail(w, r, err)

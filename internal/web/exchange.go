@@ -9,6 +9,8 @@ import (
 	"vigil/internal/customer"
 	"vigil/internal/exchange"
 	"vigil/internal/i18n"
+	"vigil/internal/ticket"
+	"vigil/internal/trust"
 )
 
 // exchangeWait bounds how long the conversation page waits for the
@@ -42,14 +44,22 @@ type loginRow struct {
 // exchangePanelFor reads the customer's recent activity from the exchange.
 // A slow or failing exchange leaves a message in the panel, never a
 // broken page.
-func (c *Console) exchangePanelFor(ctx context.Context, cu customer.Customer, lang string) exchangePanel {
+func (c *Console) exchangePanelFor(ctx context.Context, conv ticket.Conversation, agentID int64, cu customer.Customer, lang string) exchangePanel {
 	if c.Exchange == nil || cu.UID == "" {
 		return exchangePanel{}
 	}
 	p := exchangePanel{Shown: true, Sandbox: c.Exchange.Sandbox()}
 	ctx, cancel := context.WithTimeout(ctx, exchangeWait)
 	defer cancel()
-	act, err := c.Exchange.Activity(ctx, cu.UID, 5)
+	var act exchange.Activity
+	var err error
+	if c.Trust != nil {
+		var v trust.AccountView
+		v, err = c.Trust.Account(ctx, conv, agentID, 5)
+		act = v.Activity
+	} else {
+		act, err = c.Exchange.Activity(ctx, cu.UID, 5)
+	}
 	if err != nil {
 		_, msg, ok := api.Explain(err, lang)
 		if !ok {

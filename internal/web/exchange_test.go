@@ -18,8 +18,8 @@ import (
 func exchangeConversation(t *testing.T, e *env) ticket.Conversation {
 	t.Helper()
 	ctx := audit.WithActor(context.Background(), audit.Actor{Kind: "system"})
-	uid, name := "U10000001", "Alice Chen"
-	cu, err := e.app.Customers.Create(ctx, customer.Input{UID: &uid, Name: &name})
+	uid, name, email := "U10000001", "Alice Chen", "alice@example.com"
+	cu, err := e.app.Customers.Create(ctx, customer.Input{UID: &uid, Name: &name, Email: &email})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,12 +41,28 @@ func TestSidebarShowsExchangeActivity(t *testing.T) {
 	}
 	for _, want := range []string{
 		`id="exchange"`, `class="sandbox"`, ">Sandbox<", // labelled as demo data
-		"2500.00 USDT", "TRC20", "Confirming", "12/20", // the stuck withdrawal and its confirmations
-		"1.2500 ETH", "64/64", "Completed", // a deposit
-		"<strong>RU</strong> Moscow", "Chrome 131 on Windows", "new device or country", // the suspicious login
+		"••• USDT", "TRC20", "Confirming", "12/20", "TQn9Y2…bLSE", // the stuck withdrawal, amount and address masked
+		"••• ETH", "64/64", "Completed", // a deposit
+		"<strong>RU</strong> Moscow", "Chrome 131 on Windows", "new device or country", "185.220.*.*", // the suspicious login
+		"a***@example.com", `id="masked-why"`, "Masked until the customer is verified (now: Anonymous)", `id="reveal"`, `id="send-code-device"`,
 	} {
 		if !strings.Contains(body, want) {
-			t.Errorf("sidebar lacks %q", want)
+			t.Errorf("unverified sidebar lacks %q", want)
+		}
+	}
+	for _, leak := range []string{"alice@example.com", "2500.00", "TQn9Y2khEsLJW1ChVWFMSMeRDow5KcbLSE", "185.220.101.34"} {
+		if strings.Contains(body, leak) {
+			t.Errorf("unverified sidebar shows %q", leak)
+		}
+	}
+	actx := audit.WithActor(context.Background(), audit.Actor{Kind: "agent", ID: e.agA.ID})
+	if _, err := e.app.Trust.Reveal(actx, conv, "customer disputes the withdrawal address"); err != nil {
+		t.Fatal(err)
+	}
+	_, body, _ = b.get("/console/conversations/" + strconv.FormatInt(conv.ID, 10))
+	for _, want := range []string{"2500.00 USDT", "TQn9Y2khEsLJW1ChVWFMSMeRDow5KcbLSE", "1.2500 ETH", `id="revealed"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("revealed sidebar lacks %q", want)
 		}
 	}
 	// A customer without an exchange UID has no exchange panel at all.

@@ -22,6 +22,7 @@ import (
 	"vigil/internal/exchange"
 	"vigil/internal/i18n"
 	"vigil/internal/ticket"
+	"vigil/internal/trust"
 )
 
 //go:embed templates/*.html static/*
@@ -35,6 +36,7 @@ type Deps struct {
 	Customers     *customer.Service
 	Tickets       *ticket.Service
 	Exchange      exchange.Connector // nil: no exchange connected
+	Trust         *trust.Service     // nil: no identity panel
 	Logger        *slog.Logger
 	Now           func() time.Time
 	ClientIP      func(*http.Request) string

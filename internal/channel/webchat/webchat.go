@@ -50,6 +50,9 @@ type Deps struct {
 	// throttles messages per customer.
 	SessionLimiter *auth.Limiter
 	MessageLimiter *auth.Limiter
+	// Trust records a signed widget identity on the conversation and runs
+	// the self-service freeze; nil leaves both out.
+	Trust Trust
 }
 
 // Widget serves the channel.
@@ -298,6 +301,7 @@ func (w *Widget) openConversation(rw http.ResponseWriter, r *http.Request) {
 		api.WriteError(rw, r, w.Logger, err)
 		return
 	}
+	w.recordLevel(r, conv)
 	// An email left for follow-up is kept when the customer has none yet;
 	// saved only once the conversation exists.
 	if email := strings.TrimSpace(req.Email); email != "" && cust.Email == "" {
@@ -376,6 +380,7 @@ func (w *Widget) send(rw http.ResponseWriter, r *http.Request) {
 		api.WriteError(rw, r, w.Logger, apperr.New(apperr.TooMany, "widget.rate_limited", "you are sending messages too fast"))
 		return
 	}
+	w.recordLevel(r, c)
 	m, err := w.Tickets.AddMessage(r.Context(), ticket.MessageInput{ConversationID: c.ID, AuthorKind: ticket.ByCustomer,
 		AuthorID: p.CustomerID, Body: req.Body, AttachmentIDs: req.Attachments, ExternalID: clientKey(req.ClientID)})
 	if err != nil {

@@ -1,0 +1,136 @@
+package api_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"vigil/internal/audit"
+	"vigil/internal/customer"
+	"vigil/internal/ticket"
+)
+
+// documented checks a live answer against the operation's documented
+// responses and schema, as TestOpenAPIResponsesMatchHandlers does.
+func documented(t *testing.T, doc map[string]any, ops map[string]map[string]any, route string, resp response) {
+	t.Helper()
+	op, found := ops[route]
+	if !found {
+		t.Fatalf("openapi.json does not document %s", route)
+	}
+	d, _ := deref(doc, op["responses"].(map[string]any)[strconv.Itoa(resp.status)]).(map[string]any)
+	if d == nil {
+		t.Fatalf("%s answered %d, which openapi.json does not list (%s)", route, resp.status, resp.body)
+	}
+	content, _ := d["content"].(map[string]any)
+	if len(resp.body) == 0 {
+		return
+	}
+	mt, _, _ := mime.ParseMediaType(resp.contentType)
+	media, _ := content[mt].(map[string]any)
+	if media == nil {
+		t.Fatalf("%s %d: undocumented content type %s", route, resp.status, mt)
+	}
+	var body any
+	if err := json.Unmarshal(resp.body, &body); err != nil {
+		t.Fatal(err)
+	}
+	v := schemaCheck{doc: doc}
+	v.check(media["schema"], body, "body", true)
+	if len(v.errs) > 0 {
+		t.Errorf("%s %d does not match its schema:\n\t%s\nbody: %.600s", route, resp.status, strings.Join(v.errs, "\n\t"), resp.body)
+	}
+}
+
+// TestIdentityAPI walks an agent through verifying a sandbox customer:
+// masked activity, an audited reveal, a one-time code typed in the chat,
+// and checks against exchange records; every answer fits the document.
+func TestIdentityAPI(t *testing.T) {
+	e := newEnv(t)
+	doc := fetchOpenAPI(t, e)
+	ops := operations(t, doc)
+	ctx := audit.WithActor(t.Context(), audit.Actor{Kind: "system"})
+	uid := "U10000001"
+	cu, err := e.app.Customers.Create(ctx, customer.Input{UID: &uid})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv, _, err := e.app.Tickets.Open(ctx, ticket.OpenInput{CustomerID: cu.ID, Channel: "webchat", TeamID: e.teamB.ID,
+		Message: ticket.MessageInput{AuthorKind: ticket.ByCustomer, AuthorID: cu.ID, Body: "I did not log in from Moscow"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := fmt.Sprintf("/api/v1/conversations/%d", conv.ID)
+	ag := e.login(e.agentB)
+	call := func(route, path string, body any, want int) response {
+		t.Helper()
+		method, _, _ := strings.Cut(route, " ")
+		r := ag.call(method, path, body)
+		if r.status != want {
+			t.Fatalf("%s: %d, want %d (%s)", route, r.status, want, r.body)
+		}
+		documented(t, doc, ops, route, r)
+		return r
+	}
+	var acct struct {
+		Sandbox bool `json:"sandbox"`
+		Masking struct {
+			Masked bool `json:"masked"`
+		} `json:"masking"`
+		Activity struct {
+			Withdrawals []struct {
+				Address string `json:"address"`
+				Amount  string `json:"amount"`
+			} `json:"withdrawals"`
+			Logins []struct {
+				IP string `json:"ip"`
+			} `json:"logins"`
+		} `json:"activity"`
+	}
+	r := call("GET /api/v1/conversations/{id}/account", base+"/account?limit=2", nil, http.StatusOK)
+	_ = json.Unmarshal(r.body, &acct)
+	if !acct.Sandbox || !acct.Masking.Masked || acct.Activity.Withdrawals[0].Address != "TQn9Y2…bLSE" ||
+		acct.Activity.Withdrawals[0].Amount != "•••" || acct.Activity.Logins[0].IP != "185.220.*.*" {
+		t.Fatalf("unverified account view not masked: %s", r.body)
+	}
+	call("POST /api/v1/conversations/{id}/reveal", base+"/reveal", map[string]string{"reason": "curious"}, http.StatusUnprocessableEntity)
+	call("POST /api/v1/conversations/{id}/reveal", base+"/reveal", map[string]string{"reason": "customer reports a withdrawal to an unknown address"}, http.StatusOK)
+	r = call("GET /api/v1/conversations/{id}/account", base+"/account", nil, http.StatusOK)
+	_ = json.Unmarshal(r.body, &acct)
+	if acct.Masking.Masked || acct.Activity.Withdrawals[0].Address != "TQn9Y2khEsLJW1ChVWFMSMeRDow5KcbLSE" {
+		t.Fatalf("after the reveal: %s", r.body)
+	}
+	// Another agent still sees it masked.
+	_, body := e.login(e.sup).do("GET", base+"/account", nil)
+	if !strings.Contains(string(body), `"masked":true`) {
+		t.Errorf("the reveal leaked to another agent: %s", body)
+	}
+
+	call("POST /api/v1/conversations/{id}/verification/code", base+"/verification/code", map[string]string{"channel": "fax"}, http.StatusUnprocessableEntity)
+	call("POST /api/v1/conversations/{id}/verification/code", base+"/verification/code", map[string]string{"channel": "email"}, http.StatusCreated)
+	out := e.app.Sandbox.Outbox()
+	code := out[len(out)-1].Code
+	if _, err := e.app.Tickets.AddMessage(ctx, ticket.MessageInput{ConversationID: conv.ID, AuthorKind: ticket.ByCustomer, AuthorID: cu.ID, Body: code}); err != nil {
+		t.Fatal(err)
+	}
+	r = call("GET /api/v1/conversations/{id}/verification", base+"/verification", nil, http.StatusOK)
+	if !strings.Contains(string(r.body), `"level":"verified"`) || !strings.Contains(string(r.body), `"method":"one_time_code"`) {
+		t.Errorf("after the code: %s", r.body)
+	}
+	_, msgs := ag.do("GET", base+"/messages", nil)
+	if strings.Contains(string(msgs), code) {
+		t.Error("the agent can read the one-time code in the thread")
+	}
+	call("POST /api/v1/conversations/{id}/verification/code", base+"/verification/code", map[string]string{"channel": "device"}, http.StatusCreated)
+	call("POST /api/v1/conversations/{id}/verification/code", base+"/verification/code", map[string]string{"channel": "device"}, http.StatusCreated)
+	call("POST /api/v1/conversations/{id}/verification/code", base+"/verification/code", map[string]string{"channel": "device"}, http.StatusTooManyRequests)
+
+	call("POST /api/v1/conversations/{id}/verification/checks", base+"/verification/checks",
+		map[string]any{"answers": map[string]string{"recent_order_id": "O-1", "anti_phishing_code": "BLUE-HERON-42"}}, http.StatusUnprocessableEntity)
+	call("POST /api/v1/conversations/{id}/verification/checks", base+"/verification/checks",
+		map[string]any{"answers": map[string]string{"recent_order_id": "O-5521907", "anti_phishing_code": "BLUE-HERON-42"}}, http.StatusOK)
+}
