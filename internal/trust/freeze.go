@@ -255,7 +255,9 @@ func (s *Service) Freezes(ctx context.Context, customerID int64) ([]Freeze, erro
 }
 
 // FreezeOf returns one freeze.
-func (s *Service) FreezeOf(ctx context.Context, id int64) (Freeze, error) { return s.freezeByID(ctx, id) }
+func (s *Service) FreezeOf(ctx context.Context, id int64) (Freeze, error) {
+	return s.freezeByID(ctx, id)
+}
 
 func containsStr(list []string, v string) bool {
 	for _, x := range list {

@@ -1,9 +1,14 @@
 package webchat_test
 
 import (
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"vigil/internal/channel/webchat"
+	"vigil/internal/ticket"
 	"vigil/internal/trust"
 )
 
@@ -32,5 +37,58 @@ func TestSignedIdentityLevel(t *testing.T) {
 	last := th.Data[len(th.Data)-1]
 	if last.AuthorKind != "system" || !strings.Contains(last.Body, "recovery phrase") {
 		t.Errorf("customer not warned: %+v", last)
+	}
+}
+
+func TestWidgetFreeze(t *testing.T) {
+	e := newEnv(t, options{})
+	anon := e.visitor(newVisitorID())
+	wantError(t, e.request("POST", "/widget/api/freeze", anon.Token, map[string]string{"reason": "not_me"}), http.StatusForbidden, "trust.identity_required")
+	signed := e.identified(e.claims("U10000003"))
+	r := e.request("POST", "/widget/api/freeze", signed.Token, map[string]string{"reason": "withdrawal", "language": "en"})
+	got := decode[struct {
+		Frozen       bool                `json:"frozen"`
+		NextSteps    string              `json:"next_steps"`
+		Conversation ticket.Conversation `json:"conversation"`
+	}](t, r, http.StatusCreated)
+	if !got.Frozen || !e.app.Sandbox.Frozen("U10000003") || !strings.Contains(got.NextSteps, "never call you") {
+		t.Fatalf("widget freeze = %+v", got)
+	}
+	// The customer sees the conversation the freeze opened, with the steps.
+	th := decode[thread](t, e.request("GET", convPath(got.Conversation.ID, "/messages"), signed.Token, nil), http.StatusOK)
+	if th.Data[len(th.Data)-1].Body != got.NextSteps || th.Conversation.Category != "account_security" {
+		t.Errorf("freeze conversation = %+v", th.Conversation)
+	}
+}
+
+func TestFreezeLink(t *testing.T) {
+	e := newEnv(t, options{})
+	link := webchat.FreezeLink([]byte(widgetSecret), "U10000002", e.clock.now.Add(24*time.Hour))
+	page := e.request("GET", link+"&lang=zh", "", nil)
+	if page.status != http.StatusOK || !strings.Contains(string(page.body), `id="freeze-now"`) || !strings.Contains(string(page.body), "冻结") {
+		t.Fatalf("link page: %d %s", page.status, page.body)
+	}
+	if e.app.Sandbox.Frozen("U10000002") {
+		t.Fatal("opening the link froze the account; only the button may")
+	}
+	u, _ := url.Parse(link)
+	form := u.Query()
+	form.Set("lang", "zh")
+	post := func(f url.Values) response {
+		req, _ := http.NewRequest("POST", e.srv.URL+"/freeze", strings.NewReader(f.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		return e.roundTrip(req)
+	}
+	forged := url.Values{"uid": {"U10000001"}, "exp": form["exp"], "sig": form["sig"]}
+	if r := post(forged); r.status != http.StatusForbidden || e.app.Sandbox.Frozen("U10000001") {
+		t.Fatalf("link signed for another UID: %d", r.status)
+	}
+	r := post(form)
+	if r.status != http.StatusOK || !strings.Contains(string(r.body), "已冻结") || !e.app.Sandbox.Frozen("U10000002") {
+		t.Fatalf("link freeze: %d %s", r.status, r.body)
+	}
+	expired := webchat.FreezeLink([]byte(widgetSecret), "U10000004", e.clock.now.Add(-time.Minute))
+	if r := e.request("GET", expired, "", nil); r.status != http.StatusForbidden {
+		t.Errorf("expired link: %d", r.status)
 	}
 }

@@ -81,6 +81,9 @@ func (w *Widget) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /widget/api/conversations/{id}/attachments", w.customerOnly(w.upload))
 	mux.HandleFunc("GET /widget/api/attachments/{id}", w.customerOnly(w.download))
 	mux.HandleFunc("GET /ws/widget", w.socket)
+	mux.HandleFunc("POST /widget/api/freeze", w.customerOnly(w.freeze))
+	mux.HandleFunc("GET /freeze", w.freezePage)
+	mux.HandleFunc("POST /freeze", w.freezeByLink)
 }
 
 // customerOnly authenticates the widget's bearer token.
