@@ -139,6 +139,10 @@ func (a *API) Routes() []Route {
 		{"POST", "/api/v1/conversations/{id}/verification/checks", auth.PermConversationWrite, "Verify the customer by checks against exchange records", a.verifyByChecks},
 		{"POST", "/api/v1/conversations/{id}/reveal", auth.PermConversationWrite, "Reveal masked fields with a reason (audited)", a.reveal},
 		{"GET", "/api/v1/conversations/{id}/account", auth.PermConversationRead, "The customer's recent exchange activity, masked as policy requires", a.conversationAccount},
+		{"GET", "/api/v1/conversations/{id}/freezes", auth.PermConversationRead, "The customer's account freezes", a.conversationFreezes},
+		{"POST", "/api/v1/freezes/{id}/unfreeze-request", auth.PermConversationWrite, "Ask to lift a freeze (the customer must be verified)", a.requestUnfreeze},
+		{"POST", "/api/v1/freezes/{id}/approve", auth.PermUnfreezeApprove, "Approve an unfreeze someone else asked for", a.approveUnfreeze},
+		{"POST", "/api/v1/freezes/{id}/complete", auth.PermUnfreezeApprove, "Lift an approved freeze at the exchange after the cool-down", a.completeUnfreeze},
 	}
 }
 

@@ -8,10 +8,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"vigil/internal/audit"
 	"vigil/internal/customer"
 	"vigil/internal/ticket"
+	"vigil/internal/trust"
 )
 
 // documented checks a live answer against the operation's documented
@@ -133,4 +135,55 @@ func TestIdentityAPI(t *testing.T) {
 		map[string]any{"answers": map[string]string{"recent_order_id": "O-1", "anti_phishing_code": "BLUE-HERON-42"}}, http.StatusUnprocessableEntity)
 	call("POST /api/v1/conversations/{id}/verification/checks", base+"/verification/checks",
 		map[string]any{"answers": map[string]string{"recent_order_id": "O-5521907", "anti_phishing_code": "BLUE-HERON-42"}}, http.StatusOK)
+}
+
+// TestUnfreezeAPI: the two-person unfreeze through the API, each answer
+// checked against the document.
+func TestUnfreezeAPI(t *testing.T) {
+	e := newEnv(t)
+	doc := fetchOpenAPI(t, e)
+	ops := operations(t, doc)
+	ctx := audit.WithActor(t.Context(), audit.Actor{Kind: "system"})
+	uid := "U10000003"
+	cu, err := e.app.Customers.Create(ctx, customer.Input{UID: &uid})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.app.Trust.FreezeSelf(ctx, trust.SelfFreeze{CustomerID: cu.ID, Source: "widget", Reason: "withdrawal"})
+	if err != nil || !e.app.Sandbox.Frozen(uid) {
+		t.Fatalf("freeze: %+v %v", res, err)
+	}
+	// Route the freeze conversation to team B, where agentB works.
+	if _, err := e.app.Tickets.Update(ctx, res.Conversation.ID, ticket.Patch{TeamID: &e.teamB.ID}); err != nil {
+		t.Fatal(err)
+	}
+	f := fmt.Sprintf("/api/v1/freezes/%d", res.Freeze.ID)
+	conv := fmt.Sprintf("/api/v1/conversations/%d", res.Conversation.ID)
+	ag, sup := e.login(e.agentB), e.login(e.sup)
+	step := func(c *client, route, path string, body any, want int) {
+		t.Helper()
+		method, _, _ := strings.Cut(route, " ")
+		r := c.call(method, path, body)
+		if r.status != want {
+			t.Fatalf("%s: %d, want %d (%s)", route, r.status, want, r.body)
+		}
+		documented(t, doc, ops, route, r)
+	}
+	step(ag, "GET /api/v1/conversations/{id}/freezes", conv+"/freezes", nil, http.StatusOK)
+	step(ag, "POST /api/v1/freezes/{id}/unfreeze-request", f+"/unfreeze-request", map[string]string{"reason": "customer says it was them"}, http.StatusForbidden)
+	step(ag, "POST /api/v1/conversations/{id}/verification/checks", conv+"/verification/checks",
+		map[string]any{"answers": map[string]string{"recent_order_id": "O-5522711", "anti_phishing_code": "OKAPI-RIVER-7"}}, http.StatusOK)
+	step(ag, "POST /api/v1/freezes/{id}/unfreeze-request", f+"/unfreeze-request", map[string]string{"reason": "verified; the login was the customer's new laptop"}, http.StatusOK)
+	step(ag, "POST /api/v1/freezes/{id}/approve", f+"/approve", nil, http.StatusForbidden)
+	step(sup, "POST /api/v1/freezes/{id}/approve", f+"/approve", nil, http.StatusOK)
+	step(sup, "POST /api/v1/freezes/{id}/complete", f+"/complete", nil, http.StatusConflict)
+	if !e.app.Sandbox.Frozen(uid) {
+		t.Fatal("unfrozen during the cool-down")
+	}
+	e.clock.now = e.clock.now.Add(25 * time.Hour)
+	sup = e.login(e.sup)
+	step(sup, "POST /api/v1/freezes/{id}/complete", f+"/complete", nil, http.StatusOK)
+	if e.app.Sandbox.Frozen(uid) {
+		t.Error("still frozen at the exchange")
+	}
 }

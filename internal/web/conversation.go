@@ -50,6 +50,7 @@ type conversationData struct {
 	SLA        slaPanel
 	Exchange   exchangePanel
 	Identity   identityPanel
+	Freezes    []freezeRow
 }
 
 // thread is how many messages the page renders; older ones load on demand
@@ -129,6 +130,10 @@ func (c *Console) conversation(w http.ResponseWriter, r *http.Request, p *page) 
 	}
 	if mask.Masked {
 		d.Customer = maskedCustomer(cu)
+	}
+	if d.Freezes, err = c.freezeRows(ctx, p, conv, d.Identity.LevelClass == "level-verified"); err != nil {
+		c.fail(w, r, err)
+		return
 	}
 	d.Exchange = c.exchangePanelFor(ctx, conv, p.Principal.AgentID, cu, p.Lang)
 	dir, err := c.people(ctx)

@@ -4,7 +4,9 @@ import (
 	"context"
 	"time"
 
+	"vigil/internal/auth"
 	"vigil/internal/customer"
+	"vigil/internal/ticket"
 	"vigil/internal/i18n"
 	"vigil/internal/trust"
 )
@@ -77,4 +79,52 @@ func maskedCustomer(cu customer.Customer) customer.Customer {
 	}
 	cu.Identities = ids
 	return cu
+}
+
+// freezeRow is one account freeze in the sidebar with the step the
+// viewer may take next.
+type freezeRow struct {
+	ID         int64
+	State      string
+	At         string
+	CanRequest bool   // frozen and the customer verified
+	Blocked    string // why the request is disabled
+	CanApprove bool   // a supervisor who did not ask
+	Waiting    string // what the freeze waits for
+	CanFinish  bool
+}
+
+func (c *Console) freezeRows(ctx context.Context, p *page, conv ticket.Conversation, verified bool) ([]freezeRow, error) {
+	if c.Trust == nil {
+		return nil, nil
+	}
+	fs, err := c.Trust.Freezes(ctx, conv.CustomerID)
+	if err != nil {
+		return nil, err
+	}
+	now := c.Now()
+	var out []freezeRow
+	for _, f := range fs {
+		row := freezeRow{ID: f.ID, State: p.T("console.freeze_state." + f.State), At: f.FrozenAt.Local().Format("2006-01-02 15:04")}
+		approver := p.Principal.Can(auth.PermUnfreezeApprove)
+		switch f.State {
+		case "frozen":
+			row.CanRequest = verified
+			if !verified {
+				row.Blocked = p.T("console.unfreeze_needs_verified")
+			}
+		case "unfreeze_requested":
+			row.CanApprove = approver && f.UnfreezeBy != p.Principal.AgentID
+			if !row.CanApprove {
+				row.Waiting = p.T("console.unfreeze_waiting_approval")
+			}
+		case "unfreeze_approved":
+			row.CanFinish = approver && f.EligibleAt != nil && !now.Before(*f.EligibleAt)
+			if !row.CanFinish && f.EligibleAt != nil {
+				row.Waiting = p.T("console.unfreeze_cooldown", f.EligibleAt.Local().Format("2006-01-02 15:04"))
+			}
+		}
+		out = append(out, row)
+	}
+	return out, nil
 }
