@@ -39,7 +39,11 @@ type Deps struct {
 	SecureCookies bool
 	// LoginLimiter throttles login attempts per client IP.
 	LoginLimiter *auth.Limiter
-	ClientIP     func(*http.Request) string
+	// VerifyLimiter and ReportLimiter throttle the public verifier and
+	// impersonation reports per client IP.
+	VerifyLimiter *auth.Limiter
+	ReportLimiter *auth.Limiter
+	ClientIP      func(*http.Request) string
 	// Tx runs fn in one database transaction (db.DB.WithTx).
 	Tx func(ctx context.Context, fn func(ctx context.Context) error) error
 }
@@ -143,6 +147,11 @@ func (a *API) Routes() []Route {
 		{"POST", "/api/v1/freezes/{id}/unfreeze-request", auth.PermConversationWrite, "Ask to lift a freeze (the customer must be verified)", a.requestUnfreeze},
 		{"POST", "/api/v1/freezes/{id}/approve", auth.PermUnfreezeApprove, "Approve an unfreeze someone else asked for", a.approveUnfreeze},
 		{"POST", "/api/v1/freezes/{id}/complete", auth.PermUnfreezeApprove, "Lift an approved freeze at the exchange after the cool-down", a.completeUnfreeze},
+		{"GET", "/api/v1/verify", Public, "Is this link, email, phone, handle or staff ID official?", a.verifyChannel},
+		{"POST", "/api/v1/verify/report", Public, "Report an impersonator; opens a security conversation", a.reportImpersonation},
+		{"GET", "/api/v1/official-channels", auth.PermOfficialManage, "The registry of official channels", a.listOfficials},
+		{"POST", "/api/v1/official-channels", auth.PermOfficialManage, "Register an official channel", a.addOfficial},
+		{"POST", "/api/v1/official-channels/{id}/retire", auth.PermOfficialManage, "Mark a channel formerly official", a.retireOfficial},
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -185,5 +186,70 @@ func TestUnfreezeAPI(t *testing.T) {
 	step(sup, "POST /api/v1/freezes/{id}/complete", f+"/complete", nil, http.StatusOK)
 	if e.app.Sandbox.Frozen(uid) {
 		t.Error("still frozen at the exchange")
+	}
+}
+
+// TestVerifierAPI: an administrator registers channels; anyone checks
+// them, look-alikes are named, reports open a conversation, and a stranger
+// hammering the verifier is slowed down.
+func TestVerifierAPI(t *testing.T) {
+	e := newEnv(t)
+	doc := fetchOpenAPI(t, e)
+	ops := operations(t, doc)
+	admin, anon := e.login(e.admin), e.anonymous()
+	step := func(c *client, route, path string, body any, want int) []byte {
+		t.Helper()
+		method, _, _ := strings.Cut(route, " ")
+		r := c.call(method, path, body)
+		if r.status != want {
+			t.Fatalf("%s %s: %d, want %d (%s)", route, path, r.status, want, r.body)
+		}
+		documented(t, doc, ops, route, r)
+		return r.body
+	}
+	step(admin, "POST /api/v1/official-channels", "/api/v1/official-channels", map[string]string{"kind": "domain", "value": "Vigil-Exchange.com"}, http.StatusCreated)
+	body := step(admin, "POST /api/v1/official-channels", "/api/v1/official-channels", map[string]string{"kind": "telegram", "value": "https://t.me/VigilNews", "note": "announcements"}, http.StatusCreated)
+	var tg struct {
+		ID int64 `json:"id"`
+	}
+	_ = json.Unmarshal(body, &tg)
+	step(admin, "POST /api/v1/official-channels", "/api/v1/official-channels", map[string]string{"kind": "telegram", "value": "@vigilnews"}, http.StatusConflict)
+	step(admin, "POST /api/v1/official-channels/{id}/retire", fmt.Sprintf("/api/v1/official-channels/%d/retire", tg.ID), nil, http.StatusOK)
+	step(admin, "GET /api/v1/official-channels", "/api/v1/official-channels", nil, http.StatusOK)
+
+	for q, want := range map[string]string{
+		"https://www.vigil-exchange.com/login": `"verdict":"official"`,
+		"@VigilNews":                           `"verdict":"formerly_official"`,
+		"vigil-exchangе.com":                   `"lookalike_of":"vigil-exchange.com"`, // Cyrillic е
+		fmt.Sprintf("vs-%04d", e.agentB.ID):    `"verdict":"official"`,
+		"VS-0999":                              `"verdict":"not_official"`,
+	} {
+		body := step(anon, "GET /api/v1/verify", "/api/v1/verify?q="+url.QueryEscape(q), nil, http.StatusOK)
+		if !strings.Contains(string(body), want) {
+			t.Errorf("verify %q = %s, want %s", q, body, want)
+		}
+	}
+	step(anon, "GET /api/v1/verify", "/api/v1/verify?q="+strings.Repeat("a", 600), nil, http.StatusUnprocessableEntity)
+	body = step(anon, "POST /api/v1/verify/report", "/api/v1/verify/report", map[string]string{"q": "vigil-exchangе.com", "details": "they asked for my seed"}, http.StatusCreated)
+	var rep struct {
+		ConversationID int64 `json:"conversation_id"`
+	}
+	_ = json.Unmarshal(body, &rep)
+	ctx := audit.WithActor(t.Context(), audit.Actor{Kind: "system"})
+	c, err := e.app.Tickets.ByID(ctx, ticket.Scope{All: true}, rep.ConversationID)
+	if err != nil || c.Category != "account_security" || c.Priority < ticket.High || !strings.Contains(strings.Join(c.Tags, ","), "impersonation") {
+		t.Fatalf("report conversation = %+v, %v", c, err)
+	}
+	// 30 checks at once are allowed per address, then 429 with Retry-After.
+	limited := false
+	for i := 0; i < 40 && !limited; i++ {
+		r := anon.call("GET", "/api/v1/verify?q=example.com", nil)
+		limited = r.status == http.StatusTooManyRequests
+		if limited {
+			documented(t, doc, ops, "GET /api/v1/verify", r)
+		}
+	}
+	if !limited {
+		t.Error("the verifier is not rate limited")
 	}
 }

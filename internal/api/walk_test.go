@@ -115,6 +115,12 @@ func walkTable(e *env, attachmentID int64) map[string]expectation {
 			[5]int{u401, n404, n404, n404, n404}},
 		"POST /api/v1/freezes/{id}/approve":  {"/api/v1/freezes/999999/approve", nil, [5]int{u401, f403, f403, n404, n404}},
 		"POST /api/v1/freezes/{id}/complete": {"/api/v1/freezes/999999/complete", nil, [5]int{u401, f403, f403, n404, n404}},
+		"GET /api/v1/verify":                 {"/api/v1/verify?q=t.me/someone", nil, [5]int{ok, ok, ok, ok, ok}},
+		"POST /api/v1/verify/report":         {"/api/v1/verify/report", map[string]string{"q": ""}, [5]int{i422, i422, i422, i422, i422}},
+		"GET /api/v1/official-channels":      {"/api/v1/official-channels", nil, [5]int{u401, f403, f403, f403, ok}},
+		"POST /api/v1/official-channels": {"/api/v1/official-channels", map[string]string{"kind": "domain", "value": ""},
+			[5]int{u401, f403, f403, f403, i422}},
+		"POST /api/v1/official-channels/{id}/retire": {"/api/v1/official-channels/999999/retire", nil, [5]int{u401, f403, f403, f403, n404}},
 	}
 }
 

@@ -101,7 +101,7 @@ func New(cfg config.Config, log *slog.Logger, d *db.DB, now func() time.Time) (*
 		Files: &ticket.Files{Dir: files, MaxSize: cfg.MaxUploadMB << 20},
 		Rules: &ticket.PriorityRules{UrgentCategories: cfg.UrgentCategories, VIPTier: int(cfg.VIPPriorityTier)}})
 	a.Trust = trust.New(trust.Options{DB: d, Audit: a.Audit, Exchange: a.Exchange, Customers: a.Customers, Tickets: a.Tickets,
-		Screen: screen, Now: now, T: i18n.T})
+		Screen: screen, Now: now, T: i18n.T, Staff: staff{a.Agents}.lookup})
 	a.Canned = canned.New(d, a.Audit, now)
 	a.Auth = auth.New(auth.Options{DB: d, Audit: a.Audit, Directory: directory{a.Agents}, Now: now,
 		SessionTTL: cfg.SessionTTL, Issuer: "Vigil"})
@@ -133,6 +133,14 @@ func (a *App) connectExchange() error {
 
 // Close releases storage.
 func (a *App) Close() error { return a.DB.Close() }
+
+// staff adapts the agent service to the verifier's staff-ID check.
+type staff struct{ agents *agent.Service }
+
+func (s staff) lookup(ctx context.Context, id int64) (string, bool, error) {
+	ag, err := s.agents.Ref(ctx, id)
+	return ag.Name, !ag.Disabled, err
+}
 
 // directory adapts the agent service to what auth needs.
 type directory struct{ agents *agent.Service }

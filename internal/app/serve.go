@@ -25,11 +25,14 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 	// One budget of sign-in attempts per address, whether through the API
 	// or the console's form.
 	logins := auth.NewLimiter(10.0/60, 10, a.Now)
+	// One budget of verifier checks and of impersonation reports per
+	// address, through the page or the API.
+	verifies, reports := auth.NewLimiter(0.5, 30, a.Now), auth.NewLimiter(10.0/3600, 10, a.Now)
 	apiH := api.New(api.Deps{
 		Auth: a.Auth, Agents: a.Agents, Customers: a.Customers, Tickets: a.Tickets, Canned: a.Canned, Router: a.Router, SLA: a.SLA, Audit: a.Audit, Trust: a.Trust,
 		Logger: a.Log, MaxBody: a.Config.MaxBodyBytes, MaxUpload: a.Config.MaxUploadMB << 20,
 		SecureCookies: a.Config.SecureCookies(), ClientIP: clientIP, Tx: a.DB.WithTx,
-		LoginLimiter: logins,
+		LoginLimiter: logins, VerifyLimiter: verifies, ReportLimiter: reports,
 	})
 	mux := http.NewServeMux()
 	apiH.Register(mux)
@@ -43,7 +46,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		Logger: a.Log, Now: a.Now, WidgetSecret: []byte(a.Config.WidgetSecret), RequireIdentity: a.Config.RequireIdentity,
 		MaxBody: a.Config.MaxBodyBytes, MaxUpload: a.Config.MaxUploadMB << 20, ClientIP: clientIP,
 		SessionLimiter: auth.NewLimiter(1, 30, a.Now), MessageLimiter: auth.NewLimiter(2, 20, a.Now),
-		Trust: a.Trust,
+		Trust: a.Trust, VerifyLimiter: verifies, ReportLimiter: reports,
 	}).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")

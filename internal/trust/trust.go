@@ -82,6 +82,7 @@ type Options struct {
 	Policy    *Policy // nil: DefaultPolicy
 	Now       func() time.Time
 	T         Translate
+	Staff     Staff // nil: staff IDs are not checked
 }
 
 // Service is the trust domain.
@@ -95,6 +96,7 @@ type Service struct {
 	policy    Policy
 	now       func() time.Time
 	t         Translate
+	staff     Staff
 }
 
 // New returns a Service.
@@ -104,7 +106,7 @@ func New(o Options) *Service {
 		p = *o.Policy
 	}
 	return &Service{db: o.DB, audit: o.Audit, exchange: o.Exchange, customers: o.Customers, tickets: o.Tickets,
-		screen: o.Screen, policy: p, now: o.Now, t: o.T}
+		screen: o.Screen, policy: p, now: o.Now, t: o.T, staff: o.Staff}
 }
 
 // Policy returns the desk's policy.

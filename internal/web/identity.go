@@ -6,8 +6,8 @@ import (
 
 	"vigil/internal/auth"
 	"vigil/internal/customer"
-	"vigil/internal/ticket"
 	"vigil/internal/i18n"
+	"vigil/internal/ticket"
 	"vigil/internal/trust"
 )
 

@@ -23,6 +23,8 @@ import (
 type Trust interface {
 	RecordIdentified(ctx context.Context, c ticket.Conversation) error
 	FreezeSelf(ctx context.Context, in trust.SelfFreeze) (trust.FreezeResult, error)
+	Verify(ctx context.Context, q string) (trust.Answer, error)
+	ReportImpersonation(ctx context.Context, r trust.Report) (int64, error)
 }
 
 // recordLevel records that the exchange signed this customer's identity,

@@ -92,3 +92,27 @@ func TestFreezeLink(t *testing.T) {
 		t.Errorf("expired link: %d", r.status)
 	}
 }
+
+func TestVerifyPage(t *testing.T) {
+	e := newEnv(t, options{})
+	if _, err := e.app.Trust.AddOfficial(system(), trust.KindDomain, "vigil-exchange.com", ""); err != nil {
+		t.Fatal(err)
+	}
+	r := e.request("GET", "/verify?lang=zh&q="+url.QueryEscape("https://support.vigil-exchange.com/"), "", nil)
+	if r.status != http.StatusOK || !strings.Contains(string(r.body), "verdict-official") || !strings.Contains(string(r.body), "是官方渠道") {
+		t.Fatalf("official domain: %d %s", r.status, r.body)
+	}
+	r = e.request("GET", "/verify?q="+url.QueryEscape("vigiI-exchange.com"), "", nil)
+	body := string(r.body)
+	if !strings.Contains(body, "verdict-not_official") || !strings.Contains(body, "It imitates our official vigil-exchange.com") || !strings.Contains(body, `id="report"`) {
+		t.Fatalf("look-alike: %s", body)
+	}
+	req, _ := http.NewRequest("POST", e.srv.URL+"/verify/report", strings.NewReader(url.Values{"q": {"vigiI-exchange.com"}, "details": {"a fake support page"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if r := e.roundTrip(req); r.status != http.StatusCreated || !strings.Contains(string(r.body), "case #") {
+		t.Fatalf("report: %d %s", r.status, r.body)
+	}
+	if r := e.request("GET", "/verify?q="+strings.Repeat("x", 5000), "", nil); r.status != http.StatusUnprocessableEntity {
+		t.Errorf("very long input: %d", r.status)
+	}
+}

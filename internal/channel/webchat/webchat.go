@@ -50,6 +50,10 @@ type Deps struct {
 	// throttles messages per customer.
 	SessionLimiter *auth.Limiter
 	MessageLimiter *auth.Limiter
+	// VerifyLimiter and ReportLimiter throttle the public verifier page
+	// and impersonation reports per IP (shared with the API's).
+	VerifyLimiter *auth.Limiter
+	ReportLimiter *auth.Limiter
 	// Trust records a signed widget identity on the conversation and runs
 	// the self-service freeze; nil leaves both out.
 	Trust Trust
@@ -84,6 +88,8 @@ func (w *Widget) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /widget/api/freeze", w.customerOnly(w.freeze))
 	mux.HandleFunc("GET /freeze", w.freezePage)
 	mux.HandleFunc("POST /freeze", w.freezeByLink)
+	mux.HandleFunc("GET /verify", w.verifyPage)
+	mux.HandleFunc("POST /verify/report", w.verifyReport)
 }
 
 // customerOnly authenticates the widget's bearer token.

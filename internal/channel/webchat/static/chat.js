@@ -225,6 +225,13 @@
       w.appendChild(el("span", { class: "avatar" + (m.author_kind === "bot" ? " bot" : ""), "aria-hidden": "true" },
         m.author_kind === "bot" ? "🤖" : Array.from(who.trim())[0] || "?"));
       w.appendChild(document.createTextNode(who));
+      // Every agent message carries the agent's public staff ID, which the
+      // customer can check on the verifier page.
+      if (m.author_kind === "agent" && m.author_id) {
+        var sid = "VS-" + ("000" + m.author_id).slice(-Math.max(4, String(m.author_id).length));
+        var a = el("a", { class: "staff-id", href: "/verify?q=" + encodeURIComponent(sid) + "&lang=" + lang, target: "_blank", rel: "noopener", title: fmt(S.staff_id, sid) }, sid);
+        w.appendChild(a);
+      }
       li.appendChild(w);
     }
     var body = el("div");
