@@ -152,6 +152,7 @@ func (a *API) Routes() []Route {
 		{"GET", "/api/v1/official-channels", auth.PermOfficialManage, "The registry of official channels", a.listOfficials},
 		{"POST", "/api/v1/official-channels", auth.PermOfficialManage, "Register an official channel", a.addOfficial},
 		{"POST", "/api/v1/official-channels/{id}/retire", auth.PermOfficialManage, "Mark a channel formerly official", a.retireOfficial},
+		{"GET", "/api/v1/access-alerts", auth.PermAuditRead, "Agents opening unusually many customer profiles this hour", a.accessAlerts},
 	}
 }
 

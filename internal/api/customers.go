@@ -92,9 +92,15 @@ func (a *API) loadCustomer(w http.ResponseWriter, r *http.Request) (customer.Cus
 }
 
 func (a *API) customer(w http.ResponseWriter, r *http.Request) {
-	if c, ok := a.loadCustomer(w, r); ok {
-		WriteJSON(w, http.StatusOK, c)
+	c, ok := a.loadCustomer(w, r)
+	if !ok {
+		return
 	}
+	if err := a.viewProfile(r, c.ID); err != nil {
+		WriteError(w, r, a.Logger, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, c)
 }
 
 func (a *API) updateCustomer(w http.ResponseWriter, r *http.Request) {

@@ -111,10 +111,36 @@ func (a *API) conversationAccount(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, a.Logger, err)
 		return
 	}
+	if err := a.viewProfile(r, conv.CustomerID); err != nil {
+		WriteError(w, r, a.Logger, err)
+		return
+	}
 	v, err := a.Trust.Account(r.Context(), conv, PrincipalFrom(r.Context()).AgentID, limit)
 	if err != nil {
 		WriteError(w, r, a.Logger, err)
 		return
 	}
 	WriteJSON(w, http.StatusOK, v)
+}
+
+// viewProfile counts a customer profile the caller opens against the
+// hourly bulk-access limit.
+func (a *API) viewProfile(r *http.Request, customerID int64) error {
+	p := PrincipalFrom(r.Context())
+	if a.Trust == nil || !p.IsAgent() {
+		return nil
+	}
+	return a.Trust.ViewProfile(r.Context(), p.AgentID, customerID)
+}
+
+func (a *API) accessAlerts(w http.ResponseWriter, r *http.Request) {
+	if !a.trustReady(w, r) {
+		return
+	}
+	as, err := a.Trust.AccessAlerts(r.Context())
+	if err != nil {
+		WriteError(w, r, a.Logger, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, Page[trust.AccessAlert]{Data: as})
 }

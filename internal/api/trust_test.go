@@ -253,3 +253,40 @@ func TestVerifierAPI(t *testing.T) {
 		t.Error("the verifier is not rate limited")
 	}
 }
+
+// TestBulkAccessAPI: an agent walking through customer profiles is
+// stopped at the hourly limit and shows up for supervisors.
+func TestBulkAccessAPI(t *testing.T) {
+	e := newEnv(t)
+	doc := fetchOpenAPI(t, e)
+	ops := operations(t, doc)
+	ctx := audit.WithActor(t.Context(), audit.Actor{Kind: "system"})
+	sup := e.login(e.sup)
+	seen := 0
+	var refused response
+	for i := 0; i < trust.DefaultPolicy.ProfilesPerHour+5 && refused.status == 0; i++ {
+		name := fmt.Sprintf("Customer %d", i)
+		cu, err := e.app.Customers.Create(ctx, customer.Input{Name: &name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := sup.call("GET", fmt.Sprintf("/api/v1/customers/%d", cu.ID), nil)
+		switch r.status {
+		case http.StatusOK:
+			seen++
+		case http.StatusTooManyRequests:
+			refused = r
+		default:
+			t.Fatalf("customer %d: %d %s", i, r.status, r.body)
+		}
+	}
+	if refused.status == 0 || seen != trust.DefaultPolicy.ProfilesPerHour || !strings.Contains(string(refused.body), "trust.bulk_access") {
+		t.Fatalf("opened %d profiles, refusal %d %s", seen, refused.status, refused.body)
+	}
+	documented(t, doc, ops, "GET /api/v1/customers/{id}", refused)
+	r := e.login(e.admin).call("GET", "/api/v1/access-alerts", nil)
+	documented(t, doc, ops, "GET /api/v1/access-alerts", r)
+	if !strings.Contains(string(r.body), fmt.Sprintf(`"agent_id":%d`, e.sup.ID)) || !strings.Contains(string(r.body), `"blocked":true`) {
+		t.Errorf("access alerts = %s", r.body)
+	}
+}

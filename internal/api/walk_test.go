@@ -121,6 +121,7 @@ func walkTable(e *env, attachmentID int64) map[string]expectation {
 		"POST /api/v1/official-channels": {"/api/v1/official-channels", map[string]string{"kind": "domain", "value": ""},
 			[5]int{u401, f403, f403, f403, i422}},
 		"POST /api/v1/official-channels/{id}/retire": {"/api/v1/official-channels/999999/retire", nil, [5]int{u401, f403, f403, f403, n404}},
+		"GET /api/v1/access-alerts":                  {"/api/v1/access-alerts", nil, [5]int{u401, f403, f403, ok, ok}},
 	}
 }
 

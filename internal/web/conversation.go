@@ -95,6 +95,12 @@ func (c *Console) conversation(w http.ResponseWriter, r *http.Request, p *page) 
 		c.fail(w, r, err)
 		return
 	}
+	if c.Trust != nil {
+		if err := c.Trust.ViewProfile(ctx, p.Principal.AgentID, cu.ID); err != nil {
+			c.fail(w, r, err)
+			return
+		}
+	}
 	readSeq, err := c.Tickets.ReadUpTo(ctx, id, ticket.ByCustomer)
 	if err != nil {
 		c.fail(w, r, err)
