@@ -37,18 +37,27 @@ func NewScreen(d *db.DB, a *audit.Log, now func() time.Time, t Translate, attemp
 // taken as a late answer to it rather than as an authenticator code.
 const recentCode = 30 * time.Minute
 
-// Redact implements ticket.Redactor.
+// Redact implements ticket.Redactor. Most messages hold no code, and
+// those cost no query: the pending challenge is read only when a message
+// holds a six-digit code.
 func (s *Screen) Redact(ctx context.Context, c ticket.Conversation, body string) (ticket.Redaction, error) {
-	now := s.now()
-	ch, err := s.latestChallenge(ctx, c.ID)
-	if err != nil && !isNotFound(err) {
-		return ticket.Redaction{}, err
+	fs := Scan(body, ScanContext{})
+	code, lone := LoneCode(body)
+	if lone || hasKind(fs, TwoFactorCode) {
+		now := s.now()
+		ch, err := s.latestChallenge(ctx, c.ID)
+		if err != nil && !isNotFound(err) {
+			return ticket.Redaction{}, err
+		}
+		if err == nil {
+			if lone && (ch.State == "pending" || now.Sub(ch.ExpiresAt) < recentCode) {
+				return s.enterCode(ctx, c, ch, code)
+			}
+			if ch.State == "pending" && now.Before(ch.ExpiresAt) {
+				fs = Scan(body, ScanContext{CodeExpected: true})
+			}
+		}
 	}
-	hasChallenge := err == nil
-	if code, ok := LoneCode(body); ok && hasChallenge && (ch.State == "pending" || now.Sub(ch.ExpiresAt) < recentCode) {
-		return s.enterCode(ctx, c, ch, code)
-	}
-	fs := Scan(body, ScanContext{CodeExpected: hasChallenge && ch.State == "pending" && now.Before(ch.ExpiresAt)})
 	if len(fs) == 0 {
 		return ticket.Redaction{Body: body}, nil
 	}
@@ -63,6 +72,15 @@ func (s *Screen) Redact(ctx context.Context, c ticket.Conversation, body string)
 		return ticket.Redaction{}, err
 	}
 	return ticket.Redaction{Body: Redact(body, fs), Found: kinds, Reply: s.t(c.Language, "trust.warn."+kinds[0])}, nil
+}
+
+func hasKind(fs []Finding, k SecretKind) bool {
+	for _, f := range fs {
+		if f.Kind == k {
+			return true
+		}
+	}
+	return false
 }
 
 // enterCode checks a code typed in the chat against the pending

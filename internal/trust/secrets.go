@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode"
 )
 
 // SecretKind names what a message seemed to contain.
@@ -52,14 +53,8 @@ type ScanContext struct {
 }
 
 var (
-	wordRE     = regexp.MustCompile(`[\p{L}]+|[0-9]+`)
-	hex64RE    = regexp.MustCompile(`(?i)\b(?:0x)?[0-9a-f]{64}\b`)
-	wifRE      = regexp.MustCompile(`\b[5KLc9][1-9A-HJ-NP-Za-km-z]{50,51}\b`)
-	xprvRE     = regexp.MustCompile(`\b[xyzt]prv[1-9A-HJ-NP-Za-km-z]{100,112}\b`)
-	keyWordsRE = regexp.MustCompile(`(?i)private[ _-]?key|priv[ _-]?key|secret[ _-]?key|keystore|私钥|密钥`)
 	sixRE      = regexp.MustCompile(`(?:^|[^0-9])([0-9]{3}[ -]?[0-9]{3})(?:[^0-9]|$)`)
-	loneCodeRE = regexp.MustCompile(`(?i)^\s*(?:(?:my\s+)?(?:code|2fa|otp)(?:\s+is)?\s*[:：]?\s*)?([0-9]{3}[ -]?[0-9]{3})\s*[.!。]?\s*$`)
-	tfaWordsRE = regexp.MustCompile(`(?i)\b2fa\b|\btotp\b|authenticator|\bgoogle auth|\bsms code|\botp\b|verification code|security code|谷歌验证|身份验证器|验证码|动态码|安全码`)
+	loneCodeRE = regexp.MustCompile(`(?i)^\s*(?:(?:my\s+)?(?:code|2fa|otp)(?:\s+is)?\s*[:：]?\s*|(?:验证码|代码)(?:是)?\s*[:：]?\s*)?([0-9]{3}[ -]?[0-9]{3})\s*[.!。]?\s*$`)
 )
 
 // Scan finds what looks like a seed phrase, a private key or a 2FA code.
@@ -72,10 +67,10 @@ var (
 //     when the message also says "private key" (or 私钥/密钥), because TxIDs
 //     are 64 hex digits too;
 //   - 2FA code: a message that is only a six-digit number ("123456",
-//     "123 456", "code: 123456") while the desk is not waiting for its own
-//     one-time code, or a six-digit number in a message that names 2FA, an
-//     authenticator, an SMS or verification code (验证码). Order ids and
-//     amounts in a sentence are left alone.
+//     "123 456", "code: 123456", "验证码是 123456") while the desk is not
+//     waiting for its own one-time code, or a six-digit number in a
+//     message that names 2FA, an authenticator, an SMS or verification code
+//     (验证码). Order ids and amounts in a sentence are left alone.
 func Scan(body string, sc ScanContext) []Finding {
 	var out []Finding
 	out = append(out, seedPhrases(body)...)
@@ -94,7 +89,7 @@ func seedPhrases(body string) []Finding {
 		}
 		runStart, runEnd, n = -1, -1, 0
 	}
-	for _, loc := range wordRE.FindAllStringIndex(body, -1) {
+	for _, loc := range words(body) {
 		w := body[loc[0]:loc[1]]
 		if w[0] >= '0' && w[0] <= '9' {
 			if len(w) > 2 {
@@ -116,34 +111,103 @@ func seedPhrases(body string) []Finding {
 	return out
 }
 
+// words returns the byte ranges of runs of letters and of runs of digits.
+func words(s string) [][2]int {
+	var out [][2]int
+	start, kind := -1, 0 // kind 1: letters, 2: digits
+	for i, r := range s {
+		k := 0
+		switch {
+		case r >= '0' && r <= '9':
+			k = 2
+		case unicode.IsLetter(r):
+			k = 1
+		}
+		if k != kind && start >= 0 {
+			out = append(out, [2]int{start, i})
+			start = -1
+		}
+		if k != 0 && start < 0 {
+			start = i
+		}
+		kind = k
+	}
+	if start >= 0 {
+		out = append(out, [2]int{start, len(s)})
+	}
+	return out
+}
+
 func privateKeys(body string) []Finding {
 	var out []Finding
-	for _, loc := range wifRE.FindAllStringIndex(body, -1) {
-		if b, ok := base58Check(body[loc[0]:loc[1]]); ok && (b[0] == 0x80 || b[0] == 0xef) && (len(b) == 33 || len(b) == 34) {
-			out = append(out, Finding{Kind: PrivateKey, Start: loc[0], End: loc[1]})
-		}
-	}
-	for _, loc := range xprvRE.FindAllStringIndex(body, -1) {
-		if b, ok := base58Check(body[loc[0]:loc[1]]); ok && len(b) == 78 {
-			out = append(out, Finding{Kind: PrivateKey, Start: loc[0], End: loc[1]})
-		}
-	}
-	if keyWordsRE.MatchString(body) {
-		for _, loc := range hex64RE.FindAllStringIndex(body, -1) {
-			out = append(out, Finding{Kind: PrivateKey, Start: loc[0], End: loc[1]})
+	named := -1 // whether the message names a private key; found lazily
+	for _, t := range alnumRuns(body) {
+		w := body[t[0]:t[1]]
+		switch n := len(w); {
+		case (n == 51 || n == 52) && strings.ContainsRune("5KLc9", rune(w[0])):
+			if b, ok := base58Check(w); ok && (b[0] == 0x80 || b[0] == 0xef) && (len(b) == 33 || len(b) == 34) {
+				out = append(out, Finding{Kind: PrivateKey, Start: t[0], End: t[1]})
+			}
+		case n >= 104 && n <= 116 && strings.HasSuffix(w[:4], "prv") && strings.ContainsRune("xyzt", rune(w[0])):
+			if b, ok := base58Check(w); ok && len(b) == 78 {
+				out = append(out, Finding{Kind: PrivateKey, Start: t[0], End: t[1]})
+			}
+		case n == 64 || (n == 66 && (w[:2] == "0x" || w[:2] == "0X")):
+			if !isHex(w[n-64:]) {
+				continue
+			}
+			if named < 0 {
+				named = 0
+				if namesKey(body) {
+					named = 1
+				}
+			}
+			if named == 1 {
+				out = append(out, Finding{Kind: PrivateKey, Start: t[0], End: t[1]})
+			}
 		}
 	}
 	return out
 }
 
-func twoFactorCodes(body string, sc ScanContext) []Finding {
-	if sc.CodeExpected {
-		return nil
+// alnumRuns returns the byte ranges of maximal runs of ASCII letters and
+// digits; keys are always such a run.
+func alnumRuns(s string) [][2]int {
+	var out [][2]int
+	start := -1
+	for i := 0; i <= len(s); i++ {
+		alnum := i < len(s) && (s[i] >= '0' && s[i] <= '9' || s[i] >= 'a' && s[i] <= 'z' || s[i] >= 'A' && s[i] <= 'Z')
+		switch {
+		case alnum && start < 0:
+			start = i
+		case !alnum && start >= 0:
+			if i-start >= 50 {
+				out = append(out, [2]int{start, i})
+			}
+			start = -1
+		}
 	}
+	return out
+}
+
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+func twoFactorCodes(body string, sc ScanContext) []Finding {
 	if m := loneCodeRE.FindStringSubmatchIndex(body); m != nil {
+		if sc.CodeExpected {
+			return nil // the answer to the desk's own code, handled by the screen
+		}
 		return []Finding{{Kind: TwoFactorCode, Start: m[2], End: m[3]}}
 	}
-	if !tfaWordsRE.MatchString(body) {
+	if !names2FA(body) {
 		return nil
 	}
 	var out []Finding
@@ -151,6 +215,40 @@ func twoFactorCodes(body string, sc ScanContext) []Finding {
 		out = append(out, Finding{Kind: TwoFactorCode, Start: m[2], End: m[3]})
 	}
 	return out
+}
+
+// Plain substring and word checks: Go's regexp engine is slow on long
+// case-insensitive alternations, and this runs on every message.
+var (
+	keyPhrases = []string{"private key", "privatekey", "private_key", "private-key", "privkey", "priv key", "secret key", "keystore", "私钥", "密钥"}
+	tfaPhrases = []string{"authenticator", "google auth", "sms code", "verification code", "security code", "谷歌验证", "身份验证器", "验证码", "动态码", "安全码"}
+	tfaWords   = []string{"2fa", "otp", "totp"}
+)
+
+func namesKey(body string) bool { return containsAny(strings.ToLower(body), keyPhrases) }
+
+func names2FA(body string) bool {
+	lower := strings.ToLower(body)
+	if containsAny(lower, tfaPhrases) {
+		return true
+	}
+	for _, w := range strings.FieldsFunc(lower, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') }) {
+		for _, t := range tfaWords {
+			if w == t {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func containsAny(s string, subs []string) bool {
+	for _, x := range subs {
+		if strings.Contains(s, x) {
+			return true
+		}
+	}
+	return false
 }
 
 // LoneCode returns the six digits when the whole message is a code, so a

@@ -52,6 +52,7 @@ func TestScan(t *testing.T) {
 		{"2FA in a sentence", "my google authenticator says 482913 is that right", ScanContext{}, []SecretKind{TwoFactorCode}, "authenticator"},
 		{"验证码", "验证码是482913", ScanContext{}, []SecretKind{TwoFactorCode}, "验证码"},
 		{"lone code while our code is pending", "482913", ScanContext{CodeExpected: true}, nil, ""},
+		{"2FA named while our code is pending", "my google authenticator shows 482913", ScanContext{CodeExpected: true}, []SecretKind{TwoFactorCode}, "authenticator"},
 		{"order id in a sentence", "order 482913 failed", ScanContext{}, nil, ""},
 		{"amount", "I sent 250000 USDT", ScanContext{}, nil, ""},
 		{"seven digits alone", "4829131", ScanContext{}, nil, ""},
@@ -83,7 +84,7 @@ func TestScan(t *testing.T) {
 }
 
 func TestLoneCode(t *testing.T) {
-	for in, want := range map[string]string{"123456": "123456", "123 456": "123456", "code: 123-456": "123456", "my code is 654321.": "654321"} {
+	for in, want := range map[string]string{"123456": "123456", "123 456": "123456", "code: 123-456": "123456", "my code is 654321.": "654321", "验证码是 654321": "654321"} {
 		if got, ok := LoneCode(in); !ok || got != want {
 			t.Errorf("LoneCode(%q) = %q %v", in, got, ok)
 		}
