@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"vigil/internal/ticket"
 	"vigil/internal/trust"
 )
 
@@ -27,6 +28,20 @@ func BenchmarkScan(b *testing.B) {
 func BenchmarkReadings(b *testing.B) {
 	for b.Loop() {
 		if _, err := trust.Readings("https://t.me/\u200bVigiISupport?start=1"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCustomerMessage is a customer message stored through the
+// ticket service with the secret screen in place, as live chat does.
+func BenchmarkCustomerMessage(b *testing.B) {
+	e := newEnv(b)
+	c := e.open("U10000001", "en", "hello")
+	in := ticket.MessageInput{ConversationID: c.ID, AuthorKind: ticket.ByCustomer, AuthorID: c.CustomerID,
+		Body: "My USDT withdrawal W-88213407 on TRC20 is stuck at 12 of 20 confirmations, please check"}
+	for b.Loop() {
+		if _, err := e.tickets.AddMessage(e.ctx, in); err != nil {
 			b.Fatal(err)
 		}
 	}

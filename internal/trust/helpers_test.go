@@ -24,7 +24,7 @@ var t0 = time.Date(2026, 12, 1, 3, 0, 0, 0, time.UTC)
 // env is a fresh database with tickets screened by trust and the sandbox
 // exchange, wired as the app wires them.
 type env struct {
-	t         *testing.T
+	t         testing.TB
 	ctx       context.Context
 	d         *db.DB
 	clock     *dbtest.Clock
@@ -39,7 +39,7 @@ type env struct {
 	sup2      agent.Agent
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	d := dbtest.Open(t)
 	clk := dbtest.NewClock(t0)
