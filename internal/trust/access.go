@@ -25,8 +25,14 @@ const alertShare = 0.8
 // hour than the policy allows. One bribed account cannot walk the
 // customer base; reopening the same customer costs nothing.
 func (s *Service) ViewProfile(ctx context.Context, agentID, customerID int64) error {
+	return s.ViewProfiles(ctx, agentID, []int64{customerID})
+}
+
+// ViewProfiles counts every customer of a list page at once: a page that
+// would take the agent past the limit is refused whole.
+func (s *Service) ViewProfiles(ctx context.Context, agentID int64, customerIDs []int64) error {
 	limit := s.policy.ProfilesPerHour
-	if limit <= 0 || agentID == 0 {
+	if limit <= 0 || agentID == 0 || len(customerIDs) == 0 {
 		return nil
 	}
 	now := s.now()
@@ -34,25 +40,34 @@ func (s *Service) ViewProfile(ctx context.Context, agentID, customerID int64) er
 	blocked := false
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
 		q := s.db.Q(ctx)
-		var seen int
-		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM profile_views WHERE agent_id = $1 AND customer_id = $2 AND viewed_at >= $3`,
-			agentID, customerID, since).Scan(&seen); err != nil {
-			return wrap("profile views", err)
-		}
 		n, err := s.distinctViews(ctx, agentID, since)
 		if err != nil {
 			return err
 		}
-		if seen == 0 && n >= limit {
+		var fresh []int64
+		for _, id := range customerIDs {
+			var seen int
+			if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM profile_views WHERE agent_id = $1 AND customer_id = $2 AND viewed_at >= $3`,
+				agentID, id, since).Scan(&seen); err != nil {
+				return wrap("profile views", err)
+			}
+			if seen == 0 && !containsID(fresh, id) {
+				fresh = append(fresh, id)
+			}
+		}
+		if len(fresh) > 0 && n+len(fresh) > limit {
 			blocked = true
-			return s.audit.Record(ctx, "trust.bulk_access_blocked", "agent", agentID, map[string]any{"customer": customerID, "profiles": n, "limit": limit})
+			return s.audit.Record(ctx, "trust.bulk_access_blocked", "agent", agentID, map[string]any{"customers": len(fresh), "profiles": n, "limit": limit})
 		}
-		if _, err := q.ExecContext(ctx, `INSERT INTO profile_views (agent_id, customer_id, viewed_at) VALUES ($1, $2, $3)`,
-			agentID, customerID, db.Millis(now)); err != nil {
-			return wrap("record view", err)
+		for _, id := range customerIDs {
+			if _, err := q.ExecContext(ctx, `INSERT INTO profile_views (agent_id, customer_id, viewed_at) VALUES ($1, $2, $3)`,
+				agentID, id, db.Millis(now)); err != nil {
+				return wrap("record view", err)
+			}
 		}
-		if seen == 0 && n+1 == int(float64(limit)*alertShare) {
-			return s.audit.Record(ctx, "trust.bulk_access_alert", "agent", agentID, map[string]any{"profiles": n + 1, "limit": limit})
+		alertAt := int(float64(limit) * alertShare)
+		if n < alertAt && n+len(fresh) >= alertAt {
+			return s.audit.Record(ctx, "trust.bulk_access_alert", "agent", agentID, map[string]any{"profiles": n + len(fresh), "limit": limit})
 		}
 		return nil
 	})
@@ -60,6 +75,15 @@ func (s *Service) ViewProfile(ctx context.Context, agentID, customerID int64) er
 		return apperr.New(apperr.TooMany, "trust.bulk_access", "you opened %d customer profiles in the last hour; a supervisor has been alerted", limit)
 	}
 	return err
+}
+
+func containsID(ids []int64, id int64) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Service) distinctViews(ctx context.Context, agentID, since int64) (int, error) {

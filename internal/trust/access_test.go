@@ -57,3 +57,30 @@ func TestBulkAccessLimit(t *testing.T) {
 		t.Errorf("an hour later: %v", err)
 	}
 }
+
+func TestBulkAccessByListPage(t *testing.T) {
+	e := newEnv(t)
+	limit := trust.DefaultPolicy.ProfilesPerHour
+	var ids []int64
+	for i := 0; i < limit+10; i++ {
+		name := "C"
+		cu, err := e.customers.Create(e.ctx, customer.Input{Name: &name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, cu.ID)
+	}
+	ctx := e.as(e.agent)
+	if err := e.trust.ViewProfiles(ctx, e.agent.ID, ids[:50]); err != nil {
+		t.Fatalf("a page of 50: %v", err)
+	}
+	if err := e.trust.ViewProfiles(ctx, e.agent.ID, ids[:50]); err != nil {
+		t.Fatalf("the same page again: %v", err)
+	}
+	if err := e.trust.ViewProfiles(ctx, e.agent.ID, ids[50:]); !apperr.Is(err, apperr.TooMany) {
+		t.Fatalf("a page past the limit: %v", err)
+	}
+	if alerts, _ := e.trust.AccessAlerts(e.ctx); len(alerts) != 1 || alerts[0].Profiles != 50 {
+		t.Errorf("alerts = %+v", alerts)
+	}
+}
