@@ -120,6 +120,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	go func() { _ = a.Hub.Run(hubCtx) }()
 	go a.Router.Run(hubCtx)
 	go a.WatchSLA(hubCtx)
+	go a.WatchFreezes(hubCtx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.Log.Info("serving", "component", "http", "addr", ln.Addr().String(), "database", a.DB.Dialect)

@@ -267,3 +267,46 @@ func containsStr(list []string, v string) bool {
 	}
 	return false
 }
+
+// RetryFreezes asks the exchange again for every freeze it has not
+// confirmed yet, with the same idempotency key, and tells the customer
+// once it holds. The watcher in app runs it every half minute, so a
+// freeze requested while the exchange was down is never left behind.
+func (s *Service) RetryFreezes(ctx context.Context) (int, error) {
+	if s.exchange == nil {
+		return 0, nil
+	}
+	fs, err := s.pendingFreezes(ctx)
+	if err != nil {
+		return 0, err
+	}
+	done := 0
+	for _, f := range fs {
+		if _, err := s.exchange.Freeze(ctx, exchange.FreezeRequest{UID: f.UID, Reason: f.Reason, RequestedBy: "customer",
+			Key: "vigil-freeze-" + strconv.FormatInt(f.ID, 10)}); err != nil {
+			continue // still down; the next pass tries again
+		}
+		err := s.db.WithTx(ctx, func(ctx context.Context) error {
+			if err := s.setFreezeState(ctx, f.ID, "frozen"); err != nil {
+				return err
+			}
+			return s.audit.Record(ctx, "trust.frozen", "freeze", f.ID, map[string]any{"uid": f.UID, "retried": true})
+		})
+		if err != nil {
+			return done, err
+		}
+		done++
+		conv, err := s.tickets.ByID(ctx, ticket.Scope{All: true}, f.ConversationID)
+		if err != nil {
+			return done, err
+		}
+		if conv.Status == ticket.StatusClosed {
+			continue
+		}
+		if _, err := s.tickets.AddMessage(ctx, ticket.MessageInput{ConversationID: conv.ID, AuthorKind: ticket.BySystem,
+			Body: s.t(conv.Language, "trust.freeze_done")}); err != nil {
+			return done, err
+		}
+	}
+	return done, nil
+}

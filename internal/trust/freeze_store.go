@@ -96,3 +96,20 @@ func (s *Service) listFreezes(ctx context.Context, customerID int64) ([]Freeze, 
 	}
 	return out, wrap("list freezes", rows.Err())
 }
+
+func (s *Service) pendingFreezes(ctx context.Context) ([]Freeze, error) {
+	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT `+freezeColumns+` FROM freezes WHERE state = 'pending_exchange' ORDER BY id LIMIT 100`)
+	if err != nil {
+		return nil, wrap("pending freezes", err)
+	}
+	defer rows.Close()
+	out := []Freeze{}
+	for rows.Next() {
+		f, err := scanFreeze(rows)
+		if err != nil {
+			return nil, wrap("pending freezes", err)
+		}
+		out = append(out, f)
+	}
+	return out, wrap("pending freezes", rows.Err())
+}

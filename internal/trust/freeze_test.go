@@ -1,11 +1,16 @@
 package trust_test
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"vigil/internal/apperr"
+	"vigil/internal/exchange"
+	"vigil/internal/i18n"
 	"vigil/internal/ticket"
 	"vigil/internal/trust"
 )
@@ -92,5 +97,49 @@ func TestFreezeWithoutExchangeAccount(t *testing.T) {
 	}
 	if !note || !told {
 		t.Errorf("note for the security queue %v, customer told %v", note, told)
+	}
+}
+
+// TestFreezeRetriedWhenExchangeReturns: the exchange is down when the
+// customer freezes; the urgent conversation opens at once, and the retry
+// freezes the account when the exchange is back, over real HTTP.
+func TestFreezeRetriedWhenExchangeReturns(t *testing.T) {
+	e := newEnv(t)
+	var down atomic.Bool
+	down.Store(true)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if down.Load() {
+			http.Error(w, `{"error":{"code":"maintenance","message":"down"}}`, http.StatusServiceUnavailable)
+			return
+		}
+		e.sandbox.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	conn, err := exchange.NewClient(exchange.ClientOptions{BaseURL: srv.URL, Secret: exchange.SandboxSecret, Now: e.clock.Now,
+		Retries: -1, BreakAfter: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := trust.New(trust.Options{DB: e.d, Audit: e.audit, Exchange: conn, Customers: e.customers, Tickets: e.tickets, Now: e.clock.Now, T: i18n.T})
+	c := e.open("U10000004", "zh", "有人登录了")
+	res, err := svc.FreezeSelf(e.ctx, trust.SelfFreeze{CustomerID: c.CustomerID, Source: "widget", Reason: "not_me"})
+	if err != nil || res.Frozen || res.Freeze.State != "pending_exchange" {
+		t.Fatalf("freeze while down = %+v, %v", res, err)
+	}
+	if n, err := svc.RetryFreezes(e.ctx); err != nil || n != 0 {
+		t.Fatalf("retry while still down: %d, %v", n, err)
+	}
+	down.Store(false)
+	if n, err := svc.RetryFreezes(e.ctx); err != nil || n != 1 || !e.sandbox.Frozen("U10000004") {
+		t.Fatalf("retry after recovery: %d, %v, frozen %v", n, err, e.sandbox.Frozen("U10000004"))
+	}
+	if f, _ := svc.FreezeOf(e.ctx, res.Freeze.ID); f.State != "frozen" {
+		t.Errorf("state after retry: %s", f.State)
+	}
+	if last := e.last(res.Conversation); !strings.Contains(last.Body, "已冻结") {
+		t.Errorf("customer not told: %q", last.Body)
+	}
+	if n, _ := svc.RetryFreezes(e.ctx); n != 0 {
+		t.Errorf("a confirmed freeze was retried again")
 	}
 }
