@@ -15,6 +15,7 @@ import (
 	"vigil/internal/channel/webchat"
 	"vigil/internal/config"
 	"vigil/internal/ticket"
+	"vigil/internal/trust"
 )
 
 // At 3 a.m. with no agent online, a signed-in customer freezes their own
@@ -65,7 +66,23 @@ func TestSelfServiceFreezeWithNoAgentOnline(t *testing.T) {
 	if err != nil || len(list) == 0 {
 		t.Fatalf("conversations: %v %v", list, err)
 	}
-	if c := list[0]; c.Priority != ticket.Urgent || c.Category != "account_security" {
+	c := list[0]
+	if c.Priority != ticket.Urgent || c.Category != "account_security" {
 		t.Errorf("freeze conversation is %s/%s, want urgent account_security", c.Priority, c.Category)
+	}
+	// When an agent answers later, the widget shows their staff ID, which
+	// links to the verifier.
+	omar, err := d.app.Agents.ByEmail(ctx, "omar@vigil.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.app.Tickets.AddMessage(ctx, ticket.MessageInput{ConversationID: c.ID, AuthorKind: ticket.ByAgent, AuthorID: omar.ID,
+		AuthorName: omar.Name, Body: "I am reviewing the Moscow login now."}); err != nil {
+		t.Fatal(err)
+	}
+	var staff string
+	tab.waitJS("the agent's staff ID", `(function(){var a=document.querySelector("ol.msgs a.staff-id"); return a ? a.textContent + " " + a.getAttribute("href") : "";})()`, &staff)
+	if want := trust.StaffID(omar.ID) + " /verify?q=" + trust.StaffID(omar.ID); !strings.HasPrefix(staff, want) {
+		t.Errorf("staff ID shown as %q, want %q…", staff, want)
 	}
 }
