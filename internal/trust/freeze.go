@@ -32,14 +32,18 @@ type Freeze struct {
 	UnfrozenAt     *time.Time `json:"unfrozen_at,omitempty"`
 }
 
-// SelfFreeze is a customer's own request: from the widget or from the
-// signed link in a security email.
+// SelfFreeze is a customer's own request: from the widget, the signed
+// link in a security email, the help center or the bot ("I did not log
+// in").
 type SelfFreeze struct {
 	CustomerID int64
-	Source     string // widget or link
+	Source     string // widget, link, help_center, bot
 	Reason     string // not_me, withdrawal, other
 	Language   string
 }
+
+// FreezeSources are where a self-service freeze can come from.
+var FreezeSources = []string{"widget", "link", "help_center", "bot"}
 
 // FreezeReasons a customer can pick.
 var FreezeReasons = []string{"not_me", "withdrawal", "other"}
@@ -60,8 +64,8 @@ type FreezeResult struct {
 // waits for a person; when the exchange does not answer, the conversation
 // says so to the security queue and the customer is told the truth.
 func (s *Service) FreezeSelf(ctx context.Context, in SelfFreeze) (FreezeResult, error) {
-	if in.Source != "widget" && in.Source != "link" {
-		return FreezeResult{}, apperr.Field("source", "trust.freeze_source", "must be widget or link")
+	if !containsStr(FreezeSources, in.Source) {
+		return FreezeResult{}, apperr.Field("source", "trust.freeze_source", "must be one of %v", FreezeSources)
 	}
 	if in.Reason == "" {
 		in.Reason = "other"

@@ -35,7 +35,7 @@ CREATE TABLE freezes (
     customer_id      INTEGER NOT NULL REFERENCES customers(id),
     uid              TEXT    NOT NULL,
     conversation_id  INTEGER REFERENCES conversations(id),
-    source           TEXT    NOT NULL CHECK (source IN ('widget', 'link', 'agent')),
+    source           TEXT    NOT NULL CHECK (source IN ('widget', 'link', 'help_center', 'bot', 'agent')),
     state            TEXT    NOT NULL CHECK (state IN ('frozen', 'pending_exchange', 'unfreeze_requested', 'unfreeze_approved', 'unfrozen')),
     reason           TEXT    NOT NULL DEFAULT '',
     frozen_at        INTEGER NOT NULL,
