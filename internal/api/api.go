@@ -23,6 +23,7 @@ import (
 	"vigil/internal/routing"
 	"vigil/internal/sla"
 	"vigil/internal/ticket"
+	"vigil/internal/trust"
 )
 
 // Deps are the services the API calls.
@@ -38,13 +39,18 @@ type Deps struct {
 	Router        *routing.Router
 	SLA           *sla.Service
 	Audit         *audit.Log
+	Trust         *trust.Service // nil: no identity checks (no exchange)
 	Logger        *slog.Logger
 	MaxBody       int64
 	MaxUpload     int64
 	SecureCookies bool
 	// LoginLimiter throttles login attempts per client IP.
 	LoginLimiter *auth.Limiter
-	ClientIP     func(*http.Request) string
+	// VerifyLimiter and ReportLimiter throttle the public verifier and
+	// impersonation reports per client IP.
+	VerifyLimiter *auth.Limiter
+	ReportLimiter *auth.Limiter
+	ClientIP      func(*http.Request) string
 	// Tx runs fn in one database transaction (db.DB.WithTx).
 	Tx func(ctx context.Context, fn func(ctx context.Context) error) error
 	// Now is the clock for answers that depend on the time (who is on
@@ -159,6 +165,22 @@ func (a *API) Routes() []Route {
 		{"GET", "/api/v1/audit", auth.PermAuditRead, "Audit entries, newest first", a.listAudit},
 		{"GET", "/api/v1/audit/verify", auth.PermAuditRead, "Verify the audit hash chain", a.verifyAudit},
 		{"GET", "/api/v1/openapi.json", Public, "This document", a.openapi},
+
+		{"GET", "/api/v1/conversations/{id}/verification", auth.PermConversationRead, "The customer's verification level and what is masked for me", a.verification},
+		{"POST", "/api/v1/conversations/{id}/verification/code", auth.PermConversationWrite, "Send the customer a one-time code through the exchange", a.sendVerificationCode},
+		{"POST", "/api/v1/conversations/{id}/verification/checks", auth.PermConversationWrite, "Verify the customer by checks against exchange records", a.verifyByChecks},
+		{"POST", "/api/v1/conversations/{id}/reveal", auth.PermConversationWrite, "Reveal masked fields with a reason (audited)", a.reveal},
+		{"GET", "/api/v1/conversations/{id}/account", auth.PermConversationRead, "The customer's recent exchange activity, masked as policy requires", a.conversationAccount},
+		{"GET", "/api/v1/conversations/{id}/freezes", auth.PermConversationRead, "The customer's account freezes", a.conversationFreezes},
+		{"POST", "/api/v1/freezes/{id}/unfreeze-request", auth.PermConversationWrite, "Ask to lift a freeze (the customer must be verified)", a.requestUnfreeze},
+		{"POST", "/api/v1/freezes/{id}/approve", auth.PermUnfreezeApprove, "Approve an unfreeze someone else asked for", a.approveUnfreeze},
+		{"POST", "/api/v1/freezes/{id}/complete", auth.PermUnfreezeApprove, "Lift an approved freeze at the exchange after the cool-down", a.completeUnfreeze},
+		{"GET", "/api/v1/verify", Public, "Is this link, email, phone, handle or staff ID official?", a.verifyChannel},
+		{"POST", "/api/v1/verify/report", Public, "Report an impersonator; opens a security conversation", a.reportImpersonation},
+		{"GET", "/api/v1/official-channels", auth.PermOfficialManage, "The registry of official channels", a.listOfficials},
+		{"POST", "/api/v1/official-channels", auth.PermOfficialManage, "Register an official channel", a.addOfficial},
+		{"POST", "/api/v1/official-channels/{id}/retire", auth.PermOfficialManage, "Mark a channel formerly official", a.retireOfficial},
+		{"GET", "/api/v1/access-alerts", auth.PermAuditRead, "Agents opening unusually many customer profiles this hour", a.accessAlerts},
 	}, a.kbRoutes()...)
 }
 

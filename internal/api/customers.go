@@ -43,6 +43,18 @@ func (a *API) listCustomers(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, a.Logger, err)
 		return
 	}
+	ids := make([]int64, len(list))
+	for i, c := range list {
+		ids[i] = c.ID
+	}
+	// A page of customers is as many profiles: listing is not a way
+	// around the bulk-access limit.
+	if a.Trust != nil && p.IsAgent() {
+		if err := a.Trust.ViewProfiles(r.Context(), p.AgentID, ids); err != nil {
+			WriteError(w, r, a.Logger, err)
+			return
+		}
+	}
 	page := Page[customer.Customer]{Data: list}
 	if len(list) == f.Limit {
 		page.NextCursor = cursor(list[len(list)-1].ID)
@@ -92,9 +104,15 @@ func (a *API) loadCustomer(w http.ResponseWriter, r *http.Request) (customer.Cus
 }
 
 func (a *API) customer(w http.ResponseWriter, r *http.Request) {
-	if c, ok := a.loadCustomer(w, r); ok {
-		WriteJSON(w, http.StatusOK, c)
+	c, ok := a.loadCustomer(w, r)
+	if !ok {
+		return
 	}
+	if err := a.viewProfile(r, c.ID); err != nil {
+		WriteError(w, r, a.Logger, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, c)
 }
 
 func (a *API) updateCustomer(w http.ResponseWriter, r *http.Request) {

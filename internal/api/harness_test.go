@@ -54,6 +54,7 @@ func newEnv(t *testing.T) *env {
 	d := dbtest.Open(t)
 	cfg := config.Defaults()
 	cfg.DataDir = t.TempDir()
+	cfg.ExchangeURL = "sandbox"
 	clk := &clock{now: time.Now().UTC()}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	a, err := app.New(cfg, log, d, clk.Now)

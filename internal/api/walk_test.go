@@ -150,6 +150,27 @@ func walkTable(e *env, attachmentID int64) map[string]expectation {
 		"DELETE /api/v1/announcements/{id}": {"/api/v1/announcements/999999", nil, [5]int{u401, f403, f403, n404, n404}},
 		"GET /api/v1/bot/turns":             {"/api/v1/bot/turns", nil, [5]int{u401, f403, f403, ok, ok}},
 		"GET /api/v1/bot/report":            {"/api/v1/bot/report?days=30", nil, [5]int{u401, f403, f403, ok, ok}},
+		// Trust and safety. Team B's customer has no exchange account (409).
+		"GET /api/v1/conversations/{id}/verification": {conv + "/verification", nil, [5]int{u401, n404, ok, ok, ok}},
+		"POST /api/v1/conversations/{id}/verification/code": {conv + "/verification/code", map[string]string{"channel": "device"},
+			[5]int{u401, n404, c409, c409, c409}},
+		"POST /api/v1/conversations/{id}/verification/checks": {conv + "/verification/checks", map[string]any{"answers": map[string]string{"recent_order_id": "O-1"}},
+			[5]int{u401, n404, c409, c409, c409}},
+		"POST /api/v1/conversations/{id}/reveal": {conv + "/reveal", map[string]string{"reason": "walk: customer asked about an address"},
+			[5]int{u401, n404, ok, ok, ok}},
+		"GET /api/v1/conversations/{id}/account": {conv + "/account", nil, [5]int{u401, n404, c409, c409, c409}},
+		"GET /api/v1/conversations/{id}/freezes": {conv + "/freezes", nil, [5]int{u401, n404, ok, ok, ok}},
+		"POST /api/v1/freezes/{id}/unfreeze-request": {"/api/v1/freezes/999999/unfreeze-request", map[string]string{"reason": "walk: verified customer"},
+			[5]int{u401, n404, n404, n404, n404}},
+		"POST /api/v1/freezes/{id}/approve":  {"/api/v1/freezes/999999/approve", nil, [5]int{u401, f403, f403, n404, n404}},
+		"POST /api/v1/freezes/{id}/complete": {"/api/v1/freezes/999999/complete", nil, [5]int{u401, f403, f403, n404, n404}},
+		"GET /api/v1/verify":                 {"/api/v1/verify?q=t.me/someone", nil, [5]int{ok, ok, ok, ok, ok}},
+		"POST /api/v1/verify/report":         {"/api/v1/verify/report", map[string]string{"q": ""}, [5]int{i422, i422, i422, i422, i422}},
+		"GET /api/v1/official-channels":      {"/api/v1/official-channels", nil, [5]int{u401, f403, f403, f403, ok}},
+		"POST /api/v1/official-channels": {"/api/v1/official-channels", map[string]string{"kind": "domain", "value": ""},
+			[5]int{u401, f403, f403, f403, i422}},
+		"POST /api/v1/official-channels/{id}/retire": {"/api/v1/official-channels/999999/retire", nil, [5]int{u401, f403, f403, f403, n404}},
+		"GET /api/v1/access-alerts":                  {"/api/v1/access-alerts", nil, [5]int{u401, f403, f403, ok, ok}},
 	}
 }
 

@@ -26,12 +26,15 @@ import (
 	"vigil/internal/customer"
 	"vigil/internal/db"
 	"vigil/internal/event"
+	"vigil/internal/exchange"
+	"vigil/internal/i18n"
 	"vigil/internal/job"
 	"vigil/internal/kb"
 	"vigil/internal/realtime"
 	"vigil/internal/routing"
 	"vigil/internal/sla"
 	"vigil/internal/ticket"
+	"vigil/internal/trust"
 )
 
 // App holds the opened storage and the domain services.
@@ -55,8 +58,13 @@ type App struct {
 	Channels  *channel.Service
 	Mail      *email.Receiver   // nil unless the email channel is configured
 	Telegram  *telegram.Webhook // nil unless the Telegram bot is configured
-	consoles  consoles
-	Now       func() time.Time
+	// Exchange is the connector to the exchange backend; nil when none
+	// is configured. Sandbox is set when it is the built-in sandbox.
+	Exchange exchange.Connector
+	Sandbox  *exchange.Sandbox
+	Trust    *trust.Service
+	consoles consoles
+	Now      func() time.Time
 	// Instance names this process on the bus (host, address, pid).
 	Instance string
 	closers  []func() error
@@ -112,9 +120,15 @@ func New(cfg config.Config, log *slog.Logger, d *db.DB, now func() time.Time) (*
 	}
 	a.SLA = sla.New(d, a.Audit, now, ticket.Vocabulary())
 	a.Jobs = job.New(job.Options{DB: d, Now: now, Log: log})
-	a.Tickets = ticket.New(ticket.Options{DB: d, Audit: a.Audit, Bus: bus, Customers: a.Customers, Now: now, Policies: a.SLA, Outbox: a.Jobs,
+	if err := a.connectExchange(); err != nil {
+		return nil, err
+	}
+	screen := trust.NewScreen(d, a.Audit, now, i18n.T, trust.DefaultPolicy.CodeAttempts)
+	a.Tickets = ticket.New(ticket.Options{DB: d, Audit: a.Audit, Bus: bus, Customers: a.Customers, Now: now, Policies: a.SLA, Outbox: a.Jobs, Redactor: screen,
 		Files: &ticket.Files{Dir: files, MaxSize: cfg.MaxUploadMB << 20},
 		Rules: &ticket.PriorityRules{UrgentCategories: cfg.UrgentCategories, VIPTier: int(cfg.VIPPriorityTier)}})
+	a.Trust = trust.New(trust.Options{DB: d, Audit: a.Audit, Exchange: a.Exchange, Customers: a.Customers, Tickets: a.Tickets,
+		Screen: screen, Now: now, T: i18n.T, Staff: staff{a.Agents}.lookup})
 	a.Canned = canned.New(d, a.Audit, now)
 	a.Auth = auth.New(auth.Options{DB: d, Audit: a.Audit, Directory: directory{a.Agents}, Now: now,
 		SessionTTL: cfg.SessionTTL, Issuer: "Vigil"})
@@ -151,6 +165,35 @@ func (a *App) Close() error {
 func instanceName(cfg config.Config) string {
 	host, _ := os.Hostname()
 	return fmt.Sprintf("%s:%s:%d", host, cfg.Addr, os.Getpid())
+}
+
+// connectExchange builds the exchange connector the configuration asks for.
+func (a *App) connectExchange() error {
+	cfg := a.Config
+	switch {
+	case cfg.ExchangeURL == "sandbox" || (cfg.ExchangeURL == "" && cfg.Demo):
+		a.Exchange, a.Sandbox = exchange.NewSandboxClient(a.Now, func(c exchange.SentCode) {
+			// Only the sandbox logs a code: it stands in for the customer's phone.
+			a.Log.Info("sandbox exchange delivered a one-time code", "component", "exchange", "uid", c.UID,
+				"channel", c.Channel, "sandbox_code", c.Code)
+		})
+	case cfg.ExchangeURL != "":
+		c, err := exchange.NewClient(exchange.ClientOptions{BaseURL: cfg.ExchangeURL, Secret: []byte(cfg.ExchangeSecret),
+			Timeout: cfg.ExchangeTimeout, Now: a.Now})
+		if err != nil {
+			return err
+		}
+		a.Exchange = c
+	}
+	return nil
+}
+
+// staff adapts the agent service to the verifier's staff-ID check.
+type staff struct{ agents *agent.Service }
+
+func (s staff) lookup(ctx context.Context, id int64) (string, bool, error) {
+	ag, err := s.agents.Ref(ctx, id)
+	return ag.Name, !ag.Disabled, err
 }
 
 // directory adapts the agent service to what auth needs.

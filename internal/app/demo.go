@@ -124,6 +124,9 @@ func (a *App) LoadDemo(ctx context.Context) ([]DemoCredential, error) {
 		if err := a.demoShifts(ctx, teams, agents); err != nil {
 			return err
 		}
+		if err := a.demoTrust(ctx); err != nil {
+			return err
+		}
 		for _, d := range demoConversations() {
 			if err := a.demoConversation(ctx, d, teams, agents, customers); err != nil {
 				return err

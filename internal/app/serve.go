@@ -25,18 +25,21 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 	// One budget of sign-in attempts per address, whether through the API
 	// or the console's form.
 	logins := auth.NewSharedLimiter(a.DB, "login", 10.0/60, 10, a.Now)
+	// One budget of verifier checks and of impersonation reports per
+	// address, through the page or the API.
+	verifies, reports := auth.NewSharedLimiter(a.DB, "verify", 0.5, 30, a.Now), auth.NewSharedLimiter(a.DB, "impersonation-report", 10.0/3600, 10, a.Now)
 	apiH := api.New(api.Deps{
 		Auth: a.Auth, Agents: a.Agents, Customers: a.Customers, Tickets: a.Tickets, Channels: a.Channels, Canned: a.Canned, Router: a.Router, SLA: a.SLA, Audit: a.Audit,
-		KB: a.KB, Bot: a.Bot,
+		KB: a.KB, Bot: a.Bot, Trust: a.Trust,
 		Logger: a.Log, MaxBody: a.Config.MaxBodyBytes, MaxUpload: a.Config.MaxUploadMB << 20,
 		SecureCookies: a.Config.SecureCookies(), ClientIP: clientIP, Tx: a.DB.WithTx,
-		LoginLimiter: logins, Now: a.Now,
+		LoginLimiter: logins, Now: a.Now, VerifyLimiter: verifies, ReportLimiter: reports,
 	})
 	mux := http.NewServeMux()
 	apiH.Register(mux)
 	mux.HandleFunc("GET /ws/console", a.consoleSocket(apiH, a.Hub))
 	web.New(web.Deps{
-		API: apiH, Auth: a.Auth, Agents: a.Agents, Customers: a.Customers, Tickets: a.Tickets, Logger: a.Log, Now: a.Now,
+		API: apiH, Auth: a.Auth, Agents: a.Agents, Customers: a.Customers, Tickets: a.Tickets, Exchange: a.Exchange, Trust: a.Trust, Logger: a.Log, Now: a.Now,
 		ClientIP: clientIP, LoginLimiter: logins, SecureCookies: a.Config.SecureCookies(),
 	}).Register(mux)
 	web.NewHelpCenter(web.HelpDeps{KB: a.KB, Logger: a.Log, ClientIP: clientIP,
@@ -47,6 +50,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		MaxBody: a.Config.MaxBodyBytes, MaxUpload: a.Config.MaxUploadMB << 20, ClientIP: clientIP,
 		SessionLimiter: auth.NewSharedLimiter(a.DB, "widget-session", 1, 30, a.Now), MessageLimiter: auth.NewSharedLimiter(a.DB, "widget-message", 2, 20, a.Now),
 		Announcements: a.KB.Active,
+		Trust:         a.Trust, VerifyLimiter: verifies, ReportLimiter: reports,
 	}).Register(mux)
 	if a.Telegram != nil {
 		a.Telegram.Register(mux)
@@ -132,6 +136,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	defer stopChannels()
+	go a.WatchFreezes(hubCtx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.Log.Info("serving", "component", "http", "addr", ln.Addr().String(), "database", a.DB.Dialect)

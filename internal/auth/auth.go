@@ -48,15 +48,19 @@ const (
 	PermSLAManage          Permission = "sla:manage"
 	PermShiftManage        Permission = "shift:manage"
 	PermKBManage           Permission = "kb:manage"
+	// PermUnfreezeApprove is the second person of the two-person unfreeze.
+	PermUnfreezeApprove Permission = "account:unfreeze"
+	// PermOfficialManage keeps the registry of official channels.
+	PermOfficialManage Permission = "official:manage"
 )
 
 var agentPerms = []Permission{PermConversationRead, PermConversationWrite, PermConversationAssign,
 	PermCustomerRead, PermCustomerWrite, PermAgentRead, PermTokenManage}
 
 var supervisorPerms = append(slices.Clone(agentPerms), PermConversationMerge, PermCustomerMerge,
-	PermTagManage, PermAuditRead, PermTeamManage, PermCannedManage, PermSLAManage, PermShiftManage, PermKBManage)
+	PermTagManage, PermAuditRead, PermTeamManage, PermCannedManage, PermSLAManage, PermShiftManage, PermKBManage, PermUnfreezeApprove)
 
-var adminPerms = append(slices.Clone(supervisorPerms), PermAgentManage, PermSettingsManage)
+var adminPerms = append(slices.Clone(supervisorPerms), PermAgentManage, PermSettingsManage, PermOfficialManage)
 
 // rolePerms is the whole permission table.
 var rolePerms = map[Role][]Permission{RoleAgent: agentPerms, RoleSupervisor: supervisorPerms, RoleAdmin: adminPerms}

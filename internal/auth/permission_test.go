@@ -33,6 +33,8 @@ func TestRolePermissions(t *testing.T) {
 		{auth.PermKBManage, false, true, true},
 		{auth.PermAgentManage, false, false, true},
 		{auth.PermSettingsManage, false, false, true},
+		{auth.PermUnfreezeApprove, false, true, true},
+		{auth.PermOfficialManage, false, false, true},
 	}
 	for _, r := range table {
 		for role, want := range map[auth.Role]bool{auth.RoleAgent: r.agent, auth.RoleSupervisor: r.supervisor, auth.RoleAdmin: r.admin} {

@@ -51,6 +51,14 @@ type Config struct {
 	Email Email
 	// Telegram configures the Telegram bot (VIGIL_TELEGRAM_*).
 	Telegram Telegram
+	// ExchangeURL (VIGIL_EXCHANGE_URL) is the exchange backend's connector
+	// base URL, ExchangeSecret (VIGIL_EXCHANGE_SECRET(_FILE)) the shared
+	// signing secret, ExchangeTimeout (VIGIL_EXCHANGE_TIMEOUT) the limit
+	// per attempt. Empty URL: the built-in sandbox with --demo, else none;
+	// "sandbox" asks for the built-in sandbox explicitly.
+	ExchangeURL     string
+	ExchangeSecret  string
+	ExchangeTimeout time.Duration
 }
 
 // Defaults returns the configuration used when nothing is set.
@@ -66,6 +74,7 @@ func Defaults() Config {
 		ShutdownGrace:    15 * time.Second,
 		UrgentCategories: []string{"account_security", "2fa"},
 		VIPPriorityTier:  3,
+		ExchangeTimeout:  3 * time.Second,
 	}
 }
 
@@ -137,6 +146,9 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 	integer(&c.VIPPriorityTier, "VIGIL_VIP_PRIORITY_TIER")
 	errs = append(errs, c.Email.load(getenv)...)
 	errs = append(errs, c.Telegram.load(getenv)...)
+	str(&c.ExchangeURL, "VIGIL_EXCHANGE_URL")
+	secret(&c.ExchangeSecret, "VIGIL_EXCHANGE_SECRET")
+	duration(&c.ExchangeTimeout, "VIGIL_EXCHANGE_TIMEOUT")
 	if v := getenv("VIGIL_TRUST_PROXY"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -248,6 +260,18 @@ func (c *Config) Validate() error {
 	errs = append(errs, c.Telegram.validate()...)
 	if c.Email.Enabled() && c.SecretKey == "" {
 		errs = append(errs, errors.New("VIGIL_SECRET_KEY: needed by the email channel to make unguessable Message-IDs"))
+	}
+	if c.ExchangeURL != "" && c.ExchangeURL != "sandbox" {
+		u, err := url.Parse(c.ExchangeURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("VIGIL_EXCHANGE_URL: %q must be an absolute http(s) URL", c.ExchangeURL))
+		}
+		if len(c.ExchangeSecret) < 16 {
+			errs = append(errs, errors.New("VIGIL_EXCHANGE_SECRET: must be at least 16 characters when VIGIL_EXCHANGE_URL is set"))
+		}
+	}
+	if c.ExchangeTimeout < 100*time.Millisecond || c.ExchangeTimeout > time.Minute {
+		errs = append(errs, errors.New("VIGIL_EXCHANGE_TIMEOUT: must be between 100ms and 1m"))
 	}
 	return errors.Join(errs...)
 }

@@ -32,7 +32,8 @@ type Options struct {
 	Policies  Policies       // nil: no SLA clocks
 	// Outbox carries public replies on channels that deliver outside the
 	// desk (email, Telegram); nil leaves them undelivered (tests, tools).
-	Outbox Outbox
+	Outbox   Outbox
+	Redactor Redactor // nil: customer messages are stored as written
 }
 
 // Service is the conversation domain.
@@ -46,6 +47,7 @@ type Service struct {
 	rules     PriorityRules
 	policies  Policies
 	outbox    Outbox
+	redactor  Redactor
 }
 
 // New returns a Service.
@@ -55,7 +57,7 @@ func New(o Options) *Service {
 		rules = *o.Rules
 	}
 	return &Service{db: o.DB, audit: o.Audit, bus: o.Bus, customers: o.Customers, files: o.Files, now: o.Now, rules: rules,
-		policies: o.Policies, outbox: o.Outbox}
+		policies: o.Policies, outbox: o.Outbox, redactor: o.Redactor}
 }
 
 // OpenInput starts a conversation with its first message.
@@ -296,6 +298,16 @@ func (s *Service) addMessage(ctx context.Context, c Conversation, in MessageInpu
 			return Message{}, c, err
 		}
 	}
+	var red Redaction
+	if s.redactor != nil && in.AuthorKind == ByCustomer {
+		var err error
+		if red, err = s.redactor.Redact(ctx, c, in.Body); err != nil {
+			return Message{}, c, err
+		}
+		if red.Body != in.Body {
+			in.Body, in.rendered = red.Body, ""
+		}
+	}
 	now := s.now().UTC().Truncate(time.Millisecond)
 	before := c
 	switch {
@@ -364,6 +376,9 @@ func (s *Service) addMessage(ctx context.Context, c Conversation, in MessageInpu
 		action = "conversation.note"
 	}
 	detail := map[string]any{"message": m.ID, "seq": seq, "author": string(in.AuthorKind)}
+	if len(red.Found) > 0 {
+		detail["redacted"] = red.Found
+	}
 	if c.Status != before.Status {
 		detail["status"] = []string{string(before.Status), string(c.Status)}
 		if before.Status == StatusSolved {
@@ -384,6 +399,11 @@ func (s *Service) addMessage(ctx context.Context, c Conversation, in MessageInpu
 			Changes: map[string]string{"status": string(c.Status)}, PrevTeamID: c.TeamID, PrevAssigneeID: c.AssigneeID, At: now})
 	}
 	db.AfterCommit(ctx, func() { s.bus.Publish(ctx, events...) })
+	if red.Reply != "" {
+		if _, c, err = s.addMessage(ctx, c, MessageInput{ConversationID: c.ID, AuthorKind: BySystem, Body: red.Reply}); err != nil {
+			return Message{}, c, err
+		}
+	}
 	return m, c, nil
 }
 

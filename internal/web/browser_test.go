@@ -44,9 +44,18 @@ type desk struct {
 
 func startDesk(t *testing.T) *desk {
 	t.Helper()
+	return startDeskWith(t, nil)
+}
+
+// startDeskWith lets a test change the configuration first.
+func startDeskWith(t *testing.T, configure func(*config.Config)) *desk {
+	t.Helper()
 	cfg := config.Defaults()
 	cfg.DataDir = t.TempDir()
 	cfg.WidgetSecret = strings.Repeat("w", 32)
+	if configure != nil {
+		configure(&cfg)
+	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.Open(ctx, cfg, log)

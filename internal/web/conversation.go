@@ -13,6 +13,7 @@ import (
 	"vigil/internal/customer"
 	"vigil/internal/i18n"
 	"vigil/internal/ticket"
+	"vigil/internal/trust"
 )
 
 type option struct {
@@ -47,6 +48,9 @@ type conversationData struct {
 	Category   string
 	Language   string
 	SLA        slaPanel
+	Exchange   exchangePanel
+	Identity   identityPanel
+	Freezes    []freezeRow
 }
 
 // thread is how many messages the page renders; older ones load on demand
@@ -91,6 +95,12 @@ func (c *Console) conversation(w http.ResponseWriter, r *http.Request, p *page) 
 		c.fail(w, r, err)
 		return
 	}
+	if c.Trust != nil {
+		if err := c.Trust.ViewProfile(ctx, p.Principal.AgentID, cu.ID); err != nil {
+			c.fail(w, r, err)
+			return
+		}
+	}
 	readSeq, err := c.Tickets.ReadUpTo(ctx, id, ticket.ByCustomer)
 	if err != nil {
 		c.fail(w, r, err)
@@ -113,12 +123,25 @@ func (c *Console) conversation(w http.ResponseWriter, r *http.Request, p *page) 
 	d := &conversationData{Conv: conv, Customer: cu, Name: displayName(cu), LastSeq: conv.LastSeq, ReadSeq: readSeq,
 		Tags: strings.Join(conv.Tags, ", "), CanAssign: p.Principal.Can(auth.PermConversationAssign),
 		Category: i18n.T(p.Lang, "category."+conv.Category), Language: conv.Language}
+	var mask trust.Masking
 	view, err := c.Tickets.SLAView(ctx, conv)
 	if err != nil {
 		c.fail(w, r, err)
 		return
 	}
 	d.SLA = slaPanelFor(c.Now(), view, p.Lang)
+	if d.Identity, mask, err = c.identityPanelFor(ctx, conv.ID, p.Principal.AgentID, cu, p.Lang); err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	if mask.Masked {
+		d.Customer = maskedCustomer(cu)
+	}
+	if d.Freezes, err = c.freezeRows(ctx, p, conv, d.Identity.LevelClass == "level-verified"); err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	d.Exchange = c.exchangePanelFor(ctx, conv, p.Principal.AgentID, cu, p.Lang)
 	dir, err := c.people(ctx)
 	if err != nil {
 		c.fail(w, r, err)

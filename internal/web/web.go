@@ -20,8 +20,10 @@ import (
 	"vigil/internal/assets"
 	"vigil/internal/auth"
 	"vigil/internal/customer"
+	"vigil/internal/exchange"
 	"vigil/internal/i18n"
 	"vigil/internal/ticket"
+	"vigil/internal/trust"
 )
 
 //go:embed templates/*.html static/*
@@ -34,6 +36,8 @@ type Deps struct {
 	Agents        *agent.Service
 	Customers     *customer.Service
 	Tickets       *ticket.Service
+	Exchange      exchange.Connector // nil: no exchange connected
+	Trust         *trust.Service     // nil: no identity panel
 	Logger        *slog.Logger
 	Now           func() time.Time
 	ClientIP      func(*http.Request) string

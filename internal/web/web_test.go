@@ -44,8 +44,17 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, nil)
+}
+
+// newEnvWith lets a test change the configuration first.
+func newEnvWith(t *testing.T, configure func(*config.Config)) *env {
+	t.Helper()
 	cfg := config.Defaults()
 	cfg.DataDir = t.TempDir()
+	if configure != nil {
+		configure(&cfg)
+	}
 	clk := &clock{now: time.Now().UTC()}
 	a, err := app.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), dbtest.Open(t), clk.Now)
 	if err != nil {

@@ -79,6 +79,7 @@ func newEnv(t *testing.T, o options) *env {
 	cfg.MaxBodyBytes = maxBody
 	cfg.MaxUploadMB = 1
 	cfg.RequireIdentity = o.requireIdentity
+	cfg.ExchangeURL = "sandbox"
 	if !o.noSecret {
 		cfg.WidgetSecret = widgetSecret
 	}

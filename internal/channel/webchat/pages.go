@@ -44,6 +44,8 @@ var widgetKeys = []string{
 	"widget.connecting", "widget.reconnecting", "widget.connected", "widget.typing", "widget.read", "widget.history",
 	"widget.new_conversation", "widget.bot", "widget.agent", "widget.you", "widget.error", "widget.verified", "widget.closed",
 	"widget.attachment_too_large", "widget.back",
+	"widget.freeze", "widget.freeze_hint", "widget.freeze_reason", "widget.freeze_reason.not_me", "widget.freeze_reason.withdrawal",
+	"widget.freeze_reason.other", "widget.freeze_confirm", "widget.freeze_cancel", "widget.freeze_done", "widget.never_ask", "widget.staff_id",
 }
 
 // chatPage is the page inside the iframe, and the standalone chat for an

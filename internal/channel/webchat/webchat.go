@@ -54,6 +54,13 @@ type Deps struct {
 	// Announcements lists the notices showing now (maintenance, incidents),
 	// shown above the chat; nil shows none.
 	Announcements func(ctx context.Context) ([]kb.Announcement, error)
+	// VerifyLimiter and ReportLimiter throttle the public verifier page
+	// and impersonation reports per IP (shared with the API's).
+	VerifyLimiter *auth.Limiter
+	ReportLimiter *auth.Limiter
+	// Trust records a signed widget identity on the conversation and runs
+	// the self-service freeze; nil leaves both out.
+	Trust Trust
 }
 
 // Widget serves the channel.
@@ -82,6 +89,11 @@ func (w *Widget) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /widget/api/conversations/{id}/attachments", w.customerOnly(w.upload))
 	mux.HandleFunc("GET /widget/api/attachments/{id}", w.customerOnly(w.download))
 	mux.HandleFunc("GET /ws/widget", w.socket)
+	mux.HandleFunc("POST /widget/api/freeze", w.customerOnly(w.freeze))
+	mux.HandleFunc("GET /freeze", w.freezePage)
+	mux.HandleFunc("POST /freeze", w.freezeByLink)
+	mux.HandleFunc("GET /verify", w.verifyPage)
+	mux.HandleFunc("POST /verify/report", w.verifyReport)
 }
 
 // customerOnly authenticates the widget's bearer token.
@@ -302,6 +314,7 @@ func (w *Widget) openConversation(rw http.ResponseWriter, r *http.Request) {
 		api.WriteError(rw, r, w.Logger, err)
 		return
 	}
+	w.recordLevel(r, conv)
 	// An email left for follow-up is kept when the customer has none yet;
 	// saved only once the conversation exists.
 	if email := strings.TrimSpace(req.Email); email != "" && cust.Email == "" {
@@ -380,6 +393,7 @@ func (w *Widget) send(rw http.ResponseWriter, r *http.Request) {
 		api.WriteError(rw, r, w.Logger, apperr.New(apperr.TooMany, "widget.rate_limited", "you are sending messages too fast"))
 		return
 	}
+	w.recordLevel(r, c)
 	m, err := w.Tickets.AddMessage(r.Context(), ticket.MessageInput{ConversationID: c.ID, AuthorKind: ticket.ByCustomer,
 		AuthorID: p.CustomerID, Body: req.Body, AttachmentIDs: req.Attachments, ExternalID: clientKey(req.ClientID)})
 	if err != nil {

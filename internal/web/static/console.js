@@ -420,3 +420,32 @@
 
   if (ME) connect();
 })();
+
+// Identity and account forms (verification code, checks, reveal, freeze
+// requests): each form names its API call; fields named "a.b" nest. On
+// success the page reloads, so what is masked or allowed is re-rendered
+// by the server.
+(function () {
+  "use strict";
+  var csrf = document.body.dataset.csrf;
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-api-path]"), function (form) {
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var body = {}, status = form.querySelector("[role=status]");
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (!el.name || el.value === "") return;
+        var parts = el.name.split("."), o = body;
+        for (var i = 0; i < parts.length - 1; i++) o = o[parts[i]] = o[parts[i]] || {};
+        o[parts[parts.length - 1]] = el.type === "number" ? Number(el.value) : el.value;
+      });
+      fetch(form.dataset.apiPath, { method: form.dataset.apiMethod || "POST", credentials: "same-origin",
+        headers: { "X-CSRF-Token": csrf, "Accept": "application/json", "Content-Type": "application/json" }, body: JSON.stringify(body) })
+        .then(function (r) {
+          return r.json().catch(function () { return {}; }).then(function (j) {
+            if (!r.ok) throw new Error((j && j.error && j.error.message) || r.statusText);
+            location.reload();
+          });
+        }).catch(function (x) { if (status) status.textContent = x.message; });
+    });
+  });
+})();

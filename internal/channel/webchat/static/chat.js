@@ -65,7 +65,10 @@
   var pane = el("div", { class: "pane" });
   var typing = el("div", { class: "typing", "aria-live": "polite" });
   root.textContent = "";
-  root.appendChild(header); root.appendChild(status); root.appendChild(pane); root.appendChild(typing);
+  // Freeze: always in view for a customer the exchange signed in, on the
+  // home screen and inside a conversation; it needs no agent.
+  var freezeBar = el("section", { class: "freeze", id: "freeze", hidden: "" });
+  root.appendChild(header); root.appendChild(status); root.appendChild(freezeBar); root.appendChild(pane); root.appendChild(typing);
   backBtn.addEventListener("click", function () { leave(); showHome(); });
 
   function setStatus(text, offline) { status.textContent = text || ""; status.className = "status" + (offline ? " offline" : ""); }
@@ -103,8 +106,37 @@
       });
     }).then(function () {
       setStatus(session.verified ? S.verified : "");
+      if (session.verified) buildFreeze();
       showHome();
     }).catch(function (err) { setStatus(err.message, true); });
+  }
+
+  function buildFreeze() {
+    freezeBar.textContent = ""; freezeBar.hidden = false;
+    var open = el("button", { type: "button", class: "danger", id: "freeze-open" }, S.freeze);
+    var hint = el("p", { class: "hint" }, S.freeze_hint);
+    var form = el("form", { id: "freeze-form", hidden: "" });
+    form.appendChild(el("label", { for: "freeze-reason" }, S.freeze_reason));
+    var sel = el("select", { id: "freeze-reason" });
+    ["not_me", "withdrawal", "other"].forEach(function (r) { sel.appendChild(el("option", { value: r }, S["freeze_reason." + r])); });
+    form.appendChild(sel);
+    var go = el("button", { type: "submit", class: "danger", id: "freeze-confirm" }, S.freeze_confirm);
+    var cancel = el("button", { type: "button" }, S.freeze_cancel);
+    form.appendChild(go); form.appendChild(cancel);
+    var out = el("p", { id: "freeze-status", role: "status" });
+    freezeBar.appendChild(open); freezeBar.appendChild(hint); freezeBar.appendChild(form); freezeBar.appendChild(out);
+    open.addEventListener("click", function () { form.hidden = false; open.hidden = true; sel.focus(); });
+    cancel.addEventListener("click", function () { form.hidden = true; open.hidden = false; });
+    form.addEventListener("submit", function (e) {
+      e.preventDefault(); go.disabled = true; out.textContent = "";
+      api("POST", "/widget/api/freeze", { reason: sel.value, language: lang }).then(function (r) {
+        form.hidden = true;
+        freezeBar.insertBefore(el("h2", { class: "frozen" }, S.freeze_done), hint);
+        hint.remove();
+        out.textContent = r.next_steps;
+        leave(); openConversation(r.conversation);
+      }).catch(function (x) { out.textContent = x.message; go.disabled = false; });
+    });
   }
 
   // ---- home: history and pre-chat form
@@ -125,6 +157,7 @@
       if (open.length === 1 && !pane.dataset.visited) openConversation(open[0]);
     }).catch(function () {});
     var form = el("form", { class: "prechat" });
+    form.appendChild(el("p", { class: "never-ask" }, S.never_ask));
     form.appendChild(el("label", { for: "v-lang" }, S.language));
     var ls = el("select", { id: "v-lang" });
     [["en", "English"], ["zh", "简体中文"]].forEach(function (o) { var op = el("option", { value: o[0] }, o[1]); if (o[0] === lang) op.selected = true; ls.appendChild(op); });
@@ -192,6 +225,13 @@
       w.appendChild(el("span", { class: "avatar" + (m.author_kind === "bot" ? " bot" : ""), "aria-hidden": "true" },
         m.author_kind === "bot" ? "🤖" : Array.from(who.trim())[0] || "?"));
       w.appendChild(document.createTextNode(who));
+      // Every agent message carries the agent's public staff ID, which the
+      // customer can check on the verifier page.
+      if (m.author_kind === "agent" && m.author_id) {
+        var sid = "VS-" + ("000" + m.author_id).slice(-Math.max(4, String(m.author_id).length));
+        var a = el("a", { class: "staff-id", href: "/verify?q=" + encodeURIComponent(sid) + "&lang=" + lang, target: "_blank", rel: "noopener", title: fmt(S.staff_id, sid) }, sid);
+        w.appendChild(a);
+      }
       li.appendChild(w);
     }
     var body = el("div");
