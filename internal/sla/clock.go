@@ -195,12 +195,12 @@ func (c Clocks) fired(a Alert) bool {
 }
 
 // Due splits the unfired alerts into those due at now and the instant the
-// next one falls due (nil when none is pending).
+// next one falls due (nil when none is pending). The watcher marks all
+// due ones fired but announces only what Moot leaves: a warning whose
+// breach is due too is moot.
 func Due(c Clocks, p Policy, now time.Time) (due []Alert, next *time.Time) {
 	for _, a := range Alerts(c, p) {
 		if !a.At.After(now) {
-			// A breach already due makes its warning moot: it is recorded
-			// as fired, not sent.
 			due = append(due, a)
 			continue
 		}
