@@ -172,6 +172,7 @@ func (a *API) Routes() []Route {
 		{"POST", "/api/v1/conversations/{id}/reveal", auth.PermConversationWrite, "Reveal masked fields with a reason (audited)", a.reveal},
 		{"GET", "/api/v1/conversations/{id}/account", auth.PermConversationRead, "The customer's recent exchange activity, masked as policy requires", a.conversationAccount},
 		{"GET", "/api/v1/conversations/{id}/freezes", auth.PermConversationRead, "The customer's account freezes", a.conversationFreezes},
+		{"POST", "/api/v1/conversations/{id}/freeze", auth.PermConversationWrite, "Freeze the customer's account at the exchange now", a.freezeAccount},
 		{"POST", "/api/v1/freezes/{id}/unfreeze-request", auth.PermConversationWrite, "Ask to lift a freeze (the customer must be verified)", a.requestUnfreeze},
 		{"POST", "/api/v1/freezes/{id}/approve", auth.PermUnfreezeApprove, "Approve an unfreeze someone else asked for", a.approveUnfreeze},
 		{"POST", "/api/v1/freezes/{id}/complete", auth.PermUnfreezeApprove, "Lift an approved freeze at the exchange after the cool-down", a.completeUnfreeze},

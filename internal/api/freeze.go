@@ -91,3 +91,23 @@ func (a *API) completeUnfreeze(w http.ResponseWriter, r *http.Request) {
 	}
 	WriteJSON(w, http.StatusOK, got)
 }
+
+func (a *API) freezeAccount(w http.ResponseWriter, r *http.Request) {
+	conv, _, ok := a.loadConversation(w, r)
+	if !ok || !a.trustReady(w, r) {
+		return
+	}
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if err := Decode(w, r, a.MaxBody, &in); err != nil {
+		WriteError(w, r, a.Logger, err)
+		return
+	}
+	res, err := a.Trust.FreezeByAgent(r.Context(), conv, in.Reason)
+	if err != nil {
+		WriteError(w, r, a.Logger, err)
+		return
+	}
+	WriteJSON(w, http.StatusCreated, res.Freeze)
+}

@@ -171,6 +171,8 @@ func TestUnfreezeAPI(t *testing.T) {
 		matchesDocument(t, doc, ops, route, r)
 	}
 	step(ag, "GET /api/v1/conversations/{id}/freezes", conv+"/freezes", nil, http.StatusOK)
+	// An agent can freeze again at once (here: the same account, already frozen).
+	step(ag, "POST /api/v1/conversations/{id}/freeze", conv+"/freeze", map[string]string{"reason": "sideways"}, http.StatusUnprocessableEntity)
 	step(ag, "POST /api/v1/freezes/{id}/unfreeze-request", f+"/unfreeze-request", map[string]string{"reason": "customer says it was them"}, http.StatusForbidden)
 	step(ag, "POST /api/v1/conversations/{id}/verification/checks", conv+"/verification/checks",
 		map[string]any{"answers": map[string]string{"recent_order_id": "O-5522711", "anti_phishing_code": "OKAPI-RIVER-7"}}, http.StatusOK)

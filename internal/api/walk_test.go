@@ -160,6 +160,7 @@ func walkTable(e *env, attachmentID int64) map[string]expectation {
 			[5]int{u401, n404, ok, ok, ok}},
 		"GET /api/v1/conversations/{id}/account": {conv + "/account", nil, [5]int{u401, n404, c409, c409, c409}},
 		"GET /api/v1/conversations/{id}/freezes": {conv + "/freezes", nil, [5]int{u401, n404, ok, ok, ok}},
+		"POST /api/v1/conversations/{id}/freeze": {conv + "/freeze", map[string]string{"reason": "not_me"}, [5]int{u401, n404, c409, c409, c409}},
 		"POST /api/v1/freezes/{id}/unfreeze-request": {"/api/v1/freezes/999999/unfreeze-request", map[string]string{"reason": "walk: verified customer"},
 			[5]int{u401, n404, n404, n404, n404}},
 		"POST /api/v1/freezes/{id}/approve":  {"/api/v1/freezes/999999/approve", nil, [5]int{u401, f403, f403, n404, n404}},

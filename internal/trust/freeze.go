@@ -99,22 +99,54 @@ func (s *Service) FreezeSelf(ctx context.Context, in SelfFreeze) (FreezeResult, 
 	if err != nil {
 		return FreezeResult{}, err
 	}
+	return s.freeze(ctx, conv, cu.UID, in.Source, in.Reason, lang)
+}
+
+// FreezeByAgent freezes the account of the conversation's customer at an
+// agent's hand. Freezing is the safe direction, so it needs no verified
+// level; lifting it does.
+func (s *Service) FreezeByAgent(ctx context.Context, conv ticket.Conversation, reason string) (FreezeResult, error) {
+	if reason == "" {
+		reason = "other"
+	}
+	if !containsStr(FreezeReasons, reason) {
+		return FreezeResult{}, apperr.Field("reason", "trust.freeze_reason", "must be one of %v", FreezeReasons)
+	}
+	if s.exchange == nil {
+		return FreezeResult{}, apperr.New(apperr.Unavailable, "trust.no_exchange", "no exchange is connected")
+	}
+	cu, err := s.customers.ByID(ctx, conv.CustomerID)
+	if err != nil {
+		return FreezeResult{}, err
+	}
+	if cu.UID == "" {
+		return FreezeResult{}, apperr.New(apperr.Conflict, "trust.no_uid", "the customer is not linked to an exchange account")
+	}
+	return s.freeze(ctx, conv, cu.UID, "agent", reason, conv.Language)
+}
+
+// freeze records the freeze, asks the exchange and tells the customer.
+func (s *Service) freeze(ctx context.Context, conv ticket.Conversation, uid, source, reason, lang string) (FreezeResult, error) {
+	requestedBy := "customer"
+	if a := audit.ActorFrom(ctx); a.Kind == "agent" {
+		requestedBy = "agent:" + strconv.FormatInt(a.ID, 10)
+	}
 	now := s.now().UTC().Truncate(time.Millisecond)
-	f := Freeze{CustomerID: cu.ID, UID: cu.UID, ConversationID: conv.ID, Source: in.Source, State: "pending_exchange",
-		Reason: in.Reason, FrozenAt: now}
-	err = s.db.WithTx(ctx, func(ctx context.Context) error {
+	f := Freeze{CustomerID: conv.CustomerID, UID: uid, ConversationID: conv.ID, Source: source, State: "pending_exchange",
+		Reason: reason, FrozenAt: now}
+	err := s.db.WithTx(ctx, func(ctx context.Context) error {
 		if err := s.insertFreeze(ctx, &f); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, "trust.freeze_requested", "freeze", f.ID, map[string]any{"customer": cu.ID, "conversation": conv.ID,
-			"source": in.Source, "reason": in.Reason})
+		return s.audit.Record(ctx, "trust.freeze_requested", "freeze", f.ID, map[string]any{"customer": conv.CustomerID, "conversation": conv.ID,
+			"source": source, "reason": reason})
 	})
 	if err != nil {
 		return FreezeResult{}, err
 	}
 	// The exchange is called outside any transaction; the key makes a
 	// retry of this freeze the same freeze.
-	_, xerr := s.exchange.Freeze(ctx, exchange.FreezeRequest{UID: cu.UID, Reason: in.Reason, RequestedBy: "customer",
+	_, xerr := s.exchange.Freeze(ctx, exchange.FreezeRequest{UID: uid, Reason: reason, RequestedBy: requestedBy,
 		Key: "vigil-freeze-" + strconv.FormatInt(f.ID, 10)})
 	res := FreezeResult{Conversation: conv, Frozen: xerr == nil}
 	err = s.db.WithTx(ctx, func(ctx context.Context) error {
@@ -123,9 +155,9 @@ func (s *Service) FreezeSelf(ctx context.Context, in SelfFreeze) (FreezeResult, 
 			if err := s.setFreezeState(ctx, f.ID, "frozen"); err != nil {
 				return err
 			}
-			return s.audit.Record(ctx, "trust.frozen", "freeze", f.ID, map[string]any{"uid": cu.UID})
+			return s.audit.Record(ctx, "trust.frozen", "freeze", f.ID, map[string]any{"uid": uid})
 		}
-		return s.audit.Record(ctx, "trust.freeze_failed", "freeze", f.ID, map[string]any{"uid": cu.UID, "error": xerr.Error()})
+		return s.audit.Record(ctx, "trust.freeze_failed", "freeze", f.ID, map[string]any{"uid": uid, "error": xerr.Error()})
 	})
 	if err != nil {
 		return FreezeResult{}, err

@@ -1,6 +1,7 @@
 package trust_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -141,5 +142,20 @@ func TestFreezeRetriedWhenExchangeReturns(t *testing.T) {
 	}
 	if n, _ := svc.RetryFreezes(e.ctx); n != 0 {
 		t.Errorf("a confirmed freeze was retried again")
+	}
+}
+
+func TestAgentFreeze(t *testing.T) {
+	e := newEnv(t)
+	c := e.open("U10000002", "zh", "我的账户好像被盗了")
+	res, err := e.trust.FreezeByAgent(e.as(e.agent), c, "not_me")
+	if err != nil || !res.Frozen || res.Freeze.Source != "agent" || !e.sandbox.Frozen("U10000002") {
+		t.Fatalf("agent freeze = %+v, %v", res, err)
+	}
+	if last := e.last(c); !strings.Contains(last.Body, "已冻结") {
+		t.Errorf("customer not told: %q", last.Body)
+	}
+	if !strings.Contains(e.auditText("freeze", res.Freeze.ID), fmt.Sprintf(`"actor_id":%d`, e.agent.ID)) {
+		t.Error("the agent is not recorded on the freeze")
 	}
 }

@@ -51,6 +51,7 @@ type conversationData struct {
 	Exchange   exchangePanel
 	Identity   identityPanel
 	Freezes    []freezeRow
+	CanFreeze  bool // the customer has an exchange account and no freeze in force
 }
 
 // thread is how many messages the page renders; older ones load on demand
@@ -140,6 +141,12 @@ func (c *Console) conversation(w http.ResponseWriter, r *http.Request, p *page) 
 	if d.Freezes, err = c.freezeRows(ctx, p, conv, d.Identity.LevelClass == "level-verified"); err != nil {
 		c.fail(w, r, err)
 		return
+	}
+	d.CanFreeze = c.Trust != nil && c.Exchange != nil && cu.UID != ""
+	for _, f := range d.Freezes {
+		if f.Active {
+			d.CanFreeze = false
+		}
 	}
 	d.Exchange = c.exchangePanelFor(ctx, conv, p.Principal.AgentID, cu, p.Lang)
 	dir, err := c.people(ctx)

@@ -44,7 +44,7 @@ func TestSidebarShowsExchangeActivity(t *testing.T) {
 		"••• USDT", "TRC20", "Confirming", "12/20", "TQn9Y2…bLSE", // the stuck withdrawal, amount and address masked
 		"••• ETH", "64/64", "Completed", // a deposit
 		"<strong>RU</strong> Moscow", "Chrome 131 on Windows", "new device or country", "185.220.*.*", // the suspicious login
-		"a***@example.com", `id="masked-why"`, "Masked until the customer is verified (now: Anonymous)", `id="reveal"`, `id="send-code-device"`,
+		"a***@example.com", `id="masked-why"`, `id="agent-freeze"`, "Masked until the customer is verified (now: Anonymous)", `id="reveal"`, `id="send-code-device"`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("unverified sidebar lacks %q", want)

@@ -92,6 +92,7 @@ type freezeRow struct {
 	CanApprove bool   // a supervisor who did not ask
 	Waiting    string // what the freeze waits for
 	CanFinish  bool
+	Active     bool // the account is (being) frozen
 }
 
 func (c *Console) freezeRows(ctx context.Context, p *page, conv ticket.Conversation, verified bool) ([]freezeRow, error) {
@@ -105,7 +106,8 @@ func (c *Console) freezeRows(ctx context.Context, p *page, conv ticket.Conversat
 	now := c.Now()
 	var out []freezeRow
 	for _, f := range fs {
-		row := freezeRow{ID: f.ID, State: p.T("console.freeze_state." + f.State), At: f.FrozenAt.Local().Format("2006-01-02 15:04")}
+		row := freezeRow{ID: f.ID, State: p.T("console.freeze_state." + f.State), At: f.FrozenAt.Local().Format("2006-01-02 15:04"),
+			Active: f.State != "unfrozen"}
 		approver := p.Principal.Can(auth.PermUnfreezeApprove)
 		switch f.State {
 		case "frozen":
