@@ -41,6 +41,9 @@ type Options struct {
 	// Generator, when set, writes answers from the matched article;
 	// nil replies with the article's summary.
 	Generator Generator
+	// Account, when set, lets the bot tell a verified customer where
+	// their deposits and withdrawals stand.
+	Account Account
 }
 
 // MinThreshold is the lowest hand-off confidence the bot will use, however
@@ -234,6 +237,23 @@ func (b *Bot) Handle(ctx context.Context, m event.MessageCreated) error {
 	}
 	if last != nil && last.Outcome == HandedOver {
 		return nil // a human has it now
+	}
+	// "Where is my withdrawal?" from a customer the exchange knows is
+	// answered from their account, after a one-time code; a request for a
+	// human or a security matter goes the usual way, to a human.
+	if !asksForHuman(m.Body) && !aboutSecurity(m.Body) {
+		lang := kb.Language(m.Body)
+		if lang == "" {
+			lang = i18n.Normalize(conv.Language)
+		}
+		say := func(body string, internal bool) error {
+			_, err := b.o.Tickets.AddMessage(ctx, ticket.MessageInput{ConversationID: conv.ID, AuthorKind: ticket.ByBot,
+				AuthorName: i18n.T(lang, "bot.name"), Body: body, Internal: internal})
+			return err
+		}
+		if done, err := b.account(ctx, conv, last, m.Body, lang, m.MessageID, say); done || err != nil {
+			return err
+		}
 	}
 	d, err := b.Decide(ctx, conv, last, m.Body)
 	if err != nil {
