@@ -47,7 +47,8 @@ func (a *App) openChannels() error {
 	if tc := a.Config.Telegram; tc.Enabled() {
 		adapters = append(adapters, telegram.NewSender(telegram.SenderOptions{Tickets: a.Tickets, Token: tc.Token, APIBase: tc.API}))
 	}
-	a.Channels = channel.New(channel.Options{DB: a.DB, Customers: a.Customers, Tickets: a.Tickets, Adapters: adapters, Now: a.Now})
+	a.Channels = channel.New(channel.Options{DB: a.DB, Customers: a.Customers, Tickets: a.Tickets, Adapters: adapters, Now: a.Now,
+		Presence: a.Hub, PublicURL: a.Config.PublicURL})
 	if ec.Enabled() {
 		a.Mail = email.NewReceiver(email.ReceiverOptions{DB: a.DB, Inbox: a.Channels, Log: a.Log, Now: a.Now,
 			Addresses: []string{ec.Address}, MaxMessageBytes: ec.MaxMB << 20, VerifySenders: ec.VerifySenders,
@@ -65,7 +66,7 @@ func (a *App) openChannels() error {
 
 // jobHandlers are the kinds of durable job this desk runs.
 func (a *App) jobHandlers() map[string]job.Handler {
-	return map[string]job.Handler{ticket.DeliverJob: a.Channels.Deliver}
+	return map[string]job.Handler{ticket.DeliverJob: a.Channels.Deliver, ticket.FollowUpJob: a.Channels.FollowUp}
 }
 
 // runChannels starts the job workers, the SMTP receiver and the IMAP

@@ -79,6 +79,9 @@ type Outbound struct {
 	// Key is the delivery's idempotency key: an adapter that derives the
 	// external id from it gives a repeated delivery the same id.
 	Key string
+	// Link, when set, is where the customer continues the conversation on
+	// its own channel (the chat page of a web chat reply sent by email).
+	Link string
 }
 
 // Adapter delivers outbound messages on one channel.

@@ -27,6 +27,11 @@ type Options struct {
 	Tickets   *ticket.Service
 	Adapters  []Adapter
 	Now       func() time.Time
+	// Presence and Quiet decide when a web chat reply is followed up by
+	// email (FollowUp); PublicURL is where the email links back to the chat.
+	Presence  Presence
+	Quiet     time.Duration // 0: DefaultQuiet
+	PublicURL string
 }
 
 // Service receives normalised inbound messages and delivers outbound ones.
@@ -36,11 +41,18 @@ type Service struct {
 	tickets   *ticket.Service
 	adapters  map[string]Adapter
 	now       func() time.Time
+	presence  Presence
+	quiet     time.Duration
+	publicURL string
 }
 
 // New returns a Service.
 func New(o Options) *Service {
-	s := &Service{db: o.DB, customers: o.Customers, tickets: o.Tickets, adapters: map[string]Adapter{}, now: o.Now}
+	s := &Service{db: o.DB, customers: o.Customers, tickets: o.Tickets, adapters: map[string]Adapter{}, now: o.Now,
+		presence: o.Presence, quiet: o.Quiet, publicURL: strings.TrimRight(o.PublicURL, "/")}
+	if s.quiet <= 0 {
+		s.quiet = DefaultQuiet
+	}
 	for _, a := range o.Adapters {
 		s.adapters[a.Channel()] = a
 	}

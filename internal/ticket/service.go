@@ -339,6 +339,8 @@ func (s *Service) addMessage(ctx context.Context, c Conversation, in MessageInpu
 		if err := s.enqueueDelivery(ctx, m); err != nil {
 			return Message{}, c, err
 		}
+	} else if err := s.enqueueFollowUp(ctx, c, m); err != nil {
+		return Message{}, c, err
 	}
 	if len(in.AttachmentIDs) > 0 {
 		atts, err := s.linkAttachments(ctx, c.ID, m.ID, in.AttachmentIDs)
