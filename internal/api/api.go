@@ -18,6 +18,7 @@ import (
 	"vigil/internal/bot"
 	"vigil/internal/canned"
 	"vigil/internal/channel"
+	"vigil/internal/channel/settings"
 	"vigil/internal/customer"
 	"vigil/internal/kb"
 	"vigil/internal/routing"
@@ -32,6 +33,7 @@ type Deps struct {
 	Customers     *customer.Service
 	Tickets       *ticket.Service
 	Channels      *channel.Service
+	Settings      *settings.Service // channel settings; nil: routes answer 503
 	Canned        *canned.Service
 	KB            *kb.Service
 	Bot           *bot.Bot
@@ -159,7 +161,7 @@ func (a *API) Routes() []Route {
 		{"GET", "/api/v1/audit", auth.PermAuditRead, "Audit entries, newest first", a.listAudit},
 		{"GET", "/api/v1/audit/verify", auth.PermAuditRead, "Verify the audit hash chain", a.verifyAudit},
 		{"GET", "/api/v1/openapi.json", Public, "This document", a.openapi},
-	}, a.kbRoutes()...)
+	}, append(a.kbRoutes(), a.channelSettingsRoutes()...)...)
 }
 
 // Register adds every route to mux behind authentication and authorisation.

@@ -21,6 +21,7 @@ import (
 	"vigil/internal/canned"
 	"vigil/internal/channel"
 	"vigil/internal/channel/email"
+	"vigil/internal/channel/settings"
 	"vigil/internal/channel/telegram"
 	"vigil/internal/config"
 	"vigil/internal/customer"
@@ -55,6 +56,7 @@ type App struct {
 	Channels  *channel.Service
 	Mail      *email.Receiver   // nil unless the email channel is configured
 	Telegram  *telegram.Webhook // nil unless the Telegram bot is configured
+	Settings  *settings.Service // channel settings administrators keep in the console
 	consoles  consoles
 	Now       func() time.Time
 	// Instance names this process on the bus (host, address, pid).
@@ -132,6 +134,7 @@ func New(cfg config.Config, log *slog.Logger, d *db.DB, now func() time.Time) (*
 		gen = &bot.OpenAI{BaseURL: cfg.BotLLMURL, Model: cfg.BotLLMModel, Key: cfg.BotLLMKey}
 	}
 	a.Bot = bot.New(bot.Options{DB: d, KB: a.KB, Tickets: a.Tickets, Bus: bus, Log: log, Now: now, Generator: gen})
+	a.openSettings(context.Background())
 	if err := a.openChannels(); err != nil {
 		return nil, err
 	}

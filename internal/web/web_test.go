@@ -46,6 +46,7 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	cfg := config.Defaults()
 	cfg.DataDir = t.TempDir()
+	cfg.SecretKey = strings.Repeat("k", 32) // channel settings seal secrets with it
 	clk := &clock{now: time.Now().UTC()}
 	a, err := app.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), dbtest.Open(t), clk.Now)
 	if err != nil {
