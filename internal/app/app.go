@@ -20,6 +20,7 @@ import (
 	"vigil/internal/bot"
 	"vigil/internal/canned"
 	"vigil/internal/channel"
+	"vigil/internal/channel/discord"
 	"vigil/internal/channel/email"
 	"vigil/internal/channel/settings"
 	"vigil/internal/channel/telegram"
@@ -57,6 +58,7 @@ type App struct {
 	Mail      *email.Receiver   // nil unless the email channel is configured
 	Telegram  *telegram.Webhook // nil unless the Telegram bot is configured
 	Settings  *settings.Service // channel settings administrators keep in the console
+	Discord   *discord.Bot      // nil unless the Discord bot is configured
 	consoles  consoles
 	Now       func() time.Time
 	// Instance names this process on the bus (host, address, pid).

@@ -51,6 +51,11 @@ func withSettings(cfg config.Config, stored map[string]string) config.Config {
 	set("email.password", &cfg.Email.Password)
 	set("telegram.token", &cfg.Telegram.Token)
 	set("telegram.webhook_secret", &cfg.Telegram.Secret)
+	set("discord.token", &cfg.Discord.Token)
+	set("discord.channel_id", &cfg.Discord.ChannelID)
+	if cfg.Discord.API == "" {
+		cfg.Discord.API = "https://discord.com/api/v10"
+	}
 	// The environment's defaults, for a configuration built in code.
 	if cfg.Email.MaxMB == 0 {
 		cfg.Email.MaxMB = 25

@@ -329,3 +329,14 @@ func clipRunes(s string, max int) string {
 	}
 	return string([]rune(s)[:max])
 }
+
+// Known reports whether an external message id was seen or sent on a
+// channel; an adapter uses it to tell its own threads from chatter it
+// should ignore.
+func (s *Service) Known(ctx context.Context, ch, externalID string) (bool, error) {
+	_, err := s.seen(ctx, ch, externalID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}

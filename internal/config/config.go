@@ -51,6 +51,8 @@ type Config struct {
 	Email Email
 	// Telegram configures the Telegram bot (VIGIL_TELEGRAM_*).
 	Telegram Telegram
+	// Discord configures the Discord bot (VIGIL_DISCORD_*).
+	Discord Discord
 }
 
 // Defaults returns the configuration used when nothing is set.
@@ -137,6 +139,7 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 	integer(&c.VIPPriorityTier, "VIGIL_VIP_PRIORITY_TIER")
 	errs = append(errs, c.Email.load(getenv)...)
 	errs = append(errs, c.Telegram.load(getenv)...)
+	errs = append(errs, c.Discord.load(getenv)...)
 	if v := getenv("VIGIL_TRUST_PROXY"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -246,6 +249,7 @@ func (c *Config) Validate() error {
 	}
 	errs = append(errs, c.Email.validate()...)
 	errs = append(errs, c.Telegram.validate()...)
+	errs = append(errs, c.Discord.validate()...)
 	if c.Email.Enabled() && c.SecretKey == "" {
 		errs = append(errs, errors.New("VIGIL_SECRET_KEY: needed by the email channel to make unguessable Message-IDs"))
 	}
