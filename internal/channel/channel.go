@@ -41,6 +41,9 @@ type Inbound struct {
 	Subject  string
 	// Body is what agents read: quoted replies and signatures stripped.
 	Body string
+	// HTML, when the message came as HTML (email), is what agents see in
+	// place of Body rendered as Markdown; ticket sanitises it.
+	HTML string
 	// Original is the message exactly as it arrived, kept for the record.
 	Original    []byte
 	Language    string // "en" or "zh"; empty means unknown

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"html"
 	"net/http"
 	"net/mail"
 	"slices"
@@ -203,14 +204,18 @@ func (s *Service) follow(ctx context.Context, id int64) (ticket.Conversation, er
 
 func (s *Service) store(ctx context.Context, in Inbound, cust customer.Customer, conv ticket.Conversation) (Received, error) {
 	body := in.Body
+	htmlBody := in.HTML
 	if len(in.Dropped) > 0 {
 		body = strings.TrimRight(body, "\n") + "\n\n" + droppedNote(in.Language, in.Dropped)
+		if htmlBody != "" {
+			htmlBody += "<p>" + html.EscapeString(droppedNote(in.Language, in.Dropped)) + "</p>"
+		}
 	}
 	if strings.TrimSpace(body) == "" && len(in.Attachments) == 0 {
 		body = "(" + noText(in.Language) + ")"
 	}
 	msgIn := ticket.MessageInput{AuthorKind: ticket.ByCustomer, AuthorID: cust.ID, AuthorName: displayName(cust, in.From),
-		Body: body, ExternalID: in.ExternalID}
+		Body: body, HTML: htmlBody, ExternalID: in.ExternalID}
 	r := Received{At: s.now().UTC().Truncate(time.Millisecond)}
 	var msg ticket.Message
 	var err error
