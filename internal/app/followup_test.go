@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"vigil/internal/audit"
+	"vigil/internal/channel/email"
 	"vigil/internal/config"
 	"vigil/internal/db/dbtest"
 	"vigil/internal/job"
@@ -192,6 +194,35 @@ func TestWebChatReplyFollowsUpByEmailWhenCustomerLeft(t *testing.T) {
 	if err != nil || j.State != job.Done {
 		t.Fatalf("follow-up job: %+v, %v", j, err)
 	}
+	// Alice answers the email: the answer lands in the chat conversation.
+	// The same answer from another address does not.
+	msgID := regexp.MustCompile(`(?im)^Message-Id:\s*(<[^>]+>)`).FindStringSubmatch(mails[0])
+	if msgID == nil {
+		t.Fatalf("no Message-ID in\n%s", mails[0])
+	}
+	answer := func(from, id string) string {
+		return "From: " + from + "\r\nTo: support@exchange.example\r\nSubject: Re: Your support request [#" + fmt.Sprint(convID) + "]\r\n" +
+			"Message-ID: <" + id + "@example.com>\r\nIn-Reply-To: " + msgID[1] + "\r\nDate: Mon, 2 Mar 2026 04:00:00 +0000\r\n\r\n" +
+			"Thanks, I see it now.\r\n\r\n> it is **credited** now\r\n"
+	}
+	for _, a := range []struct{ from, id string }{{"alice@example.com", "a1"}, {"mallory@example.net", "m1"}} {
+		if _, err := d.app.Mail.Ingest(context.Background(), []byte(answer(a.from, a.id)), email.Envelope{From: a.from,
+			To: []string{"support@exchange.example"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ms, err := d.app.Tickets.Messages(context.Background(), ticket.Scope{All: true}, convID, ticket.MessagesFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := ms[len(ms)-1]; last.AuthorKind != ticket.ByCustomer || last.Body != "Thanks, I see it now." {
+		t.Fatalf("chat conversation ends with %+v", last)
+	}
+	emailConvs, _, _ := d.app.Tickets.List(context.Background(), ticket.Scope{All: true}, ticket.Filter{Channel: "email"})
+	if len(emailConvs) != 1 || emailConvs[0].CustomerID == customerOf(t, d, convID) {
+		t.Fatalf("email conversations: %+v (want only mallory's, under mallory)", emailConvs)
+	}
+	d.clock.Add(40 * time.Minute)
 	// A second reply threads under the first email.
 	d.reply(convID, "Anything else?")
 	d.clock.Add(ticket.FollowUpGrace)

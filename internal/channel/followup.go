@@ -2,11 +2,16 @@ package channel
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
+	"vigil/internal/apperr"
+	"vigil/internal/customer"
 	"vigil/internal/db"
 	"vigil/internal/job"
 	"vigil/internal/ticket"
@@ -107,4 +112,45 @@ func (s *Service) chatLink(c ticket.Conversation) string {
 	}
 	q := url.Values{"lang": {c.Language}, "conversation": {fmt.Sprint(c.ID)}}
 	return s.publicURL + "/widget/chat?" + q.Encode()
+}
+
+// chatReply recognises an email answering a web chat follow-up: it names
+// the follow-up's Message-ID (an HMAC nobody can guess) and comes, with a
+// sender the desk could verify, from the address the customer left. The
+// answer then continues the chat conversation under the chat customer,
+// instead of starting an email conversation under a stranger. A zero
+// conversation means it is not one.
+func (s *Service) chatReply(ctx context.Context, in Inbound) (customer.Customer, ticket.Conversation, error) {
+	if in.Channel != "email" || in.Unverified || in.From.Email == "" {
+		return customer.Customer{}, ticket.Conversation{}, nil
+	}
+	for _, ref := range in.InReplyTo {
+		var convID int64
+		err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT conversation_id FROM channel_messages
+			WHERE channel = 'email' AND external_id = $1 AND direction = 'out'`, ref).Scan(&convID)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return customer.Customer{}, ticket.Conversation{}, fmt.Errorf("channel: chat reply: %w", err)
+		}
+		conv, err := s.follow(ctx, convID)
+		if apperr.Is(err, apperr.NotFound) {
+			continue
+		}
+		if err != nil {
+			return customer.Customer{}, ticket.Conversation{}, err
+		}
+		if conv.Channel != "webchat" || conv.Status == ticket.StatusClosed {
+			continue
+		}
+		cust, err := s.customers.ByID(ctx, conv.CustomerID)
+		if err != nil {
+			return customer.Customer{}, ticket.Conversation{}, err
+		}
+		if strings.EqualFold(cust.Email, in.From.Email) {
+			return cust, conv, nil
+		}
+	}
+	return customer.Customer{}, ticket.Conversation{}, nil
 }

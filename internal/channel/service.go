@@ -107,15 +107,22 @@ func (s *Service) Receive(ctx context.Context, in Inbound) (Received, error) {
 		defaults.Email = &e
 	}
 	in.Attachments, in.Dropped = acceptable(in.Attachments, in.Dropped)
-	cust, _, err := s.customers.Resolve(ctx, customer.Identity{Channel: in.Channel, ExternalID: in.From.ID}, defaults)
+	cust, chat, err := s.chatReply(ctx, in)
 	if err != nil {
-		return Received{}, fmt.Errorf("channel: sender: %w", err)
+		return Received{}, err
+	}
+	if chat.ID == 0 {
+		if cust, _, err = s.customers.Resolve(ctx, customer.Identity{Channel: in.Channel, ExternalID: in.From.ID}, defaults); err != nil {
+			return Received{}, fmt.Errorf("channel: sender: %w", err)
+		}
 	}
 	var r Received
 	err = s.db.WithTx(ctx, func(ctx context.Context) error {
-		conv, err := s.thread(ctx, in, cust.ID)
-		if err != nil {
-			return err
+		conv := chat
+		if conv.ID == 0 {
+			if conv, err = s.thread(ctx, in, cust.ID); err != nil {
+				return err
+			}
 		}
 		r, err = s.store(ctx, in, cust, conv)
 		return err
