@@ -52,7 +52,7 @@ func (a *App) openChannels() error {
 		// The bot is the adapter and the gateway listener; its inbox is the
 		// channel service built next, so it reaches it through a.Channels.
 		a.Discord = discord.New(discord.Options{Inbox: channelInbox{a}, Log: a.Log, Token: dc.Token, SupportChannel: dc.ChannelID,
-			API: dc.API, UserLimiter: auth.NewLimiter(1, 20, a.Now)})
+			API: dc.API, UserLimiter: auth.NewLimiter(1, 20, a.Now), Files: a.Tickets})
 		adapters = append(adapters, a.Discord)
 	}
 	a.Channels = channel.New(channel.Options{DB: a.DB, Customers: a.Customers, Tickets: a.Tickets, Adapters: adapters, Now: a.Now,

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"sync/atomic"
 	"unicode/utf8"
@@ -16,6 +17,7 @@ import (
 	"vigil/internal/auth"
 	"vigil/internal/channel"
 	"vigil/internal/job"
+	"vigil/internal/ticket"
 )
 
 // Inbox is where received messages go (channel.Service).
@@ -41,6 +43,14 @@ type Options struct {
 	UserLimiter *auth.Limiter
 	// MaxFileBytes bounds each downloaded attachment; 0 means 10 MiB.
 	MaxFileBytes int64
+	// Files opens a reply's attachments (ticket.Service); nil: replies
+	// name their files instead of sending them.
+	Files Files
+}
+
+// Files opens the desk's stored attachments.
+type Files interface {
+	OpenAttachment(ctx context.Context, scope ticket.Scope, id int64) (ticket.Attachment, *os.File, error)
 }
 
 // Bot is the Discord channel: the gateway listener and the channel.Adapter
@@ -53,6 +63,7 @@ type Bot struct {
 	support string
 	limiter *auth.Limiter
 	maxFile int64
+	files   Files
 	// Dropped counts messages not taken: over the rate limit, or failed.
 	Dropped atomic.Int64
 }
@@ -66,7 +77,7 @@ func New(o Options) *Bot {
 		o.MaxFileBytes = 10 << 20
 	}
 	b := &Bot{rest: newREST(o.API, o.Token, o.HTTP), inbox: o.Inbox, log: o.Log, support: o.SupportChannel, limiter: o.UserLimiter,
-		maxFile: o.MaxFileBytes}
+		maxFile: o.MaxFileBytes, files: o.Files}
 	b.gw = &Gateway{rest: b.rest, url: o.Gateway, token: o.Token, log: o.Log, handle: b.receive}
 	return b
 }
@@ -189,7 +200,8 @@ const maxContent = 2000
 
 // Send posts a reply where the customer wrote: their direct-message
 // channel or the conversation's thread; a conversation the desk started
-// opens a direct message. Long replies are split at Discord's limit. Each
+// opens a direct message. Long replies are split at Discord's limit, and
+// the files go with the first part. Each
 // part carries a nonce from the delivery key with enforce_nonce, so a
 // retried delivery is not posted twice. Mentions are never expanded.
 func (b *Bot) Send(ctx context.Context, out channel.Outbound) (string, error) {
@@ -212,17 +224,29 @@ func (b *Bot) Send(ctx context.Context, out channel.Outbound) (string, error) {
 		target = dm.ID
 	}
 	text := strings.TrimSpace(out.Message.Body)
-	if len(out.Message.Attachments) > 0 {
-		names := make([]string, len(out.Message.Attachments))
-		for i, a := range out.Message.Attachments {
-			names[i] = a.Filename
+	var files []upload
+	for _, a := range out.Message.Attachments {
+		if b.files == nil {
+			text += "\n[" + a.Filename + "]"
+			continue
 		}
-		text += "\n\n[" + strings.Join(names, ", ") + "]"
+		_, f, err := b.files.OpenAttachment(ctx, ticket.Scope{All: true}, a.ID)
+		if err != nil {
+			return "", err
+		}
+		defer f.Close()
+		files = append(files, upload{Name: a.Filename, Body: f})
 	}
 	var sent message
 	for i, part := range split(text, maxContent) {
 		req := createMessage{Content: part, Nonce: nonce(out.Key, i), EnforceNonce: true, AllowedMentions: allowedMentions{Parse: []string{}}}
-		if err := b.rest.call(ctx, http.MethodPost, "/channels/"+target+"/messages", req, &sent); err != nil {
+		var err error
+		if i == 0 && len(files) > 0 {
+			err = b.rest.callFiles(ctx, "/channels/"+target+"/messages", req, files, &sent)
+		} else {
+			err = b.rest.call(ctx, http.MethodPost, "/channels/"+target+"/messages", req, &sent)
+		}
+		if err != nil {
 			if isCode(err, codeUnknownChannel) || isCode(err, codeMissingAccess) || isCode(err, codeCannotDM) {
 				return "", job.Permanent(err)
 			}

@@ -1,7 +1,9 @@
 package discord_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -33,7 +35,7 @@ func newDesk(t *testing.T) *desk {
 	s := newStandin(t)
 	l := &lazy{}
 	env := channeltest.New(t, l)
-	l.bot = discord.New(discord.Options{Inbox: env.Channels, Token: botToken, SupportChannel: supportID, API: s.srv.URL + "/api"})
+	l.bot = discord.New(discord.Options{Inbox: env.Channels, Token: botToken, SupportChannel: supportID, API: s.srv.URL + "/api", Files: env.Tickets})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- l.bot.Run(ctx) }()
@@ -161,10 +163,22 @@ func TestSupportChannelThreads(t *testing.T) {
 	if len(threads) != 1 || threads[0] != "1300000000000000201" {
 		t.Fatalf("threads started: %v", threads)
 	}
-	d.Reply(t, c.ID, "That DM was not us. Never share your seed phrase.")
+	att, err := d.Tickets.Upload(d.Ctx, ticket.Scope{All: true}, ticket.UploadInput{ConversationID: c.ID, Filename: "official-channels.png",
+		Content: bytes.NewReader(pngBytes), UploadedBy: "agent:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Tickets.AddMessage(d.Ctx, ticket.MessageInput{ConversationID: c.ID, AuthorKind: ticket.ByAgent, AuthorName: "Mei",
+		Body: "That DM was not us. Never share your seed phrase.", AttachmentIDs: []int64{att.ID}}); err != nil {
+		t.Fatal(err)
+	}
 	d.Deliver(t)
-	if posts := d.s.sent(); len(posts) != 1 || posts[0].Channel != "1300000000000000201" {
+	posts := d.s.sent()
+	if len(posts) != 1 || posts[0].Channel != "1300000000000000201" {
 		t.Fatalf("reply not in the thread: %+v", posts)
+	}
+	if want := fmt.Sprintf("official-channels.png:%d", len(pngBytes)); len(posts[0].Files) != 1 || posts[0].Files[0] != want {
+		t.Errorf("files sent: %v, want %s", posts[0].Files, want)
 	}
 }
 
@@ -239,3 +253,34 @@ func TestBadTokenStops(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// A connection whose heartbeats go unacknowledged is a zombie: the bot
+// drops it and resumes. Discord's RECONNECT is obeyed the same way, and an
+// INVALID_SESSION that cannot be resumed makes the bot identify afresh.
+func TestGatewayRecoversFromZombieAndServerRequests(t *testing.T) {
+	d := newDesk(t)
+	d.s.mu.Lock()
+	d.s.noACK = true
+	d.s.mu.Unlock()
+	d.s.waitReady(2) // the heartbeat after the unanswered one gives up
+	d.s.mu.Lock()
+	d.s.noACK = false
+	resumes := len(d.s.resumes)
+	d.s.mu.Unlock()
+	if resumes != 1 {
+		t.Fatalf("zombie connection: %d resumes", resumes)
+	}
+	d.s.op(7, nil)
+	d.s.waitReady(3)
+	d.s.op(9, false)
+	d.s.waitReady(4)
+	d.s.mu.Lock()
+	identifies, resumes := d.s.identifies, len(d.s.resumes)
+	d.s.mu.Unlock()
+	if identifies != 2 || resumes != 2 {
+		t.Fatalf("identifies %d, resumes %d; want 2 and 2", identifies, resumes)
+	}
+	// Events still arrive on the new session.
+	d.s.dispatch("MESSAGE_CREATE", dm("1300000000000000501", "555000000000000005", "still there?"))
+	d.conversations(t, 1)
+}

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
+	"net/textproto"
 	"strconv"
 	"strings"
 	"time"
@@ -66,22 +68,25 @@ func (e *statusError) Error() string {
 // returned as job.RetryAfter with Discord's wait; 4xx other than 429 are
 // permanent (the same request would fail again); 5xx are retried.
 func (r *rest) call(ctx context.Context, method, path string, body, out any) error {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return job.Permanent(fmt.Errorf("discord: encode: %w", err))
-		}
-		rd = bytes.NewReader(b)
+	if body == nil {
+		return r.do(ctx, method, path, nil, "", out)
 	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		return job.Permanent(fmt.Errorf("discord: encode: %w", err))
+	}
+	return r.do(ctx, method, path, bytes.NewReader(b), "application/json", out)
+}
+
+func (r *rest) do(ctx context.Context, method, path string, rd io.Reader, ctype string, out any) error {
 	req, err := http.NewRequestWithContext(ctx, method, r.base+path, rd)
 	if err != nil {
 		return job.Permanent(fmt.Errorf("discord: %w", err))
 	}
 	req.Header.Set("Authorization", "Bot "+r.token)
 	req.Header.Set("User-Agent", "DiscordBot (https://vigil.example, 1) Vigil")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
 	}
 	resp, err := r.http.Do(req)
 	if err != nil {
@@ -158,6 +163,13 @@ type createMessage struct {
 	EnforceNonce     bool              `json:"enforce_nonce,omitempty"`
 	MessageReference *messageReference `json:"message_reference,omitempty"`
 	AllowedMentions  allowedMentions   `json:"allowed_mentions"`
+	Attachments      []attachmentRef   `json:"attachments,omitempty"`
+}
+
+// attachmentRef names an uploaded file (files[ID]) in the payload.
+type attachmentRef struct {
+	ID       int    `json:"id"`
+	Filename string `json:"filename"`
 }
 
 type messageReference struct {
@@ -185,4 +197,51 @@ type channelObject struct {
 
 type gatewayBot struct {
 	URL string `json:"url"`
+}
+
+// upload is one file sent with a message.
+type upload struct {
+	Name string
+	Body io.Reader
+}
+
+// callFiles posts a message with files: multipart/form-data holding the
+// JSON as payload_json and each file as files[n], which the payload's
+// attachments list names by index.
+func (r *rest) callFiles(ctx context.Context, path string, body createMessage, files []upload, out any) error {
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	for i, f := range files {
+		body.Attachments = append(body.Attachments, attachmentRef{ID: i, Filename: f.Name})
+	}
+	go func() {
+		err := func() error {
+			payload, err := json.Marshal(body)
+			if err != nil {
+				return err
+			}
+			h := textproto.MIMEHeader{}
+			h.Set("Content-Disposition", `form-data; name="payload_json"`)
+			h.Set("Content-Type", "application/json")
+			pj, err := mw.CreatePart(h)
+			if err != nil {
+				return err
+			}
+			if _, err := pj.Write(payload); err != nil {
+				return err
+			}
+			for i, f := range files {
+				w, err := mw.CreateFormFile(fmt.Sprintf("files[%d]", i), f.Name)
+				if err != nil {
+					return err
+				}
+				if _, err := io.Copy(w, f.Body); err != nil {
+					return err
+				}
+			}
+			return mw.Close()
+		}()
+		pw.CloseWithError(err)
+	}()
+	return r.do(ctx, http.MethodPost, path, pr, mw.FormDataContentType(), out)
 }

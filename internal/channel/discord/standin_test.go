@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -44,6 +45,7 @@ type standin struct {
 	nonces     map[string]string
 	nextID     int
 	closeCode  websocket.StatusCode // when set, close the next connection with it
+	noACK      bool                 // stop acknowledging heartbeats (a zombie connection)
 }
 
 type frame struct {
@@ -56,6 +58,7 @@ type frame struct {
 type post struct {
 	Channel string
 	Body    map[string]any
+	Files   []string // "name:size" of each uploaded file
 }
 
 func newStandin(t *testing.T) *standin {
@@ -195,8 +198,11 @@ func (s *standin) gateway(w http.ResponseWriter, r *http.Request) {
 			_ = json.Unmarshal(f.D, &d)
 			s.mu.Lock()
 			s.heartbeats = append(s.heartbeats, d)
+			mute := s.noACK
 			s.mu.Unlock()
-			_ = send(map[string]any{"op": 11})
+			if !mute {
+				_ = send(map[string]any{"op": 11})
+			}
 		}
 	}
 }
@@ -245,6 +251,16 @@ func (s *standin) dispatch(t string, d any) {
 	}
 }
 
+// op sends a bare opcode (7 RECONNECT, 9 INVALID_SESSION) to the bot.
+func (s *standin) op(op int, d any) {
+	b, _ := json.Marshal(map[string]any{"op": op, "d": d})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.conn != nil {
+		_ = s.conn.Write(context.Background(), websocket.MessageText, b)
+	}
+}
+
 // drop cuts the connection the way a network failure does.
 func (s *standin) drop() {
 	s.mu.Lock()
@@ -279,7 +295,27 @@ func (s *standin) startThread(w http.ResponseWriter, r *http.Request) {
 
 func (s *standin) createMessage(w http.ResponseWriter, r *http.Request) {
 	var body map[string]any
-	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+	var files []string
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		if err := r.ParseMultipartForm(8 << 20); err != nil || json.Unmarshal([]byte(r.FormValue("payload_json")), &body) != nil {
+			reply(w, 400, map[string]any{"message": "Invalid Form Body", "code": 50035})
+			return
+		}
+		refs, _ := body["attachments"].([]any)
+		for i := 0; ; i++ {
+			f, h, err := r.FormFile(fmt.Sprintf("files[%d]", i))
+			if err != nil {
+				break
+			}
+			data, _ := io.ReadAll(f)
+			ref, _ := refs[i].(map[string]any)
+			if ref["filename"] != h.Filename || ref["id"] != float64(i) {
+				reply(w, 400, map[string]any{"message": "Invalid Form Body", "code": 50035})
+				return
+			}
+			files = append(files, fmt.Sprintf("%s:%d", h.Filename, len(data)))
+		}
+	} else if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
 		reply(w, 400, map[string]any{"message": "Invalid Form Body", "code": 50035})
 		return
 	}
@@ -312,7 +348,7 @@ func (s *standin) createMessage(w http.ResponseWriter, r *http.Request) {
 	if nonce != "" {
 		s.nonces[nonce] = id
 	}
-	s.posts = append(s.posts, post{Channel: ch, Body: body})
+	s.posts = append(s.posts, post{Channel: ch, Body: body, Files: files})
 	reply(w, 200, map[string]any{"id": id, "channel_id": ch, "content": content, "type": 0,
 		"author": map[string]any{"id": botUserID, "username": "ExchangeSupport", "bot": true}})
 }
