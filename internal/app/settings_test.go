@@ -32,7 +32,8 @@ func TestStoredChannelSettingsApplyAtStart(t *testing.T) {
 	admin := audit.WithActor(context.Background(), audit.Actor{Kind: "agent", ID: 1})
 	if err := first.Settings.Save(admin, map[string]string{"email.address": "support@exchange.example", "email.relay": "127.0.0.1:2525",
 		"email.security": "tls", "email.password": "relay-password-123", "telegram.token": "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",
-		"telegram.webhook_secret": "hook-secret-0123456789abcdef"}); err != nil {
+		"telegram.webhook_secret": "hook-secret-0123456789abcdef", "discord.token": "MTA5ODc2NTQzMjEwOTg3NjU0.GhJkLm.abcdefghijklmnop",
+		"discord.channel_id": "1200000000000000001"}); err != nil {
 		t.Fatal(err)
 	}
 	if restart, _ := first.Settings.RestartRequired(admin); !restart {
@@ -55,6 +56,9 @@ func TestStoredChannelSettingsApplyAtStart(t *testing.T) {
 	}
 	if got.Email.Relay != "relay.pinned.example:587" {
 		t.Errorf("relay = %q, want the environment's", got.Email.Relay)
+	}
+	if got.Discord.ChannelID != "1200000000000000001" || second.Discord == nil {
+		t.Errorf("discord after restart: channel %q, bot %v", got.Discord.ChannelID, second.Discord != nil)
 	}
 	if second.Mail == nil || second.Telegram == nil {
 		t.Error("stored channels not started")
