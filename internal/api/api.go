@@ -18,6 +18,7 @@ import (
 	"vigil/internal/bot"
 	"vigil/internal/canned"
 	"vigil/internal/channel"
+	"vigil/internal/channel/settings"
 	"vigil/internal/customer"
 	"vigil/internal/kb"
 	"vigil/internal/routing"
@@ -33,6 +34,7 @@ type Deps struct {
 	Customers     *customer.Service
 	Tickets       *ticket.Service
 	Channels      *channel.Service
+	Settings      *settings.Service // channel settings; nil: routes answer 503
 	Canned        *canned.Service
 	KB            *kb.Service
 	Bot           *bot.Bot
@@ -182,7 +184,7 @@ func (a *API) Routes() []Route {
 		{"POST", "/api/v1/official-channels", auth.PermOfficialManage, "Register an official channel", a.addOfficial},
 		{"POST", "/api/v1/official-channels/{id}/retire", auth.PermOfficialManage, "Mark a channel formerly official", a.retireOfficial},
 		{"GET", "/api/v1/access-alerts", auth.PermAuditRead, "Agents opening unusually many customer profiles this hour", a.accessAlerts},
-	}, a.kbRoutes()...)
+	}, append(a.kbRoutes(), a.channelSettingsRoutes()...)...)
 }
 
 // Register adds every route to mux behind authentication and authorisation.

@@ -99,10 +99,14 @@ func walkTable(e *env, attachmentID int64) map[string]expectation {
 			[5]int{u401, f403, f403, n404, n404}},
 		"DELETE /api/v1/canned-responses/{id}": {"/api/v1/canned-responses/999999", nil, [5]int{u401, f403, f403, n404, n404}},
 		"GET /api/v1/audit":                    {"/api/v1/audit", nil, [5]int{u401, f403, f403, ok, ok}},
-		"GET /api/v1/audit/verify":             {"/api/v1/audit/verify", nil, [5]int{u401, f403, f403, ok, ok}},
-		"GET /api/v1/openapi.json":             {"/api/v1/openapi.json", nil, [5]int{ok, ok, ok, ok, ok}},
-		"POST /api/v1/me/totp":                 {"/api/v1/me/totp", nil, [5]int{u401, ok, ok, ok, c409}},
-		"POST /api/v1/auth/logout":             {"/api/v1/auth/logout", nil, [5]int{u401, none, none, none, none}},
+
+		"GET /api/v1/channel-settings": {"/api/v1/channel-settings", nil, [5]int{u401, f403, f403, f403, ok}},
+		"PUT /api/v1/channel-settings": {"/api/v1/channel-settings", map[string]any{"values": map[string]string{"email.name": "Walk Support"}},
+			[5]int{u401, f403, f403, f403, ok}},
+		"GET /api/v1/audit/verify": {"/api/v1/audit/verify", nil, [5]int{u401, f403, f403, ok, ok}},
+		"GET /api/v1/openapi.json": {"/api/v1/openapi.json", nil, [5]int{ok, ok, ok, ok, ok}},
+		"POST /api/v1/me/totp":     {"/api/v1/me/totp", nil, [5]int{u401, ok, ok, ok, c409}},
+		"POST /api/v1/auth/logout": {"/api/v1/auth/logout", nil, [5]int{u401, none, none, none, none}},
 
 		// Shifts: supervisors and administrators manage, agents read their own team's.
 		"GET /api/v1/teams/{id}/shifts": {teamB + "/shifts", nil, [5]int{u401, f403, ok, ok, ok}},

@@ -20,7 +20,9 @@ import (
 	"vigil/internal/bot"
 	"vigil/internal/canned"
 	"vigil/internal/channel"
+	"vigil/internal/channel/discord"
 	"vigil/internal/channel/email"
+	"vigil/internal/channel/settings"
 	"vigil/internal/channel/telegram"
 	"vigil/internal/config"
 	"vigil/internal/customer"
@@ -63,6 +65,8 @@ type App struct {
 	Exchange exchange.Connector
 	Sandbox  *exchange.Sandbox
 	Trust    *trust.Service
+	Settings *settings.Service // channel settings administrators keep in the console
+	Discord  *discord.Bot      // nil unless the Discord bot is configured
 	consoles consoles
 	Now      func() time.Time
 	// Instance names this process on the bus (host, address, pid).
@@ -147,6 +151,7 @@ func New(cfg config.Config, log *slog.Logger, d *db.DB, now func() time.Time) (*
 	}
 	a.Bot = bot.New(bot.Options{DB: d, KB: a.KB, Tickets: a.Tickets, Bus: bus, Log: log, Now: now, Generator: gen,
 		Account: botAccount{a}})
+	a.openSettings(context.Background())
 	if err := a.openChannels(); err != nil {
 		return nil, err
 	}

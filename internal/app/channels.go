@@ -14,6 +14,7 @@ import (
 
 	"vigil/internal/auth"
 	"vigil/internal/channel"
+	"vigil/internal/channel/discord"
 	"vigil/internal/channel/email"
 	"vigil/internal/channel/telegram"
 	"vigil/internal/job"
@@ -47,7 +48,15 @@ func (a *App) openChannels() error {
 	if tc := a.Config.Telegram; tc.Enabled() {
 		adapters = append(adapters, telegram.NewSender(telegram.SenderOptions{Tickets: a.Tickets, Token: tc.Token, APIBase: tc.API}))
 	}
-	a.Channels = channel.New(channel.Options{DB: a.DB, Customers: a.Customers, Tickets: a.Tickets, Adapters: adapters, Now: a.Now})
+	if dc := a.Config.Discord; dc.Enabled() {
+		// The bot is the adapter and the gateway listener; its inbox is the
+		// channel service built next, so it reaches it through a.Channels.
+		a.Discord = discord.New(discord.Options{Inbox: channelInbox{a}, Log: a.Log, Token: dc.Token, SupportChannel: dc.ChannelID,
+			API: dc.API, UserLimiter: auth.NewLimiter(1, 20, a.Now), Files: a.Tickets})
+		adapters = append(adapters, a.Discord)
+	}
+	a.Channels = channel.New(channel.Options{DB: a.DB, Customers: a.Customers, Tickets: a.Tickets, Adapters: adapters, Now: a.Now,
+		Presence: a.Hub, PublicURL: a.Config.PublicURL})
 	if ec.Enabled() {
 		a.Mail = email.NewReceiver(email.ReceiverOptions{DB: a.DB, Inbox: a.Channels, Log: a.Log, Now: a.Now,
 			Addresses: []string{ec.Address}, MaxMessageBytes: ec.MaxMB << 20, VerifySenders: ec.VerifySenders,
@@ -65,7 +74,7 @@ func (a *App) openChannels() error {
 
 // jobHandlers are the kinds of durable job this desk runs.
 func (a *App) jobHandlers() map[string]job.Handler {
-	return map[string]job.Handler{ticket.DeliverJob: a.Channels.Deliver}
+	return map[string]job.Handler{ticket.DeliverJob: a.Channels.Deliver, ticket.FollowUpJob: a.Channels.FollowUp}
 }
 
 // runChannels starts the job workers, the SMTP receiver and the IMAP
@@ -113,6 +122,17 @@ func (a *App) runChannels(ctx context.Context) (stop func(), err error) {
 			<-done
 		}
 	}
+	discordDone := make(chan struct{})
+	if a.Discord != nil {
+		go func() {
+			defer close(discordDone)
+			if err := a.Discord.Run(ctx); err != nil {
+				a.Log.Error("discord bot stopped", "component", "discord", "err", err)
+			}
+		}()
+	} else {
+		close(discordDone)
+	}
 	pollerDone := make(chan struct{})
 	if ec := a.Config.Email; a.Mail != nil && ec.IMAPAddr != "" {
 		p := email.NewPoller(email.PollerOptions{Receiver: a.Mail, Log: a.Log, Addr: ec.IMAPAddr, Username: ec.IMAPUsername,
@@ -125,6 +145,7 @@ func (a *App) runChannels(ctx context.Context) (stop func(), err error) {
 		stopSMTP()
 		cancel()
 		<-pollerDone
+		<-discordDone
 		<-workers
 	}, nil
 }
@@ -153,4 +174,16 @@ func (c *jobCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, st := range []job.State{job.Queued, job.Running, job.Done, job.Dead} {
 		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[st]), string(st))
 	}
+}
+
+// channelInbox hands the Discord bot's messages to the channel service,
+// which is built after the adapters it delivers through.
+type channelInbox struct{ a *App }
+
+func (c channelInbox) Receive(ctx context.Context, in channel.Inbound) (channel.Received, error) {
+	return c.a.Channels.Receive(systemCtx(ctx), in)
+}
+
+func (c channelInbox) Known(ctx context.Context, ch, externalID string) (bool, error) {
+	return c.a.Channels.Known(ctx, ch, externalID)
 }

@@ -30,7 +30,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 	verifies, reports := auth.NewSharedLimiter(a.DB, "verify", 0.5, 30, a.Now), auth.NewSharedLimiter(a.DB, "impersonation-report", 10.0/3600, 10, a.Now)
 	apiH := api.New(api.Deps{
 		Auth: a.Auth, Agents: a.Agents, Customers: a.Customers, Tickets: a.Tickets, Channels: a.Channels, Canned: a.Canned, Router: a.Router, SLA: a.SLA, Audit: a.Audit,
-		KB: a.KB, Bot: a.Bot, Trust: a.Trust,
+		KB: a.KB, Bot: a.Bot, Trust: a.Trust, Settings: a.Settings,
 		Logger: a.Log, MaxBody: a.Config.MaxBodyBytes, MaxUpload: a.Config.MaxUploadMB << 20,
 		SecureCookies: a.Config.SecureCookies(), ClientIP: clientIP, Tx: a.DB.WithTx,
 		LoginLimiter: logins, Now: a.Now, VerifyLimiter: verifies, ReportLimiter: reports,

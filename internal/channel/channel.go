@@ -41,6 +41,9 @@ type Inbound struct {
 	Subject  string
 	// Body is what agents read: quoted replies and signatures stripped.
 	Body string
+	// HTML, when the message came as HTML (email), is what agents see in
+	// place of Body rendered as Markdown; ticket sanitises it.
+	HTML string
 	// Original is the message exactly as it arrived, kept for the record.
 	Original    []byte
 	Language    string // "en" or "zh"; empty means unknown
@@ -79,6 +82,9 @@ type Outbound struct {
 	// Key is the delivery's idempotency key: an adapter that derives the
 	// external id from it gives a repeated delivery the same id.
 	Key string
+	// Link, when set, is where the customer continues the conversation on
+	// its own channel (the chat page of a web chat reply sent by email).
+	Link string
 }
 
 // Adapter delivers outbound messages on one channel.

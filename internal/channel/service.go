@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"html"
 	"net/http"
 	"net/mail"
 	"slices"
@@ -27,6 +28,11 @@ type Options struct {
 	Tickets   *ticket.Service
 	Adapters  []Adapter
 	Now       func() time.Time
+	// Presence and Quiet decide when a web chat reply is followed up by
+	// email (FollowUp); PublicURL is where the email links back to the chat.
+	Presence  Presence
+	Quiet     time.Duration // 0: DefaultQuiet
+	PublicURL string
 }
 
 // Service receives normalised inbound messages and delivers outbound ones.
@@ -36,11 +42,18 @@ type Service struct {
 	tickets   *ticket.Service
 	adapters  map[string]Adapter
 	now       func() time.Time
+	presence  Presence
+	quiet     time.Duration
+	publicURL string
 }
 
 // New returns a Service.
 func New(o Options) *Service {
-	s := &Service{db: o.DB, customers: o.Customers, tickets: o.Tickets, adapters: map[string]Adapter{}, now: o.Now}
+	s := &Service{db: o.DB, customers: o.Customers, tickets: o.Tickets, adapters: map[string]Adapter{}, now: o.Now,
+		presence: o.Presence, quiet: o.Quiet, publicURL: strings.TrimRight(o.PublicURL, "/")}
+	if s.quiet <= 0 {
+		s.quiet = DefaultQuiet
+	}
 	for _, a := range o.Adapters {
 		s.adapters[a.Channel()] = a
 	}
@@ -94,15 +107,22 @@ func (s *Service) Receive(ctx context.Context, in Inbound) (Received, error) {
 		defaults.Email = &e
 	}
 	in.Attachments, in.Dropped = acceptable(in.Attachments, in.Dropped)
-	cust, _, err := s.customers.Resolve(ctx, customer.Identity{Channel: in.Channel, ExternalID: in.From.ID}, defaults)
+	cust, chat, err := s.chatReply(ctx, in)
 	if err != nil {
-		return Received{}, fmt.Errorf("channel: sender: %w", err)
+		return Received{}, err
+	}
+	if chat.ID == 0 {
+		if cust, _, err = s.customers.Resolve(ctx, customer.Identity{Channel: in.Channel, ExternalID: in.From.ID}, defaults); err != nil {
+			return Received{}, fmt.Errorf("channel: sender: %w", err)
+		}
 	}
 	var r Received
 	err = s.db.WithTx(ctx, func(ctx context.Context) error {
-		conv, err := s.thread(ctx, in, cust.ID)
-		if err != nil {
-			return err
+		conv := chat
+		if conv.ID == 0 {
+			if conv, err = s.thread(ctx, in, cust.ID); err != nil {
+				return err
+			}
 		}
 		r, err = s.store(ctx, in, cust, conv)
 		return err
@@ -191,14 +211,18 @@ func (s *Service) follow(ctx context.Context, id int64) (ticket.Conversation, er
 
 func (s *Service) store(ctx context.Context, in Inbound, cust customer.Customer, conv ticket.Conversation) (Received, error) {
 	body := in.Body
+	htmlBody := in.HTML
 	if len(in.Dropped) > 0 {
 		body = strings.TrimRight(body, "\n") + "\n\n" + droppedNote(in.Language, in.Dropped)
+		if htmlBody != "" {
+			htmlBody += "<p>" + html.EscapeString(droppedNote(in.Language, in.Dropped)) + "</p>"
+		}
 	}
 	if strings.TrimSpace(body) == "" && len(in.Attachments) == 0 {
 		body = "(" + noText(in.Language) + ")"
 	}
 	msgIn := ticket.MessageInput{AuthorKind: ticket.ByCustomer, AuthorID: cust.ID, AuthorName: displayName(cust, in.From),
-		Body: body, ExternalID: in.ExternalID}
+		Body: body, HTML: htmlBody, ExternalID: in.ExternalID}
 	r := Received{At: s.now().UTC().Truncate(time.Millisecond)}
 	var msg ticket.Message
 	var err error
@@ -316,4 +340,15 @@ func clipRunes(s string, max int) string {
 		return s
 	}
 	return string([]rune(s)[:max])
+}
+
+// Known reports whether an external message id was seen or sent on a
+// channel; an adapter uses it to tell its own threads from chatter it
+// should ignore.
+func (s *Service) Known(ctx context.Context, ch, externalID string) (bool, error) {
+	_, err := s.seen(ctx, ch, externalID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
 }

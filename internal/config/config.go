@@ -59,6 +59,8 @@ type Config struct {
 	ExchangeURL     string
 	ExchangeSecret  string
 	ExchangeTimeout time.Duration
+	// Discord configures the Discord bot (VIGIL_DISCORD_*).
+	Discord Discord
 }
 
 // Defaults returns the configuration used when nothing is set.
@@ -149,6 +151,7 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 	str(&c.ExchangeURL, "VIGIL_EXCHANGE_URL")
 	secret(&c.ExchangeSecret, "VIGIL_EXCHANGE_SECRET")
 	duration(&c.ExchangeTimeout, "VIGIL_EXCHANGE_TIMEOUT")
+	errs = append(errs, c.Discord.load(getenv)...)
 	if v := getenv("VIGIL_TRUST_PROXY"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -258,6 +261,7 @@ func (c *Config) Validate() error {
 	}
 	errs = append(errs, c.Email.validate()...)
 	errs = append(errs, c.Telegram.validate()...)
+	errs = append(errs, c.Discord.validate()...)
 	if c.Email.Enabled() && c.SecretKey == "" {
 		errs = append(errs, errors.New("VIGIL_SECRET_KEY: needed by the email channel to make unguessable Message-IDs"))
 	}

@@ -18,6 +18,7 @@ var channelCatalogue = map[string]map[string]string{
 		"email.anti_phishing_missing": "Set an anti-phishing code in your account security settings: every genuine email from us will then show it.",
 		"email.verify":                "How to verify this message: genuine emails from us come from @%s, show your anti-phishing code, and never ask for your password, 2FA codes or seed phrase. Check any address, link or account at %s before you act on it.",
 		"email.reference":             "Reference: [#%d]. Reply to this email to continue the conversation.",
+		"email.continue_chat":         "You left the chat before this reply arrived. Continue the conversation in the chat:",
 	},
 	"zh": {
 		"channel.attachments_dropped": "[未保留的附件（不接受的文件类型）：%s]",
@@ -34,6 +35,7 @@ var channelCatalogue = map[string]map[string]string{
 		"email.anti_phishing_missing": "请在账户安全设置中设置防钓鱼码：此后我们发出的每封真实邮件都会显示它。",
 		"email.verify":                "如何验证此邮件：我们的真实邮件来自 @%s，显示您的防钓鱼码，且绝不会索要您的密码、双重验证码或助记词。行动之前，请在 %s 核实任何地址、链接或账户。",
 		"email.reference":             "编号：[#%d]。直接回复此邮件即可继续对话。",
+		"email.continue_chat":         "此回复送达时您已离开聊天。请在聊天中继续对话：",
 	},
 }
 

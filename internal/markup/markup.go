@@ -33,3 +33,25 @@ func Render(src string) string {
 	}
 	return policy.Sanitize(buf.String())
 }
+
+// emailPolicy is stricter than policy: mail is written by strangers, so
+// only text formatting, lists, tables and links survive; images (remote
+// ones are tracking pixels), styles, classes, forms and every event
+// handler are removed.
+var emailPolicy = func() *bluemonday.Policy {
+	p := bluemonday.NewPolicy()
+	p.AllowElements("p", "br", "div", "span", "b", "strong", "i", "em", "u", "s", "strike", "sub", "sup", "small",
+		"blockquote", "ul", "ol", "li", "dl", "dt", "dd", "pre", "code", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
+		"table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption")
+	p.AllowAttrs("href").OnElements("a")
+	p.AllowAttrs("colspan", "rowspan").Matching(bluemonday.Integer).OnElements("td", "th")
+	p.AllowURLSchemes("http", "https", "mailto")
+	p.RequireParseableURLs(true)
+	p.RequireNoFollowOnLinks(true)
+	p.RequireNoReferrerOnLinks(true)
+	p.AddTargetBlankToFullyQualifiedLinks(true)
+	return p
+}()
+
+// Email sanitises the HTML of a received email for display.
+func Email(src string) string { return emailPolicy.Sanitize(src) }

@@ -33,3 +33,33 @@ func TestRender(t *testing.T) {
 		})
 	}
 }
+
+func TestEmail(t *testing.T) {
+	tests := []struct {
+		name, in     string
+		want, reject []string
+	}{
+		{"formatting kept", `<p>Reset <b>2FA</b></p><ul><li>UID 42</li></ul>`, []string{"<b>2FA</b>", "<li>UID 42</li>"}, nil},
+		{"tracking image dropped", `hi<img src="https://track.example/p.gif">`, []string{"hi"}, []string{"<img", "track.example"}},
+		{"styles and classes dropped", `<p style="color:red" class="x">a</p><style>p{}</style>`, []string{"<p>a</p>"}, []string{"color:red", "class=", "<style"}},
+		{"handlers dropped", `<div onclick="steal()">x</div>`, []string{"x"}, []string{"onclick", "steal"}},
+		{"links are nofollow", `<a href="https://help.example/a">help</a>`, []string{`rel="nofollow noreferrer noopener"`, `target="_blank"`}, nil},
+		{"javascript link dropped", `<a href="javascript:evil()">click</a>`, []string{"click"}, []string{"javascript:"}},
+		{"forms dropped", `<form action="https://phish.example"><input name="seed"></form>`, nil, []string{"<form", "<input", "phish.example"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Email(tt.in)
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("Email(%q) = %q, want it to contain %q", tt.in, got, w)
+				}
+			}
+			for _, r := range tt.reject {
+				if strings.Contains(got, r) {
+					t.Errorf("Email(%q) = %q, must not contain %q", tt.in, got, r)
+				}
+			}
+		})
+	}
+}

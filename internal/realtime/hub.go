@@ -579,3 +579,16 @@ func randomID() string {
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
+
+// CustomerConnected reports whether the customer has a widget open on this
+// instance; the email follow-up of a web chat reply waits while they do.
+func (h *Hub) CustomerConnected(customerID int64) bool {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for c := range h.conns {
+		if c.v.Kind == "customer" && c.v.CustomerID == customerID {
+			return true
+		}
+	}
+	return false
+}

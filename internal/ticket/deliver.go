@@ -2,11 +2,14 @@ package ticket
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"vigil/internal/apperr"
+	"vigil/internal/db"
 	"vigil/internal/job"
 )
 
@@ -89,4 +92,48 @@ func (s *Service) LinkAttachments(ctx context.Context, convID, msgID int64, ids 
 		return err
 	})
 	return out, err
+}
+
+// FollowUpJob is the job kind of an agent's web chat reply that may have to
+// reach the customer by email, because they left the chat before it came.
+const FollowUpJob = "channel.followup"
+
+// FollowUpGrace is how long a web chat reply waits before its follow-up
+// job first looks at the customer: a customer still in the chat reads it
+// there, and one who just closed the tab gets the email soon after.
+const FollowUpGrace = 2 * time.Minute
+
+// enqueueFollowUp writes the follow-up job of a public agent reply on the
+// web chat when the customer left an email address; the job decides, when
+// it runs, whether the customer is still around to read it live. The key
+// names the message, so one reply is mailed at most once.
+func (s *Service) enqueueFollowUp(ctx context.Context, c Conversation, m Message) error {
+	if s.outbox == nil || c.Channel != "webchat" || m.Internal || m.AuthorKind != ByAgent {
+		return nil
+	}
+	cust, err := s.customers.ByID(ctx, c.CustomerID)
+	if err != nil {
+		return wrap("follow-up customer", err)
+	}
+	if cust.Email == "" {
+		return nil
+	}
+	_, err = s.outbox.Enqueue(ctx, job.Spec{Kind: FollowUpJob, Key: fmt.Sprintf("followup:message:%d", m.ID), Delay: FollowUpGrace,
+		MaxAttempts: 16, Payload: DeliverPayload{ConversationID: m.ConversationID, MessageID: m.ID}})
+	return wrap("enqueue follow-up", err)
+}
+
+// CustomerLastSeen is the latest sign of the customer in a conversation:
+// their last message or read receipt. Every instance shares it, unlike
+// the live connections each instance holds.
+func (s *Service) CustomerLastSeen(ctx context.Context, convID int64) (time.Time, error) {
+	var wrote, read sql.NullInt64
+	err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT
+		(SELECT MAX(created_at) FROM messages WHERE conversation_id = $1 AND author_kind = $2),
+		(SELECT MAX(read_at) FROM message_reads WHERE conversation_id = $1 AND reader_kind = $2)`,
+		convID, string(ByCustomer)).Scan(&wrote, &read)
+	if err != nil {
+		return time.Time{}, wrap("customer last seen", err)
+	}
+	return db.Time(max(wrote.Int64, read.Int64)), nil
 }

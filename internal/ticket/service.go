@@ -94,8 +94,26 @@ type MessageInput struct {
 	Status *Status
 	// opening marks the first message of Open, audited with the conversation.
 	opening bool
+	// HTML, when set, is shown instead of Body rendered as Markdown: the
+	// HTML part of an email. It is sanitised here (markup.Email), and
+	// ignored past MaxHTML.
+	HTML string
 	// rendered is Body as HTML when rendered ahead of the transaction.
 	rendered string
+}
+
+// MaxHTML bounds a message's HTML; longer HTML is shown as its text.
+const MaxHTML = 256 << 10
+
+// display is the message's HTML as stored: the sanitised HTML it came
+// with, or its Markdown rendered.
+func (in *MessageInput) display() string {
+	if in.HTML != "" && len(in.HTML) <= MaxHTML {
+		if h := strings.TrimSpace(markup.Email(in.HTML)); h != "" {
+			return h
+		}
+	}
+	return markup.Render(in.Body)
 }
 
 func (in *OpenInput) validate() error {
@@ -258,7 +276,7 @@ func (s *Service) AddMessageOnce(ctx context.Context, in MessageInput) (Message,
 		return Message{}, false, err
 	}
 	// Rendering is pure CPU: done before the writer's turn, not during it.
-	in.rendered = markup.Render(in.Body)
+	in.rendered = in.display()
 	var msg Message
 	created := false
 	err := s.db.WithGroupTx(ctx, func(ctx context.Context) error {
@@ -333,7 +351,7 @@ func (s *Service) addMessage(ctx context.Context, c Conversation, in MessageInpu
 	c.LastSeq, c.UpdatedAt, c.LastMessageAt = seq, now, now
 	html := in.rendered
 	if html == "" {
-		html = markup.Render(in.Body)
+		html = in.display()
 	}
 	m := Message{
 		ConversationID: c.ID, Seq: seq, AuthorKind: in.AuthorKind, AuthorID: in.AuthorID, AuthorName: in.AuthorName,
@@ -351,6 +369,8 @@ func (s *Service) addMessage(ctx context.Context, c Conversation, in MessageInpu
 		if err := s.enqueueDelivery(ctx, m); err != nil {
 			return Message{}, c, err
 		}
+	} else if err := s.enqueueFollowUp(ctx, c, m); err != nil {
+		return Message{}, c, err
 	}
 	if len(in.AttachmentIDs) > 0 {
 		atts, err := s.linkAttachments(ctx, c.ID, m.ID, in.AttachmentIDs)

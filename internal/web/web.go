@@ -66,7 +66,7 @@ func New(d Deps) *Console {
 		d.Now = time.Now
 	}
 	c := &Console{Deps: d, pages: map[string]*template.Template{}, assets: assets.New(files, "static", "/console/static/")}
-	for _, page := range []string{"login", "inbox", "conversation", "security", "coverage", "queues"} {
+	for _, page := range []string{"login", "inbox", "conversation", "security", "coverage", "queues", "settings"} {
 		c.pages[page] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+page+".html"))
 	}
 	c.pages["inbox_list"] = template.Must(template.New("inbox.html").Funcs(funcs).ParseFS(files, "templates/inbox.html"))
@@ -91,6 +91,8 @@ func (c *Console) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /console/security", c.agentOnly(c.security))
 	mux.HandleFunc("GET /console/coverage", c.agentOnly(c.coveragePage))
 	mux.HandleFunc("GET /console/queues", c.agentOnly(c.queuesPage))
+	mux.HandleFunc("GET /console/settings/channels", c.agentOnly(c.channelSettingsPage))
+	mux.HandleFunc("POST /console/settings/channels", c.agentOnly(c.saveChannelSettings))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/console/", http.StatusSeeOther)
 	})

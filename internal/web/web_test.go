@@ -52,6 +52,7 @@ func newEnvWith(t *testing.T, configure func(*config.Config)) *env {
 	t.Helper()
 	cfg := config.Defaults()
 	cfg.DataDir = t.TempDir()
+	cfg.SecretKey = strings.Repeat("k", 32) // channel settings seal secrets with it
 	if configure != nil {
 		configure(&cfg)
 	}

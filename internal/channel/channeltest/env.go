@@ -51,7 +51,7 @@ func New(tb testing.TB, adapters ...channel.Adapter) *Env {
 
 // Handlers are the job handlers a running desk registers.
 func (e *Env) Handlers() map[string]job.Handler {
-	return map[string]job.Handler{ticket.DeliverJob: e.Channels.Deliver}
+	return map[string]job.Handler{ticket.DeliverJob: e.Channels.Deliver, ticket.FollowUpJob: e.Channels.FollowUp}
 }
 
 // Deliver runs every due delivery job and returns how many ran.

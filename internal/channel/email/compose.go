@@ -182,8 +182,11 @@ func (s *Sender) textBody(out channel.Outbound, lang string) string {
 	if out.Message.AuthorName != "" {
 		b.WriteString(out.Message.AuthorName + "\n")
 	}
-	b.WriteString(s.from.Name + "\n\n-- \n")
-	b.WriteString(i18n.T(lang, "email.reference", out.Conversation.ID) + "\n")
+	b.WriteString(s.from.Name + "\n\n")
+	if out.Link != "" {
+		b.WriteString(i18n.T(lang, "email.continue_chat") + "\n" + out.Link + "\n\n")
+	}
+	b.WriteString("-- \n" + i18n.T(lang, "email.reference", out.Conversation.ID) + "\n")
 	b.WriteString(i18n.T(lang, "email.verify", s.domain, s.verifyURL) + "\n")
 	return b.String()
 }
@@ -200,7 +203,11 @@ func (s *Sender) htmlBody(out channel.Outbound, lang string) string {
 	if out.Message.AuthorName != "" {
 		b.WriteString(e(out.Message.AuthorName) + `<br>`)
 	}
-	b.WriteString(e(s.from.Name) + `</p><hr><p style="color:#555;font-size:12px">` + e(i18n.T(lang, "email.reference", out.Conversation.ID)) +
+	b.WriteString(e(s.from.Name) + `</p>`)
+	if out.Link != "" {
+		b.WriteString(`<p>` + e(i18n.T(lang, "email.continue_chat")) + `<br><a href="` + e(out.Link) + `">` + e(out.Link) + `</a></p>`)
+	}
+	b.WriteString(`<hr><p style="color:#555;font-size:12px">` + e(i18n.T(lang, "email.reference", out.Conversation.ID)) +
 		`<br>` + e(i18n.T(lang, "email.verify", s.domain, s.verifyURL)) + `</p></body></html>`)
 	return b.String()
 }

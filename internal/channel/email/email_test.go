@@ -378,3 +378,25 @@ func TestReceiverOffersSTARTTLS(t *testing.T) {
 		t.Fatalf("%d conversations", len(convs))
 	}
 }
+
+// An HTML mail received over SMTP shows agents its formatting, sanitised:
+// no script, tracking image or handler reaches the console.
+func TestHTMLMailShownSanitised(t *testing.T) {
+	d := newDesk(t, deskOptions{})
+	if err := d.send(t, "priya.nair@example.net", []string{support}, fixture(t, "html_only.eml")); err != nil {
+		t.Fatal(err)
+	}
+	convs, _, _ := d.Tickets.List(d.Ctx, ticket.Scope{All: true}, ticket.Filter{})
+	if len(convs) != 1 {
+		t.Fatalf("%d conversations", len(convs))
+	}
+	m := d.Messages(t, convs[0].ID)[0]
+	if !strings.Contains(m.BodyHTML, "<b>2FA</b>") || !strings.Contains(m.Body, "reset 2FA") {
+		t.Errorf("message: body %q, html %q", m.Body, m.BodyHTML)
+	}
+	for _, bad := range []string{"<script", "alert", "track.example", "onload", "javascript:", "<style"} {
+		if strings.Contains(m.BodyHTML, bad) {
+			t.Errorf("%q reached the console: %q", bad, m.BodyHTML)
+		}
+	}
+}

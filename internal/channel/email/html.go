@@ -117,3 +117,59 @@ func void(tag string) bool {
 	}
 	return false
 }
+
+// htmlDisplay is the HTML body as agents see it: the quoted earlier
+// message and the document's head, scripts and styles are cut out, the
+// rest is kept as written. It is not safe yet: ticket sanitises it with
+// markup.Email before it is stored.
+func htmlDisplay(src string) string {
+	z := html.NewTokenizer(strings.NewReader(src))
+	var b strings.Builder
+	skip := 0
+	var stack []string
+	for {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			return strings.TrimSpace(b.String())
+		case html.StartTagToken, html.SelfClosingTagToken:
+			raw := string(z.Raw())
+			name, hasAttr := z.TagName()
+			tag := string(name)
+			drop := tag == "script" || tag == "style" || tag == "head" || tag == "title" || (hasAttr && isQuoteBlock(tag, z))
+			if tt == html.SelfClosingTagToken || void(tag) {
+				if skip == 0 && !drop {
+					b.WriteString(raw)
+				}
+				continue
+			}
+			if drop || skip > 0 {
+				skip++
+			} else {
+				b.WriteString(raw)
+			}
+			stack = append(stack, tag)
+		case html.EndTagToken:
+			name, _ := z.TagName()
+			tag := string(name)
+			for i := len(stack) - 1; i >= 0; i-- {
+				if stack[i] != tag {
+					continue
+				}
+				for j := len(stack) - 1; j >= i; j-- {
+					if skip > 0 {
+						skip--
+					} else {
+						b.WriteString("</" + stack[j] + ">")
+					}
+				}
+				stack = stack[:i]
+				break
+			}
+		default:
+			if skip == 0 {
+				b.Write(z.Raw())
+			}
+		}
+	}
+}

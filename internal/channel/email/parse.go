@@ -49,8 +49,11 @@ type Parsed struct {
 	Date      time.Time
 	// Text is the full text as sent (from the text part, or made from the
 	// HTML part); Body is Text with quoted replies and signatures removed.
-	Text        string
-	Body        string
+	Text string
+	Body string
+	// HTML is the HTML part without the quoted reply, for display; it is
+	// sanitised where it is stored. Empty for text-only mail.
+	HTML        string
 	Attachments []channel.File
 	// Automatic is set for auto-replies, bulk and list mail: the desk never
 	// answers those, so mail loops cannot start.
@@ -147,6 +150,9 @@ func Parse(raw []byte) (Parsed, error) {
 		p.Body = StripQuotes(normaliseText(htmlText(html.String(), false)))
 	} else {
 		p.Body = StripQuotes(p.Text)
+	}
+	if html.Len() > 0 {
+		p.HTML = htmlDisplay(html.String())
 	}
 	if p.Bounce == nil && bounceSender(p.From.Address) {
 		p.Bounce = &Bounce{}

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"vigil/internal/markup"
 )
 
 func fixture(t testing.TB, name string, vars ...string) []byte {
@@ -169,5 +171,31 @@ func TestSubjectHelpers(t *testing.T) {
 	}
 	if s := CleanSubject("回复：Re: 提现未到账 [#12]"); s != "提现未到账" {
 		t.Fatalf("clean = %q", s)
+	}
+}
+
+// The HTML part is kept for display without the quoted reply, and what is
+// stored of it has no active or remote content left.
+func TestHTMLKeptForDisplay(t *testing.T) {
+	p, err := Parse(fixture(t, "html_only.eml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown := markup.Email(p.HTML)
+	if !strings.Contains(shown, "<b>2FA</b>") || !strings.Contains(shown, "My UID is 10293847.") {
+		t.Errorf("formatting lost: %q", shown)
+	}
+	for _, bad := range []string{"alert", "steal", "track.example", "javascript", "ignored", "color:red", "onload", "<img", "<style", "<script"} {
+		if strings.Contains(shown, bad) {
+			t.Errorf("%q survived into the shown HTML: %q", bad, shown)
+		}
+	}
+	p, err = Parse(fixture(t, "gmail_reply.eml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown = markup.Email(p.HTML)
+	if !strings.Contains(shown, "It arrived now, thank you!") || strings.Contains(shown, "BLUE-OTTER") || strings.Contains(shown, "wrote:") {
+		t.Errorf("gmail reply shown as %q", shown)
 	}
 }

@@ -142,7 +142,7 @@ func (r *Receiver) Ingest(ctx context.Context, raw []byte, env Envelope) (Outcom
 	in := channel.Inbound{
 		Channel: "email", ExternalID: p.MessageID, InReplyTo: p.InReplyTo, ConversationID: SubjectToken(p.Subject),
 		From:    channel.Sender{ID: from, Name: p.From.Name, Email: from},
-		Subject: CleanSubject(p.Subject), Body: p.Body, Original: raw, Language: Language(p.Subject + "\n" + p.Body),
+		Subject: CleanSubject(p.Subject), Body: p.Body, HTML: p.HTML, Original: raw, Language: Language(p.Subject + "\n" + p.Body),
 	}
 	if r.verify {
 		in.Unverified = !r.signedBy(raw, from)

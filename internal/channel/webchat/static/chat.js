@@ -154,6 +154,10 @@
         var li = el("li"); li.appendChild(b); ul.appendChild(li);
       });
       pane.insertBefore(ul, pane.children[1] || null);
+      // A follow-up email links here with ?conversation=N: open that one.
+      var wanted = Number(new URLSearchParams(location.search).get("conversation"));
+      var linked = page.data.filter(function (c) { return c.id === wanted; })[0];
+      if (linked && !pane.dataset.visited) { pane.dataset.visited = "1"; openConversation(linked); return; }
       if (open.length === 1 && !pane.dataset.visited) openConversation(open[0]);
     }).catch(function () {});
     var form = el("form", { class: "prechat" });
