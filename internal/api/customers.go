@@ -3,7 +3,9 @@ package api
 import (
 	"net/http"
 
+	"vigil/internal/auth"
 	"vigil/internal/customer"
+	"vigil/internal/trust"
 )
 
 func (a *API) listCustomers(w http.ResponseWriter, r *http.Request) {
@@ -55,7 +57,7 @@ func (a *API) listCustomers(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	page := Page[customer.Customer]{Data: list}
+	page := Page[customer.Customer]{Data: present(p, list...)}
 	if len(list) == f.Limit {
 		page.NextCursor = cursor(list[len(list)-1].ID)
 	}
@@ -73,7 +75,7 @@ func (a *API) createCustomer(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, a.Logger, err)
 		return
 	}
-	WriteJSON(w, http.StatusCreated, c)
+	WriteJSON(w, http.StatusCreated, present(PrincipalFrom(r.Context()), c)[0])
 }
 
 // loadCustomer reads the {id} customer if the caller may see them.
@@ -112,7 +114,7 @@ func (a *API) customer(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, a.Logger, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, c)
+	WriteJSON(w, http.StatusOK, present(PrincipalFrom(r.Context()), c)[0])
 }
 
 func (a *API) updateCustomer(w http.ResponseWriter, r *http.Request) {
@@ -130,7 +132,7 @@ func (a *API) updateCustomer(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, a.Logger, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, updated)
+	WriteJSON(w, http.StatusOK, present(PrincipalFrom(r.Context()), updated)[0])
 }
 
 func (a *API) mergeCustomer(w http.ResponseWriter, r *http.Request) {
@@ -154,4 +156,30 @@ func (a *API) mergeCustomer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	WriteJSON(w, http.StatusOK, map[string]any{"customer": merged, "conversations_moved": moved})
+}
+
+// present masks what an agent may not read outright: email, phone and the
+// addresses behind channel identities. Agents reveal them in a
+// conversation, with a reason that is audited, once the customer is
+// verified there; supervisors and administrators see them whole.
+func present(p auth.Principal, cs ...customer.Customer) []customer.Customer {
+	if p.SeesAllTeams() {
+		return cs
+	}
+	for i := range cs {
+		c := &cs[i]
+		c.Email, c.Phone = trust.MaskEmail(c.Email), trust.MaskPhone(c.Phone)
+		ids := make([]customer.Identity, len(c.Identities))
+		for k, id := range c.Identities {
+			switch id.Channel {
+			case "email":
+				id.ExternalID = trust.MaskEmail(id.ExternalID)
+			case "phone":
+				id.ExternalID = trust.MaskPhone(id.ExternalID)
+			}
+			ids[k] = id
+		}
+		c.Identities = ids
+	}
+	return cs
 }

@@ -403,7 +403,12 @@ const HandoffTag = "bot-handoff"
 // becomes urgent, to the front of the queue) and records the turn.
 func (b *Bot) handOff(ctx context.Context, conv ticket.Conversation, turn *Turn, d Decision, say func(string, bool) error) error {
 	turn.Outcome = HandedOver
-	if err := say(i18n.T(d.Language, "bot.handover"), false); err != nil {
+	text := i18n.T(d.Language, "bot.handover")
+	if d.Reason == ReasonSecurity {
+		// Safety first: freezing needs no agent, at any hour.
+		text += "\n\n" + i18n.T(d.Language, "bot.freeze_hint")
+	}
+	if err := say(text, false); err != nil {
 		return err
 	}
 	tags := append(slices.Clone(conv.Tags), HandoffTag)

@@ -229,7 +229,9 @@ func (c *Console) rows(ctx context.Context, p *page, dir *people, convs []ticket
 		if !ok {
 			cu = customer.Customer{ID: cv.CustomerID}
 		}
-		out = append(out, row{Conversation: cv, Customer: displayName(cu), VIP: cu.VIPTier,
+		// Lists never show a contact address whole: a customer without a
+		// name is shown by their masked email.
+		out = append(out, row{Conversation: cv, Customer: displayName(maskedCustomer(cu)), VIP: cu.VIPTier,
 			AssigneeName: dir.names[cv.AssigneeID], TeamName: dir.teamOf[cv.TeamID],
 			Updated: ago(now, cv.UpdatedAt, p.Lang), UpdatedISO: cv.UpdatedAt.UTC().Format(time.RFC3339),
 			StatusLabel: i18n.T(p.Lang, "status."+string(cv.Status)), Priority: cv.Priority.String(),
