@@ -28,13 +28,13 @@ type Account interface {
 // Transfer is one deposit or withdrawal as the bot tells it.
 type Transfer struct {
 	Asset, Network, Amount, Status, TxID string
-	Confirmations, Required            int
-	CreatedAt                          time.Time
+	Confirmations, Required              int
+	CreatedAt                            time.Time
 }
 
 // Actions of the account flow.
 const (
-	CodeSent       Action = "code_sent"      // asked the customer to verify before showing their account
+	CodeSent       Action = "code_sent"       // asked the customer to verify before showing their account
 	StatusAnswered Action = "status_answered" // told a verified customer where their transfers stand
 )
 
