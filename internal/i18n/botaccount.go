@@ -4,6 +4,10 @@ package i18n
 // and withdrawals.
 var botAccountCatalogue = map[string]map[string]string{
 	"en": {
+		"help.safety_title":       "Suspicious login or withdrawal?",
+		"help.safety_body":        "Freeze your account at once from the chat while signed in to the exchange, or from the link in our security email. It works at any hour, with no agent needed.",
+		"help.safety_link":        "Open the chat and freeze",
+		"help.safety_verify":      "Check that a link, email or account is really ours",
 		"bot.verify_first":        "I can look up your transfers for you. First I need to confirm it is really you: I am sending a one-time code to your registered device.",
 		"bot.your_withdrawal":     "Here are your latest withdrawals, as the exchange reports them now:",
 		"bot.your_deposit":        "Here are your latest deposits, as the exchange reports them now:",
@@ -17,6 +21,10 @@ var botAccountCatalogue = map[string]map[string]string{
 		"bot.transfer_review":     "under review by the risk team",
 	},
 	"zh": {
+		"help.safety_title":       "发现可疑登录或提现？",
+		"help.safety_body":        "登录交易所后，可在在线客服中立即冻结账户，或使用安全邮件中的链接。随时可用，无需等待客服。",
+		"help.safety_link":        "打开在线客服并冻结",
+		"help.safety_verify":      "核实链接、邮箱或账号是否为官方",
 		"bot.verify_first":        "我可以为您查询转账记录。首先需要确认是您本人：我正在向您绑定的设备发送一次性验证码。",
 		"bot.your_withdrawal":     "以下是交易所当前显示的您最近的提现：",
 		"bot.your_deposit":        "以下是交易所当前显示的您最近的充值：",

@@ -127,7 +127,7 @@ func TestHelpCenterPages(t *testing.T) {
 			}
 			for _, w := range tt.want {
 				if !strings.Contains(p.body, w) {
-					t.Errorf("GET %s lacks %q", tt.path, w)
+					t.Errorf("GET %s lacks %q\n%s", tt.path, w, p.body)
 				}
 			}
 			for _, a := range tt.absent {
