@@ -4,6 +4,8 @@ package i18n
 // and withdrawals.
 var botAccountCatalogue = map[string]map[string]string{
 	"en": {
+		"console.freeze_now":      "Freeze the account now",
+		"bot.freeze_hint":         "If you did not do this yourself, freeze your account now with **Freeze my account** at the top of this chat (shown when you are signed in to the exchange), or from the link in our security email. Freezing works at any hour without waiting for an agent, and stops withdrawals and trading until you and we have checked everything.",
 		"help.safety_title":       "Suspicious login or withdrawal?",
 		"help.safety_body":        "Freeze your account at once from the chat while signed in to the exchange, or from the link in our security email. It works at any hour, with no agent needed.",
 		"help.safety_link":        "Open the chat and freeze",
@@ -21,6 +23,8 @@ var botAccountCatalogue = map[string]map[string]string{
 		"bot.transfer_review":     "under review by the risk team",
 	},
 	"zh": {
+		"console.freeze_now":      "立即冻结账户",
+		"bot.freeze_hint":         "如果不是您本人操作，请立即点击本对话顶部的 **冻结我的账户**（登录交易所后显示），或使用安全邮件中的链接。冻结随时可用，无需等待客服，会暂停提现和交易，直到您与我们核实完毕。",
 		"help.safety_title":       "发现可疑登录或提现？",
 		"help.safety_body":        "登录交易所后，可在在线客服中立即冻结账户，或使用安全邮件中的链接。随时可用，无需等待客服。",
 		"help.safety_link":        "打开在线客服并冻结",
