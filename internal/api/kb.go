@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -50,68 +51,27 @@ func pathLang(r *http.Request) (string, error) {
 }
 
 func (a *API) listKBCategories(w http.ResponseWriter, r *http.Request) {
-	list, err := a.KB.Categories(r.Context())
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, Page[kb.Category]{Data: list})
+	list(a, w, r, a.KB.Categories)
 }
 
 func (a *API) createKBCategory(w http.ResponseWriter, r *http.Request) {
-	var in kb.CategoryInput
-	if err := Decode(w, r, a.MaxBody, &in); err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	c, err := a.KB.CreateCategory(r.Context(), in)
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	WriteJSON(w, http.StatusCreated, c)
+	save(a, w, r, false, func(ctx context.Context, in kb.CategoryInput, _ int64) (kb.Category, error) {
+		return a.KB.CreateCategory(ctx, in)
+	})
 }
 
 func (a *API) updateKBCategory(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	var in kb.CategoryInput
-	if err := Decode(w, r, a.MaxBody, &in); err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	c, err := a.KB.UpdateCategory(r.Context(), id, in)
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, c)
+	save(a, w, r, true, func(ctx context.Context, in kb.CategoryInput, id int64) (kb.Category, error) {
+		return a.KB.UpdateCategory(ctx, id, in)
+	})
 }
 
-func (a *API) listArticles(w http.ResponseWriter, r *http.Request) {
-	list, err := a.KB.Articles(r.Context())
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, Page[kb.Article]{Data: list})
-}
+func (a *API) listArticles(w http.ResponseWriter, r *http.Request) { list(a, w, r, a.KB.Articles) }
 
 func (a *API) createArticle(w http.ResponseWriter, r *http.Request) {
-	var in kb.ArticleInput
-	if err := Decode(w, r, a.MaxBody, &in); err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	art, err := a.KB.CreateArticle(r.Context(), in)
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	WriteJSON(w, http.StatusCreated, art)
+	save(a, w, r, false, func(ctx context.Context, in kb.ArticleInput, _ int64) (kb.Article, error) {
+		return a.KB.CreateArticle(ctx, in)
+	})
 }
 
 func (a *API) article(w http.ResponseWriter, r *http.Request) {
@@ -129,22 +89,9 @@ func (a *API) article(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) updateArticle(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	var in kb.ArticleInput
-	if err := Decode(w, r, a.MaxBody, &in); err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	art, err := a.KB.UpdateArticle(r.Context(), id, in)
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, art)
+	save(a, w, r, true, func(ctx context.Context, in kb.ArticleInput, id int64) (kb.Article, error) {
+		return a.KB.UpdateArticle(ctx, id, in)
+	})
 }
 
 func (a *API) saveDraft(w http.ResponseWriter, r *http.Request) {
@@ -266,46 +213,19 @@ func (a *API) searchKB(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, http.StatusOK, Page[kb.Hit]{Data: hits})
 }
 
-func (a *API) listAnnouncements(w http.ResponseWriter, r *http.Request) {
-	list, err := a.KB.Current(r.Context())
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, Page[kb.Announcement]{Data: list})
-}
+func (a *API) listAnnouncements(w http.ResponseWriter, r *http.Request) { list(a, w, r, a.KB.Current) }
 
 func (a *API) createAnnouncement(w http.ResponseWriter, r *http.Request) {
-	var in kb.AnnouncementInput
-	if err := Decode(w, r, a.MaxBody, &in); err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	an, err := a.KB.CreateAnnouncement(r.Context(), PrincipalFrom(r.Context()).AgentID, in)
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	WriteJSON(w, http.StatusCreated, an)
+	agentID := PrincipalFrom(r.Context()).AgentID
+	save(a, w, r, false, func(ctx context.Context, in kb.AnnouncementInput, _ int64) (kb.Announcement, error) {
+		return a.KB.CreateAnnouncement(ctx, agentID, in)
+	})
 }
 
 func (a *API) updateAnnouncement(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	var in kb.AnnouncementInput
-	if err := Decode(w, r, a.MaxBody, &in); err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	an, err := a.KB.UpdateAnnouncement(r.Context(), id, in)
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, an)
+	save(a, w, r, true, func(ctx context.Context, in kb.AnnouncementInput, id int64) (kb.Announcement, error) {
+		return a.KB.UpdateAnnouncement(ctx, id, in)
+	})
 }
 
 func (a *API) deleteAnnouncement(w http.ResponseWriter, r *http.Request) {

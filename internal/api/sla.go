@@ -8,14 +8,7 @@ import (
 	"vigil/internal/ticket"
 )
 
-func (a *API) listPolicies(w http.ResponseWriter, r *http.Request) {
-	ps, err := a.SLA.Policies(r.Context())
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, Page[sla.Policy]{Data: ps})
-}
+func (a *API) listPolicies(w http.ResponseWriter, r *http.Request) { list(a, w, r, a.SLA.Policies) }
 
 func (a *API) createPolicy(w http.ResponseWriter, r *http.Request) {
 	save(a, w, r, false, a.savePolicy)
@@ -28,32 +21,6 @@ func (a *API) replacePolicy(w http.ResponseWriter, r *http.Request) {
 func (a *API) savePolicy(ctx context.Context, p sla.Policy, id int64) (sla.Policy, error) {
 	p.ID = id
 	return a.SLA.SavePolicy(ctx, p)
-}
-
-// save decodes a T, stores it with fn (under the path's {id} when
-// replacing) and answers 201 or 200 with what was stored.
-func save[T any](a *API, w http.ResponseWriter, r *http.Request, replace bool, fn func(context.Context, T, int64) (T, error)) {
-	var id int64
-	status := http.StatusCreated
-	if replace {
-		var err error
-		if id, err = pathID(r, "id"); err != nil {
-			WriteError(w, r, a.Logger, err)
-			return
-		}
-		status = http.StatusOK
-	}
-	var in T
-	if err := Decode(w, r, a.MaxBody, &in); err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	out, err := fn(r.Context(), in, id)
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	WriteJSON(w, status, out)
 }
 
 func (a *API) deletePolicy(w http.ResponseWriter, r *http.Request) {
@@ -69,14 +36,7 @@ func (a *API) deletePolicy(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (a *API) listCalendars(w http.ResponseWriter, r *http.Request) {
-	cs, err := a.SLA.Calendars(r.Context())
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, Page[sla.Calendar]{Data: cs})
-}
+func (a *API) listCalendars(w http.ResponseWriter, r *http.Request) { list(a, w, r, a.SLA.Calendars) }
 
 func (a *API) createCalendar(w http.ResponseWriter, r *http.Request) {
 	save(a, w, r, false, a.saveCalendar)

@@ -1,0 +1,45 @@
+package api
+
+import (
+	"context"
+	"net/http"
+)
+
+// The shapes most handlers share: list everything, and decode, store,
+// answer. Each keeps its own name in the route table.
+
+// list answers every T that fn returns, as one page.
+func list[T any](a *API, w http.ResponseWriter, r *http.Request, fn func(context.Context) ([]T, error)) {
+	items, err := fn(r.Context())
+	if err != nil {
+		WriteError(w, r, a.Logger, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, Page[T]{Data: items})
+}
+
+// save decodes an In, stores it with fn (under the path's {id} when
+// replacing) and answers 201 or 200 with what was stored.
+func save[In, Out any](a *API, w http.ResponseWriter, r *http.Request, replace bool, fn func(context.Context, In, int64) (Out, error)) {
+	var id int64
+	status := http.StatusCreated
+	if replace {
+		var err error
+		if id, err = pathID(r, "id"); err != nil {
+			WriteError(w, r, a.Logger, err)
+			return
+		}
+		status = http.StatusOK
+	}
+	var in In
+	if err := Decode(w, r, a.MaxBody, &in); err != nil {
+		WriteError(w, r, a.Logger, err)
+		return
+	}
+	out, err := fn(r.Context(), in, id)
+	if err != nil {
+		WriteError(w, r, a.Logger, err)
+		return
+	}
+	WriteJSON(w, status, out)
+}
