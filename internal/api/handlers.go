@@ -18,18 +18,16 @@ func list[T any](a *API, w http.ResponseWriter, r *http.Request, fn func(context
 	WriteJSON(w, http.StatusOK, Page[T]{Data: items})
 }
 
-// save decodes an In, stores it with fn (under the path's {id} when
-// replacing) and answers 201 or 200 with what was stored.
-func save[In, Out any](a *API, w http.ResponseWriter, r *http.Request, replace bool, fn func(context.Context, In, int64) (Out, error)) {
+// save decodes an In, stores it with fn (passing the path's {id} when the
+// route has one, else 0) and answers status with what was stored.
+func save[In, Out any](a *API, w http.ResponseWriter, r *http.Request, status int, fn func(context.Context, In, int64) (Out, error)) {
 	var id int64
-	status := http.StatusCreated
-	if replace {
+	if r.PathValue("id") != "" {
 		var err error
 		if id, err = pathID(r, "id"); err != nil {
 			WriteError(w, r, a.Logger, err)
 			return
 		}
-		status = http.StatusOK
 	}
 	var in In
 	if err := Decode(w, r, a.MaxBody, &in); err != nil {

@@ -55,13 +55,13 @@ func (a *API) listKBCategories(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) createKBCategory(w http.ResponseWriter, r *http.Request) {
-	save(a, w, r, false, func(ctx context.Context, in kb.CategoryInput, _ int64) (kb.Category, error) {
+	save(a, w, r, http.StatusCreated, func(ctx context.Context, in kb.CategoryInput, _ int64) (kb.Category, error) {
 		return a.KB.CreateCategory(ctx, in)
 	})
 }
 
 func (a *API) updateKBCategory(w http.ResponseWriter, r *http.Request) {
-	save(a, w, r, true, func(ctx context.Context, in kb.CategoryInput, id int64) (kb.Category, error) {
+	save(a, w, r, http.StatusOK, func(ctx context.Context, in kb.CategoryInput, id int64) (kb.Category, error) {
 		return a.KB.UpdateCategory(ctx, id, in)
 	})
 }
@@ -69,7 +69,7 @@ func (a *API) updateKBCategory(w http.ResponseWriter, r *http.Request) {
 func (a *API) listArticles(w http.ResponseWriter, r *http.Request) { list(a, w, r, a.KB.Articles) }
 
 func (a *API) createArticle(w http.ResponseWriter, r *http.Request) {
-	save(a, w, r, false, func(ctx context.Context, in kb.ArticleInput, _ int64) (kb.Article, error) {
+	save(a, w, r, http.StatusCreated, func(ctx context.Context, in kb.ArticleInput, _ int64) (kb.Article, error) {
 		return a.KB.CreateArticle(ctx, in)
 	})
 }
@@ -89,7 +89,7 @@ func (a *API) article(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) updateArticle(w http.ResponseWriter, r *http.Request) {
-	save(a, w, r, true, func(ctx context.Context, in kb.ArticleInput, id int64) (kb.Article, error) {
+	save(a, w, r, http.StatusOK, func(ctx context.Context, in kb.ArticleInput, id int64) (kb.Article, error) {
 		return a.KB.UpdateArticle(ctx, id, in)
 	})
 }
@@ -217,13 +217,13 @@ func (a *API) listAnnouncements(w http.ResponseWriter, r *http.Request) { list(a
 
 func (a *API) createAnnouncement(w http.ResponseWriter, r *http.Request) {
 	agentID := PrincipalFrom(r.Context()).AgentID
-	save(a, w, r, false, func(ctx context.Context, in kb.AnnouncementInput, _ int64) (kb.Announcement, error) {
+	save(a, w, r, http.StatusCreated, func(ctx context.Context, in kb.AnnouncementInput, _ int64) (kb.Announcement, error) {
 		return a.KB.CreateAnnouncement(ctx, agentID, in)
 	})
 }
 
 func (a *API) updateAnnouncement(w http.ResponseWriter, r *http.Request) {
-	save(a, w, r, true, func(ctx context.Context, in kb.AnnouncementInput, id int64) (kb.Announcement, error) {
+	save(a, w, r, http.StatusOK, func(ctx context.Context, in kb.AnnouncementInput, id int64) (kb.Announcement, error) {
 		return a.KB.UpdateAnnouncement(ctx, id, in)
 	})
 }

@@ -55,41 +55,15 @@ func (a *API) listShifts(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) createShift(w http.ResponseWriter, r *http.Request) {
-	team, err := pathID(r, "id")
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	var in agent.ShiftInput
-	if err := Decode(w, r, a.MaxBody, &in); err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	sh, err := a.Agents.CreateShift(r.Context(), team, in)
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	WriteJSON(w, http.StatusCreated, sh)
+	save(a, w, r, http.StatusCreated, func(ctx context.Context, in agent.ShiftInput, team int64) (agent.Shift, error) {
+		return a.Agents.CreateShift(ctx, team, in)
+	})
 }
 
 func (a *API) updateShift(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	var in agent.ShiftInput
-	if err := Decode(w, r, a.MaxBody, &in); err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	sh, err := a.Agents.UpdateShift(r.Context(), id, in)
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, sh)
+	save(a, w, r, http.StatusOK, func(ctx context.Context, in agent.ShiftInput, id int64) (agent.Shift, error) {
+		return a.Agents.UpdateShift(ctx, id, in)
+	})
 }
 
 func (a *API) deleteShift(w http.ResponseWriter, r *http.Request) {
@@ -127,41 +101,15 @@ func (a *API) listExceptions(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) createException(w http.ResponseWriter, r *http.Request) {
-	team, err := pathID(r, "id")
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	var in agent.ExceptionInput
-	if err := Decode(w, r, a.MaxBody, &in); err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	ex, err := a.Agents.CreateException(r.Context(), team, in)
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	WriteJSON(w, http.StatusCreated, ex)
+	save(a, w, r, http.StatusCreated, func(ctx context.Context, in agent.ExceptionInput, team int64) (agent.Exception, error) {
+		return a.Agents.CreateException(ctx, team, in)
+	})
 }
 
 func (a *API) updateException(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	var in agent.ExceptionInput
-	if err := Decode(w, r, a.MaxBody, &in); err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	ex, err := a.Agents.UpdateException(r.Context(), id, in)
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, ex)
+	save(a, w, r, http.StatusOK, func(ctx context.Context, in agent.ExceptionInput, id int64) (agent.Exception, error) {
+		return a.Agents.UpdateException(ctx, id, in)
+	})
 }
 
 func (a *API) deleteException(w http.ResponseWriter, r *http.Request) {

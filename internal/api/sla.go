@@ -11,11 +11,11 @@ import (
 func (a *API) listPolicies(w http.ResponseWriter, r *http.Request) { list(a, w, r, a.SLA.Policies) }
 
 func (a *API) createPolicy(w http.ResponseWriter, r *http.Request) {
-	save(a, w, r, false, a.savePolicy)
+	save(a, w, r, http.StatusCreated, a.savePolicy)
 }
 
 func (a *API) replacePolicy(w http.ResponseWriter, r *http.Request) {
-	save(a, w, r, true, a.savePolicy)
+	save(a, w, r, http.StatusOK, a.savePolicy)
 }
 
 func (a *API) savePolicy(ctx context.Context, p sla.Policy, id int64) (sla.Policy, error) {
@@ -39,11 +39,11 @@ func (a *API) deletePolicy(w http.ResponseWriter, r *http.Request) {
 func (a *API) listCalendars(w http.ResponseWriter, r *http.Request) { list(a, w, r, a.SLA.Calendars) }
 
 func (a *API) createCalendar(w http.ResponseWriter, r *http.Request) {
-	save(a, w, r, false, a.saveCalendar)
+	save(a, w, r, http.StatusCreated, a.saveCalendar)
 }
 
 func (a *API) replaceCalendar(w http.ResponseWriter, r *http.Request) {
-	save(a, w, r, true, a.saveCalendar)
+	save(a, w, r, http.StatusOK, a.saveCalendar)
 }
 
 func (a *API) saveCalendar(ctx context.Context, c sla.Calendar, id int64) (sla.Calendar, error) {
