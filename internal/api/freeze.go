@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"vigil/internal/trust"
@@ -67,11 +68,22 @@ func (a *API) requestUnfreeze(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) approveUnfreeze(w http.ResponseWriter, r *http.Request) {
+	a.freezeStep(w, r, a.Trust.ApproveUnfreeze)
+}
+
+
+func (a *API) completeUnfreeze(w http.ResponseWriter, r *http.Request) {
+	a.freezeStep(w, r, a.Trust.CompleteUnfreeze)
+}
+
+// freezeStep loads the {id} freeze the caller may see, applies step to it
+// and answers with the freeze after it.
+func (a *API) freezeStep(w http.ResponseWriter, r *http.Request, step func(context.Context, int64) (trust.Freeze, error)) {
 	f, ok := a.loadFreeze(w, r)
 	if !ok {
 		return
 	}
-	got, err := a.Trust.ApproveUnfreeze(r.Context(), f.ID)
+	got, err := step(r.Context(), f.ID)
 	if err != nil {
 		WriteError(w, r, a.Logger, err)
 		return
@@ -79,18 +91,6 @@ func (a *API) approveUnfreeze(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, http.StatusOK, got)
 }
 
-func (a *API) completeUnfreeze(w http.ResponseWriter, r *http.Request) {
-	f, ok := a.loadFreeze(w, r)
-	if !ok {
-		return
-	}
-	got, err := a.Trust.CompleteUnfreeze(r.Context(), f.ID)
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, got)
-}
 
 func (a *API) freezeAccount(w http.ResponseWriter, r *http.Request) {
 	conv, _, ok := a.loadConversation(w, r)
