@@ -26,6 +26,7 @@ import (
 
 	"vigil/internal/agent"
 	"vigil/internal/audit"
+	"vigil/internal/auth"
 	"vigil/internal/config"
 	"vigil/internal/customer"
 	"vigil/internal/db"
@@ -72,6 +73,10 @@ func TestClusterOfThree(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := scene.Auth.SetPassword(ctx, ana.ID, password); err != nil {
+		t.Fatal(err)
+	}
+	_, apiToken, err := scene.Auth.CreateToken(ctx, ana.ID, "cluster", []auth.Permission{auth.PermConversationRead, auth.PermConversationWrite}, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := scene.SLA.SavePolicy(ctx, sla.Policy{Name: "api", Enabled: true, Conditions: sla.Conditions{Channels: []string{"api"}},
@@ -146,6 +151,25 @@ func TestClusterOfThree(t *testing.T) {
 	}
 	t.Log("instance C killed")
 	sent.Wait()
+
+	// API load across instances while C is gone: conversations opened
+	// through the JSON API on A are read back on B at once.
+	for i := range 20 {
+		var made struct {
+			Conversation struct {
+				ID int64 `json:"id"`
+			} `json:"conversation"`
+		}
+		apiCall(t, A, apiToken, "POST", "/api/v1/conversations", map[string]any{"customer_id": slaCust.ID, "channel": "api",
+			"body": fmt.Sprintf("api conversation %d", i)}, &made)
+		var got struct {
+			Subject string `json:"subject"`
+		}
+		apiCall(t, B, apiToken, "GET", fmt.Sprintf("/api/v1/conversations/%d", made.Conversation.ID), nil, &got)
+		if got.Subject != fmt.Sprintf("api conversation %d", i) {
+			t.Errorf("conversation %d read on B: subject %q", made.Conversation.ID, got.Subject)
+		}
+	}
 
 	// The agent answers each customer from B.
 	for i, w := range widgets {
@@ -389,4 +413,32 @@ func seqs(ms []seen) []int64 {
 		out[i] = m.seq
 	}
 	return out
+}
+
+// apiCall sends a JSON API request with a bearer token to one instance and
+// decodes the answer, failing on an error status.
+func apiCall(t *testing.T, cb *chatBench, token, method, path string, body, out any) {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, cb.base+path, rd)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := cb.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode >= 300 {
+		t.Fatalf("%s %s on %s: %s %s", method, path, cb.base, resp.Status, data)
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
