@@ -29,6 +29,7 @@ import (
 	"vigil/internal/job"
 	"vigil/internal/kb"
 	"vigil/internal/realtime"
+	"vigil/internal/report"
 	"vigil/internal/routing"
 	"vigil/internal/sla"
 	"vigil/internal/ticket"
@@ -52,6 +53,7 @@ type App struct {
 	KB        *kb.Service
 	Bot       *bot.Bot
 	Jobs      *job.Queue
+	Reports   *report.Service
 	Channels  *channel.Service
 	Mail      *email.Receiver   // nil unless the email channel is configured
 	Telegram  *telegram.Webhook // nil unless the Telegram bot is configured
@@ -132,6 +134,7 @@ func New(cfg config.Config, log *slog.Logger, d *db.DB, now func() time.Time) (*
 		gen = &bot.OpenAI{BaseURL: cfg.BotLLMURL, Model: cfg.BotLLMModel, Key: cfg.BotLLMKey}
 	}
 	a.Bot = bot.New(bot.Options{DB: d, KB: a.KB, Tickets: a.Tickets, Bus: bus, Log: log, Now: now, Generator: gen})
+	a.Reports = report.New(report.Options{DB: d, Tickets: a.Tickets, Bot: a.Bot, Secret: []byte(cfg.SecretKey), PublicURL: cfg.PublicURL, Now: now})
 	if err := a.openChannels(); err != nil {
 		return nil, err
 	}

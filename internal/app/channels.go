@@ -65,7 +65,7 @@ func (a *App) openChannels() error {
 
 // jobHandlers are the kinds of durable job this desk runs.
 func (a *App) jobHandlers() map[string]job.Handler {
-	return map[string]job.Handler{ticket.DeliverJob: a.Channels.Deliver}
+	return map[string]job.Handler{ticket.DeliverJob: a.Channels.Deliver, ticket.SurveyJob: a.Reports.Ask}
 }
 
 // runChannels starts the job workers, the SMTP receiver and the IMAP

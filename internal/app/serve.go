@@ -41,6 +41,8 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 	}).Register(mux)
 	web.NewHelpCenter(web.HelpDeps{KB: a.KB, Logger: a.Log, ClientIP: clientIP,
 		FeedbackLimiter: auth.NewLimiter(10.0/60, 10, a.Now)}).Register(mux)
+	web.NewSurveyPage(web.SurveyDeps{Reports: a.Reports, Logger: a.Log, ClientIP: clientIP,
+		Limiter: auth.NewLimiter(20.0/60, 20, a.Now)}).Register(mux)
 	webchat.New(webchat.Deps{
 		Auth: a.Auth, Customers: a.Customers, Tickets: a.Tickets, Online: a.Agents.OnlineCount, Hub: a.Hub,
 		Logger: a.Log, Now: a.Now, WidgetSecret: []byte(a.Config.WidgetSecret), RequireIdentity: a.Config.RequireIdentity,
