@@ -20,6 +20,7 @@ import (
 	"vigil/internal/channel"
 	"vigil/internal/customer"
 	"vigil/internal/kb"
+	"vigil/internal/report"
 	"vigil/internal/routing"
 	"vigil/internal/sla"
 	"vigil/internal/ticket"
@@ -38,6 +39,7 @@ type Deps struct {
 	Router        *routing.Router
 	SLA           *sla.Service
 	Audit         *audit.Log
+	Reports       *report.Service
 	Logger        *slog.Logger
 	MaxBody       int64
 	MaxUpload     int64
@@ -159,7 +161,7 @@ func (a *API) Routes() []Route {
 		{"GET", "/api/v1/audit", auth.PermAuditRead, "Audit entries, newest first", a.listAudit},
 		{"GET", "/api/v1/audit/verify", auth.PermAuditRead, "Verify the audit hash chain", a.verifyAudit},
 		{"GET", "/api/v1/openapi.json", Public, "This document", a.openapi},
-	}, a.kbRoutes()...)
+	}, append(a.kbRoutes(), a.reportRoutes()...)...)
 }
 
 // Register adds every route to mux behind authentication and authorisation.

@@ -150,6 +150,11 @@ func walkTable(e *env, attachmentID int64) map[string]expectation {
 		"DELETE /api/v1/announcements/{id}": {"/api/v1/announcements/999999", nil, [5]int{u401, f403, f403, n404, n404}},
 		"GET /api/v1/bot/turns":             {"/api/v1/bot/turns", nil, [5]int{u401, f403, f403, ok, ok}},
 		"GET /api/v1/bot/report":            {"/api/v1/bot/report?days=30", nil, [5]int{u401, f403, f403, ok, ok}},
+
+		"GET /api/v1/conversations/{id}/csat": {conv + "/csat", nil, [5]int{u401, n404, n404, n404, n404}},
+		"GET /api/v1/reports": {"/api/v1/reports?from=2026-03-01&to=2026-03-07&tz=Asia/Shanghai&by=agent", nil,
+			[5]int{u401, f403, f403, ok, ok}},
+		"GET /api/v1/reports/export.csv": {"/api/v1/reports/export.csv?by=team", nil, [5]int{u401, f403, f403, ok, ok}},
 	}
 }
 

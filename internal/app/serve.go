@@ -27,7 +27,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 	logins := auth.NewSharedLimiter(a.DB, "login", 10.0/60, 10, a.Now)
 	apiH := api.New(api.Deps{
 		Auth: a.Auth, Agents: a.Agents, Customers: a.Customers, Tickets: a.Tickets, Channels: a.Channels, Canned: a.Canned, Router: a.Router, SLA: a.SLA, Audit: a.Audit,
-		KB: a.KB, Bot: a.Bot,
+		KB: a.KB, Bot: a.Bot, Reports: a.Reports,
 		Logger: a.Log, MaxBody: a.Config.MaxBodyBytes, MaxUpload: a.Config.MaxUploadMB << 20,
 		SecureCookies: a.Config.SecureCookies(), ClientIP: clientIP, Tx: a.DB.WithTx,
 		LoginLimiter: logins, Now: a.Now,
@@ -126,6 +126,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	go func() { _ = a.Hub.Run(hubCtx) }()
 	go a.Router.Run(hubCtx)
 	go a.WatchSLA(hubCtx)
+	go a.RollUpReports(hubCtx)
 	go a.consoles.beat(hubCtx, a)
 	go a.Bot.Run(hubCtx)
 	stopChannels, err := a.runChannels(ctx)

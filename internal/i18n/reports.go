@@ -22,6 +22,12 @@ var reportCatalogue = map[string]map[string]string{
 		"csat.answered":         "This conversation has already been rated. Thank you.",
 		"csat.rating_invalid":   "Choose a rating from 1 to 5.",
 		"csat.comment_too_long": "The comment must be at most 2000 characters.",
+		"report.tz_invalid":     "Unknown time zone.",
+		"report.date_invalid":   "Use a date like 2026-03-14.",
+		"report.range_invalid":  "The end date must not be before the start date.",
+		"report.range_too_long": "A report covers at most 366 days.",
+		"report.by_invalid":     "Choose channel, language, team, agent, category or VIP tier.",
+		"report.night_invalid":  "The night window is two different hours from 0 to 24, like 0-6.",
 	},
 	"zh": {
 		"csat.author":           "Vigil",
@@ -43,6 +49,12 @@ var reportCatalogue = map[string]map[string]string{
 		"csat.answered":         "此会话已评价过，谢谢。",
 		"csat.rating_invalid":   "请选择 1 到 5 分。",
 		"csat.comment_too_long": "评论最多 2000 个字符。",
+		"report.tz_invalid":     "未知时区。",
+		"report.date_invalid":   "请使用 2026-03-14 这样的日期。",
+		"report.range_invalid":  "结束日期不能早于开始日期。",
+		"report.range_too_long": "一份报表最多覆盖 366 天。",
+		"report.by_invalid":     "请选择渠道、语言、团队、客服、类别或 VIP 等级。",
+		"report.night_invalid":  "夜班时段是 0 到 24 之间两个不同的小时，例如 0-6。",
 	},
 }
 

@@ -33,7 +33,8 @@ type Query struct {
 // Window is a span of local hours [Start, End); Start > End wraps past
 // midnight (22-06).
 type Window struct {
-	Start, End int
+	Start int `json:"start"`
+	End   int `json:"end"`
 }
 
 // Contains reports whether a local hour falls in the window.

@@ -28,6 +28,9 @@ const (
 // Dimensions lists the breakdowns a report offers.
 var Dimensions = []Dimension{ByChannel, ByLanguage, ByTeam, ByAgent, ByCategory, ByVIP}
 
+// lockRollup is the cluster-wide lock one refreshing instance holds.
+const lockRollup int64 = 0x76_69_67_0b
+
 const hourMs = int64(time.Hour / time.Millisecond)
 
 // settle is how far behind the clock the watermark stays, so a
@@ -101,9 +104,14 @@ const factColumns = `c.created_at, c.solved_at, c.first_response_at, c.channel, 
 // are recomputed from the conversations themselves, so running it twice
 // or after a crash gives the same rows. It returns the hours rebuilt.
 func (s *Service) Refresh(ctx context.Context) (int, error) {
+	release, ok, err := s.o.DB.TryLock(ctx, lockRollup)
+	if err != nil || !ok {
+		return 0, err // another instance is refreshing
+	}
+	defer release()
 	now := s.o.Now()
 	var hours []int64
-	err := s.o.DB.WithTx(ctx, func(ctx context.Context) error {
+	err = s.o.DB.WithTx(ctx, func(ctx context.Context) error {
 		var wm int64
 		if err := s.o.DB.Q(ctx).QueryRowContext(ctx, `SELECT watermark FROM report_state WHERE id = 1`).Scan(&wm); err != nil {
 			return fmt.Errorf("report: watermark: %w", err)
