@@ -21,6 +21,7 @@ import (
 	"vigil/internal/auth"
 	"vigil/internal/customer"
 	"vigil/internal/i18n"
+	"vigil/internal/report"
 	"vigil/internal/ticket"
 )
 
@@ -34,6 +35,7 @@ type Deps struct {
 	Agents        *agent.Service
 	Customers     *customer.Service
 	Tickets       *ticket.Service
+	Reports       *report.Service
 	Logger        *slog.Logger
 	Now           func() time.Time
 	ClientIP      func(*http.Request) string
@@ -62,7 +64,7 @@ func New(d Deps) *Console {
 		d.Now = time.Now
 	}
 	c := &Console{Deps: d, pages: map[string]*template.Template{}, assets: assets.New(files, "static", "/console/static/")}
-	for _, page := range []string{"login", "inbox", "conversation", "security", "coverage", "queues"} {
+	for _, page := range []string{"login", "inbox", "conversation", "security", "coverage", "queues", "reports"} {
 		c.pages[page] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+page+".html"))
 	}
 	c.pages["inbox_list"] = template.Must(template.New("inbox.html").Funcs(funcs).ParseFS(files, "templates/inbox.html"))
@@ -87,6 +89,7 @@ func (c *Console) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /console/security", c.agentOnly(c.security))
 	mux.HandleFunc("GET /console/coverage", c.agentOnly(c.coveragePage))
 	mux.HandleFunc("GET /console/queues", c.agentOnly(c.queuesPage))
+	mux.HandleFunc("GET /console/reports", c.agentOnly(c.reportsPage))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/console/", http.StatusSeeOther)
 	})
