@@ -52,6 +52,10 @@ type Deps struct {
 	// Now is the clock for answers that depend on the time (who is on
 	// call); time.Now when nil.
 	Now func() time.Time
+	// Transparency publishes chat availability to anyone (opt-in);
+	// TransparencyLimiter throttles it per address.
+	Transparency        bool
+	TransparencyLimiter *auth.Limiter
 }
 
 // API holds the handlers.

@@ -343,6 +343,7 @@ func TestOpenAPIResponsesMatchHandlers(t *testing.T) {
 		{"GET /api/v1/reports", "/api/v1/reports?from=2026-03-01&to=2026-03-07&tz=Asia/Shanghai&by=vip&night=22-6", sup, nil, ok},
 		{"GET /api/v1/reports", "/api/v1/reports?tz=Mars/Olympus", sup, nil, i422},
 		{"GET /api/v1/reports/export.csv", "/api/v1/reports/export.csv?by=language", sup, nil, ok},
+		{"GET /api/v1/public/availability", "/api/v1/public/availability", e.anonymous(), nil, n404},
 		{"GET /api/v1/openapi.json", "/api/v1/openapi.json", e.anonymous(), nil, ok},
 		{"POST /api/v1/conversations/next", "/api/v1/conversations/next", agentB, nil, ok},
 		{"POST /api/v1/conversations/next", "/api/v1/conversations/next", e.login(e.agentA), nil, ok},

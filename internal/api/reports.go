@@ -20,6 +20,7 @@ func (a *API) reportRoutes() []Route {
 		{"GET", "/api/v1/conversations/{id}/csat", auth.PermConversationRead, "The conversation's satisfaction survey and rating", a.conversationCSAT},
 		{"GET", "/api/v1/reports", auth.PermReportRead, "Service figures over a date range and time zone, with a breakdown, heatmap and night-shift view", a.serviceReport},
 		{"GET", "/api/v1/reports/export.csv", auth.PermReportRead, "The same report as CSV", a.serviceReportCSV},
+		{"GET", "/api/v1/public/availability", Public, "Live chat availability now and the median wait of the last hour (opt-in)", a.availability},
 	}
 }
 
@@ -111,4 +112,25 @@ func (a *API) serviceReportCSV(w http.ResponseWriter, r *http.Request) {
 	if err := report.WriteCSV(w, rep); err != nil {
 		a.Logger.Warn("report csv", "component", "api", "err", err)
 	}
+}
+
+// availability is public when the desk opts in: anyone's site may read it
+// (CORS), caches may keep it for 15 seconds, and each address is limited.
+func (a *API) availability(w http.ResponseWriter, r *http.Request) {
+	if !a.Transparency {
+		WriteError(w, r, a.Logger, apperr.NotFoundf("transparency.off", "this desk does not publish its availability"))
+		return
+	}
+	if a.TransparencyLimiter != nil && !a.TransparencyLimiter.Allow("availability:"+a.ClientIP(r)) {
+		WriteError(w, r, a.Logger, apperr.New(apperr.TooMany, "transparency.rate_limited", "too many requests; try again shortly"))
+		return
+	}
+	av, err := a.Reports.Availability(r.Context())
+	if err != nil {
+		WriteError(w, r, a.Logger, err)
+		return
+	}
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	w.Header().Set("Cache-Control", "public, max-age=15")
+	WriteJSON(w, http.StatusOK, av)
 }

@@ -155,6 +155,8 @@ func walkTable(e *env, attachmentID int64) map[string]expectation {
 		"GET /api/v1/reports": {"/api/v1/reports?from=2026-03-01&to=2026-03-07&tz=Asia/Shanghai&by=agent", nil,
 			[5]int{u401, f403, f403, ok, ok}},
 		"GET /api/v1/reports/export.csv": {"/api/v1/reports/export.csv?by=team", nil, [5]int{u401, f403, f403, ok, ok}},
+		// Off unless VIGIL_TRANSPARENCY is set; on, it is public (report tests).
+		"GET /api/v1/public/availability": {"/api/v1/public/availability", nil, [5]int{n404, n404, n404, n404, n404}},
 	}
 }
 

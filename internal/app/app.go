@@ -134,7 +134,8 @@ func New(cfg config.Config, log *slog.Logger, d *db.DB, now func() time.Time) (*
 		gen = &bot.OpenAI{BaseURL: cfg.BotLLMURL, Model: cfg.BotLLMModel, Key: cfg.BotLLMKey}
 	}
 	a.Bot = bot.New(bot.Options{DB: d, KB: a.KB, Tickets: a.Tickets, Bus: bus, Log: log, Now: now, Generator: gen})
-	a.Reports = report.New(report.Options{DB: d, Tickets: a.Tickets, Bot: a.Bot, Secret: []byte(cfg.SecretKey), PublicURL: cfg.PublicURL, Now: now})
+	a.Reports = report.New(report.Options{DB: d, Tickets: a.Tickets, Bot: a.Bot, Secret: []byte(cfg.SecretKey), PublicURL: cfg.PublicURL, Now: now,
+		Online: a.Agents.OnlineCount})
 	if err := a.openChannels(); err != nil {
 		return nil, err
 	}

@@ -25,9 +25,12 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 	// One budget of sign-in attempts per address, whether through the API
 	// or the console's form.
 	logins := auth.NewSharedLimiter(a.DB, "login", 10.0/60, 10, a.Now)
+	// One budget for the public availability figures, JSON or widget.
+	availability := auth.NewLimiter(1, 30, a.Now)
 	apiH := api.New(api.Deps{
 		Auth: a.Auth, Agents: a.Agents, Customers: a.Customers, Tickets: a.Tickets, Channels: a.Channels, Canned: a.Canned, Router: a.Router, SLA: a.SLA, Audit: a.Audit,
 		KB: a.KB, Bot: a.Bot, Reports: a.Reports,
+		Transparency: a.Config.Transparency, TransparencyLimiter: availability,
 		Logger: a.Log, MaxBody: a.Config.MaxBodyBytes, MaxUpload: a.Config.MaxUploadMB << 20,
 		SecureCookies: a.Config.SecureCookies(), ClientIP: clientIP, Tx: a.DB.WithTx,
 		LoginLimiter: logins, Now: a.Now,
@@ -43,6 +46,8 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		FeedbackLimiter: auth.NewLimiter(10.0/60, 10, a.Now)}).Register(mux)
 	web.NewSurveyPage(web.SurveyDeps{Reports: a.Reports, Logger: a.Log, ClientIP: clientIP,
 		Limiter: auth.NewLimiter(20.0/60, 20, a.Now)}).Register(mux)
+	web.NewAvailabilityWidget(web.AvailabilityDeps{Reports: a.Reports, Logger: a.Log, ClientIP: clientIP, Limiter: availability,
+		Enabled: a.Config.Transparency}).Register(mux)
 	webchat.New(webchat.Deps{
 		Auth: a.Auth, Customers: a.Customers, Tickets: a.Tickets, Online: a.Agents.OnlineCount, Hub: a.Hub,
 		Logger: a.Log, Now: a.Now, WidgetSecret: []byte(a.Config.WidgetSecret), RequireIdentity: a.Config.RequireIdentity,

@@ -45,7 +45,9 @@ type Options struct {
 	Secret    []byte
 	PublicURL string
 	Bot       Deflection // nil: no bot figures
-	Now       func() time.Time
+	// Online counts agents online now, for the transparency widget.
+	Online func(ctx context.Context) (int, error)
+	Now    func() time.Time
 }
 
 // Service runs surveys and reports.
