@@ -111,7 +111,9 @@ func (s *Service) Ask(ctx context.Context, j job.Job) error {
 	if err != nil {
 		return err
 	}
-	body := i18n.T(c.Language, "csat.ask", s.Link(c.ID, sv.ExpiresAt))
+	// <…> makes the address a link in the widget and stays a plain
+	// address in email and Telegram.
+	body := i18n.T(c.Language, "csat.ask", "<"+s.Link(c.ID, sv.ExpiresAt)+">")
 	_, err = s.o.Tickets.AddMessage(ctx, ticket.MessageInput{ConversationID: c.ID, AuthorKind: ticket.BySystem,
 		AuthorName: i18n.T(c.Language, "csat.author"), Body: body, ExternalID: fmt.Sprintf("csat:%d", c.ID)})
 	if apperr.Is(err, apperr.Conflict) {

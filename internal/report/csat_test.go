@@ -55,7 +55,7 @@ func TestSurveyAskedOnceInChannelAndLanguage(t *testing.T) {
 	if len(asks) != 1 {
 		t.Fatalf("rating requests after solving = %d, want 1", len(asks))
 	}
-	if !strings.Contains(asks[0].Body, "请打 1 到 5 分") || asks[0].Internal {
+	if !strings.Contains(asks[0].Body, "请打 1 到 5 分") || !strings.Contains(asks[0].BodyHTML, `<a href="https://desk.example/csat/`) || asks[0].Internal {
 		t.Errorf("request is not a public Chinese message: %+v", asks[0])
 	}
 	// Email leaves through a delivery job like any other public reply.
@@ -167,7 +167,9 @@ func TestSurveyPage(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
 	}
-	if code, body := get("/csat/" + token); code != 200 || !strings.Contains(body, "您对获得的帮助满意吗") || !strings.Contains(body, `lang="zh-Hans"`) {
+	// The widget's rating card opens the page with the score chosen.
+	if code, body := get("/csat/" + token + "?rating=4"); code != 200 || !strings.Contains(body, "您对获得的帮助满意吗") ||
+		!strings.Contains(body, `lang="zh-Hans"`) || !strings.Contains(body, `value="4" required checked`) {
 		t.Fatalf("page: %d %s", code, body)
 	}
 	if code, body := post("9", "充值很快到账"); code != 422 || !strings.Contains(body, "请选择 1 到 5 分") || !strings.Contains(body, "充值很快到账") {

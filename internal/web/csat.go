@@ -97,7 +97,9 @@ func (s *SurveyPage) show(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sv, err := s.Reports.Open(r.Context(), r.PathValue("token"))
-	v := s.view(r, sv.Language, 0)
+	// The widget's rating card links here with the score chosen.
+	chosen, _ := strconv.Atoi(r.URL.Query().Get("rating"))
+	v := s.view(r, sv.Language, chosen)
 	if err != nil {
 		s.refuse(w, r, v, err)
 		return

@@ -44,6 +44,7 @@ var widgetKeys = []string{
 	"widget.connecting", "widget.reconnecting", "widget.connected", "widget.typing", "widget.read", "widget.history",
 	"widget.new_conversation", "widget.bot", "widget.agent", "widget.you", "widget.error", "widget.verified", "widget.closed",
 	"widget.attachment_too_large", "widget.back",
+	"widget.rate", "widget.rate_n",
 }
 
 // chatPage is the page inside the iframe, and the standalone chat for an
