@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"vigil/internal/channel"
 	"vigil/internal/customer"
 	"vigil/internal/kb"
+	"vigil/internal/macro"
 	"vigil/internal/report"
 	"vigil/internal/routing"
 	"vigil/internal/sla"
@@ -40,6 +42,7 @@ type Deps struct {
 	SLA           *sla.Service
 	Audit         *audit.Log
 	Reports       *report.Service
+	Macros        *macro.Service
 	Logger        *slog.Logger
 	MaxBody       int64
 	MaxUpload     int64
@@ -165,7 +168,7 @@ func (a *API) Routes() []Route {
 		{"GET", "/api/v1/audit", auth.PermAuditRead, "Audit entries, newest first", a.listAudit},
 		{"GET", "/api/v1/audit/verify", auth.PermAuditRead, "Verify the audit hash chain", a.verifyAudit},
 		{"GET", "/api/v1/openapi.json", Public, "This document", a.openapi},
-	}, append(a.kbRoutes(), a.reportRoutes()...)...)
+	}, slices.Concat(a.kbRoutes(), a.reportRoutes(), a.macroRoutes())...)
 }
 
 // Register adds every route to mux behind authentication and authorisation.

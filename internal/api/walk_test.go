@@ -157,6 +157,14 @@ func walkTable(e *env, attachmentID int64) map[string]expectation {
 		"GET /api/v1/reports/export.csv": {"/api/v1/reports/export.csv?by=team", nil, [5]int{u401, f403, f403, ok, ok}},
 		// Off unless VIGIL_TRANSPARENCY is set; on, it is public (report tests).
 		"GET /api/v1/public/availability": {"/api/v1/public/availability", nil, [5]int{n404, n404, n404, n404, n404}},
+
+		"GET /api/v1/macros": {"/api/v1/macros", nil, [5]int{u401, ok, ok, ok, ok}},
+		"POST /api/v1/macros": {"/api/v1/macros", map[string]any{"name": "walk", "scope": "personal", "bodies": map[string]string{"en": "Hi"}},
+			[5]int{u401, made, made, made, made}},
+		"PUT /api/v1/macros/{id}": {"/api/v1/macros/999999", map[string]any{"name": "walk", "scope": "personal", "bodies": map[string]string{"en": "Hi"}},
+			[5]int{u401, n404, n404, n404, n404}},
+		"DELETE /api/v1/macros/{id}":                        {"/api/v1/macros/999999", nil, [5]int{u401, n404, n404, n404, n404}},
+		"POST /api/v1/conversations/{id}/macros/{macro_id}": {conv + "/macros/999999", nil, [5]int{u401, n404, n404, n404, n404}},
 	}
 }
 

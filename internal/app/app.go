@@ -28,6 +28,7 @@ import (
 	"vigil/internal/event"
 	"vigil/internal/job"
 	"vigil/internal/kb"
+	"vigil/internal/macro"
 	"vigil/internal/realtime"
 	"vigil/internal/report"
 	"vigil/internal/routing"
@@ -54,6 +55,7 @@ type App struct {
 	Bot       *bot.Bot
 	Jobs      *job.Queue
 	Reports   *report.Service
+	Macros    *macro.Service
 	Channels  *channel.Service
 	Mail      *email.Receiver   // nil unless the email channel is configured
 	Telegram  *telegram.Webhook // nil unless the Telegram bot is configured
@@ -136,6 +138,7 @@ func New(cfg config.Config, log *slog.Logger, d *db.DB, now func() time.Time) (*
 	a.Bot = bot.New(bot.Options{DB: d, KB: a.KB, Tickets: a.Tickets, Bus: bus, Log: log, Now: now, Generator: gen})
 	a.Reports = report.New(report.Options{DB: d, Tickets: a.Tickets, Bot: a.Bot, Secret: []byte(cfg.SecretKey), PublicURL: cfg.PublicURL, Now: now,
 		Online: a.Agents.OnlineCount})
+	a.Macros = macro.New(macro.Options{DB: d, Audit: a.Audit, Tickets: a.Tickets, Customers: a.Customers, Now: now})
 	if err := a.openChannels(); err != nil {
 		return nil, err
 	}
