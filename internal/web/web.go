@@ -21,6 +21,7 @@ import (
 	"vigil/internal/auth"
 	"vigil/internal/customer"
 	"vigil/internal/i18n"
+	"vigil/internal/macro"
 	"vigil/internal/report"
 	"vigil/internal/ticket"
 )
@@ -36,6 +37,7 @@ type Deps struct {
 	Customers     *customer.Service
 	Tickets       *ticket.Service
 	Reports       *report.Service
+	Macros        *macro.Service
 	Logger        *slog.Logger
 	Now           func() time.Time
 	ClientIP      func(*http.Request) string
@@ -90,6 +92,7 @@ func (c *Console) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /console/coverage", c.agentOnly(c.coveragePage))
 	mux.HandleFunc("GET /console/queues", c.agentOnly(c.queuesPage))
 	mux.HandleFunc("GET /console/reports", c.agentOnly(c.reportsPage))
+	mux.HandleFunc("POST /console/conversations/{id}/macro", c.agentOnly(c.applyMacro))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/console/", http.StatusSeeOther)
 	})
