@@ -26,6 +26,7 @@ import (
 	"vigil/internal/routing"
 	"vigil/internal/sla"
 	"vigil/internal/ticket"
+	"vigil/internal/webhook"
 )
 
 // Deps are the services the API calls.
@@ -43,6 +44,7 @@ type Deps struct {
 	Audit         *audit.Log
 	Reports       *report.Service
 	Macros        *macro.Service
+	Webhooks      *webhook.Service
 	Logger        *slog.Logger
 	MaxBody       int64
 	MaxUpload     int64
@@ -168,7 +170,7 @@ func (a *API) Routes() []Route {
 		{"GET", "/api/v1/audit", auth.PermAuditRead, "Audit entries, newest first", a.listAudit},
 		{"GET", "/api/v1/audit/verify", auth.PermAuditRead, "Verify the audit hash chain", a.verifyAudit},
 		{"GET", "/api/v1/openapi.json", Public, "This document", a.openapi},
-	}, slices.Concat(a.kbRoutes(), a.reportRoutes(), a.macroRoutes())...)
+	}, slices.Concat(a.kbRoutes(), a.reportRoutes(), a.macroRoutes(), a.webhookRoutes())...)
 }
 
 // Register adds every route to mux behind authentication and authorisation.

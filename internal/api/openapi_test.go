@@ -22,6 +22,7 @@ import (
 	"vigil/internal/customer"
 	"vigil/internal/macro"
 	"vigil/internal/ticket"
+	"vigil/internal/webhook"
 )
 
 // openAPIMethods are the keys of an OpenAPI path item that are operations.
@@ -262,6 +263,9 @@ func TestOpenAPIResponsesMatchHandlers(t *testing.T) {
 		Bodies: map[string]string{"en": "Hi {{customer.first_name}}, please send the TxID."}, Actions: macro.Actions{Status: "pending", AddTags: []string{"txid"}}})
 	must(err)
 	macroPath := fmt.Sprintf("/api/v1/macros/%d", mac.ID)
+	hook, err := e.app.Webhooks.Create(ctx, e.admin.ID, webhook.Input{URL: "https://hooks.example/other"})
+	must(err)
+	hookPath := fmt.Sprintf("/api/v1/webhooks/%d", hook.ID)
 	applyPath := fmt.Sprintf("/api/v1/conversations/%d/macros/%d", open("macro").ID, mac.ID)
 	agentB, sup, admin, leaver := e.login(e.agentB), e.login(e.sup), e.login(e.admin), e.login(e.agentB)
 	zh := e.login(e.agentB)
@@ -361,6 +365,12 @@ func TestOpenAPIResponsesMatchHandlers(t *testing.T) {
 		{"POST /api/v1/conversations/{id}/macros/{macro_id}", applyPath, agentB, nil, ok},
 		{"DELETE /api/v1/macros/{id}", macroPath, sup, nil, none},
 		{"POST /api/v1/conversations/{id}/macros/{macro_id}", applyPath, agentB, nil, n404},
+		{"POST /api/v1/webhooks", "/api/v1/webhooks", admin, map[string]any{"url": "https://hooks.example/vigil", "events": []string{"message.created"}}, made},
+		{"POST /api/v1/webhooks", "/api/v1/webhooks", admin, map[string]any{"url": "file:///etc/passwd"}, i422},
+		{"GET /api/v1/webhooks", "/api/v1/webhooks", admin, nil, ok},
+		{"GET /api/v1/webhooks/{id}/deliveries", hookPath + "/deliveries", admin, nil, ok},
+		{"DELETE /api/v1/webhooks/{id}", hookPath, admin, nil, none},
+		{"GET /api/v1/webhooks/{id}/deliveries", hookPath + "/deliveries", admin, nil, n404},
 		{"GET /api/v1/openapi.json", "/api/v1/openapi.json", e.anonymous(), nil, ok},
 		{"POST /api/v1/conversations/next", "/api/v1/conversations/next", agentB, nil, ok},
 		{"POST /api/v1/conversations/next", "/api/v1/conversations/next", e.login(e.agentA), nil, ok},

@@ -165,6 +165,11 @@ func walkTable(e *env, attachmentID int64) map[string]expectation {
 			[5]int{u401, n404, n404, n404, n404}},
 		"DELETE /api/v1/macros/{id}":                        {"/api/v1/macros/999999", nil, [5]int{u401, n404, n404, n404, n404}},
 		"POST /api/v1/conversations/{id}/macros/{macro_id}": {conv + "/macros/999999", nil, [5]int{u401, n404, n404, n404, n404}},
+
+		"GET /api/v1/webhooks":                 {"/api/v1/webhooks", nil, [5]int{u401, f403, f403, f403, ok}},
+		"POST /api/v1/webhooks":                {"/api/v1/webhooks", map[string]any{"url": "https://hooks.example/vigil"}, [5]int{u401, f403, f403, f403, made}},
+		"DELETE /api/v1/webhooks/{id}":         {"/api/v1/webhooks/999999", nil, [5]int{u401, f403, f403, f403, n404}},
+		"GET /api/v1/webhooks/{id}/deliveries": {"/api/v1/webhooks/999999/deliveries", nil, [5]int{u401, f403, f403, f403, n404}},
 	}
 }
 

@@ -34,6 +34,7 @@ import (
 	"vigil/internal/routing"
 	"vigil/internal/sla"
 	"vigil/internal/ticket"
+	"vigil/internal/webhook"
 )
 
 // App holds the opened storage and the domain services.
@@ -56,6 +57,7 @@ type App struct {
 	Jobs      *job.Queue
 	Reports   *report.Service
 	Macros    *macro.Service
+	Webhooks  *webhook.Service
 	Channels  *channel.Service
 	Mail      *email.Receiver   // nil unless the email channel is configured
 	Telegram  *telegram.Webhook // nil unless the Telegram bot is configured
@@ -138,6 +140,7 @@ func New(cfg config.Config, log *slog.Logger, d *db.DB, now func() time.Time) (*
 	a.Bot = bot.New(bot.Options{DB: d, KB: a.KB, Tickets: a.Tickets, Bus: bus, Log: log, Now: now, Generator: gen})
 	a.Reports = report.New(report.Options{DB: d, Tickets: a.Tickets, Bot: a.Bot, Secret: []byte(cfg.SecretKey), PublicURL: cfg.PublicURL, Now: now,
 		Online: a.Agents.OnlineCount})
+	a.Webhooks = webhook.New(webhook.Options{DB: d, Audit: a.Audit, Outbox: a.Jobs, Log: log, Now: now})
 	a.Macros = macro.New(macro.Options{DB: d, Audit: a.Audit, Tickets: a.Tickets, Customers: a.Customers, Now: now})
 	if err := a.openChannels(); err != nil {
 		return nil, err

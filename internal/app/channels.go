@@ -18,6 +18,7 @@ import (
 	"vigil/internal/channel/telegram"
 	"vigil/internal/job"
 	"vigil/internal/ticket"
+	"vigil/internal/webhook"
 )
 
 // openChannels builds the channel service and the adapters configured.
@@ -65,7 +66,8 @@ func (a *App) openChannels() error {
 
 // jobHandlers are the kinds of durable job this desk runs.
 func (a *App) jobHandlers() map[string]job.Handler {
-	return map[string]job.Handler{ticket.DeliverJob: a.Channels.Deliver, ticket.SurveyJob: a.Reports.Ask}
+	return map[string]job.Handler{ticket.DeliverJob: a.Channels.Deliver, ticket.SurveyJob: a.Reports.Ask,
+		webhook.DeliverJob: a.Webhooks.Deliver}
 }
 
 // runChannels starts the job workers, the SMTP receiver and the IMAP

@@ -17,3 +17,30 @@ CREATE TABLE macros (
     updated_at INTEGER NOT NULL
 );
 CREATE INDEX macros_scope ON macros (scope, owner_id, team_id);
+
+-- webhooks is owned by internal/webhook: endpoints that receive domain
+-- events, signed with their own secret. events is a JSON list of event
+-- types; an empty list means every type.
+CREATE TABLE webhooks (
+    id         INTEGER PRIMARY KEY,
+    url        TEXT    NOT NULL,
+    secret     TEXT    NOT NULL,
+    events     TEXT    NOT NULL DEFAULT '[]',
+    enabled    INTEGER NOT NULL DEFAULT 1,
+    created_by INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+);
+
+-- webhook_deliveries is the delivery log: one row per attempt.
+CREATE TABLE webhook_deliveries (
+    id          INTEGER PRIMARY KEY,
+    webhook_id  INTEGER NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+    event_type  TEXT    NOT NULL,
+    job_key     TEXT    NOT NULL,
+    attempt     INTEGER NOT NULL,
+    status_code INTEGER NOT NULL DEFAULT 0,
+    error       TEXT    NOT NULL DEFAULT '',
+    duration_ms INTEGER NOT NULL DEFAULT 0,
+    created_at  INTEGER NOT NULL
+);
+CREATE INDEX webhook_deliveries_hook ON webhook_deliveries (webhook_id, id);
