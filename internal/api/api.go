@@ -16,6 +16,7 @@ import (
 	"vigil/internal/apperr"
 	"vigil/internal/audit"
 	"vigil/internal/auth"
+	"vigil/internal/automation"
 	"vigil/internal/bot"
 	"vigil/internal/canned"
 	"vigil/internal/channel"
@@ -45,6 +46,7 @@ type Deps struct {
 	Reports       *report.Service
 	Macros        *macro.Service
 	Webhooks      *webhook.Service
+	Automation    *automation.Service
 	Logger        *slog.Logger
 	MaxBody       int64
 	MaxUpload     int64
@@ -170,7 +172,7 @@ func (a *API) Routes() []Route {
 		{"GET", "/api/v1/audit", auth.PermAuditRead, "Audit entries, newest first", a.listAudit},
 		{"GET", "/api/v1/audit/verify", auth.PermAuditRead, "Verify the audit hash chain", a.verifyAudit},
 		{"GET", "/api/v1/openapi.json", Public, "This document", a.openapi},
-	}, slices.Concat(a.kbRoutes(), a.reportRoutes(), a.macroRoutes(), a.webhookRoutes())...)
+	}, slices.Concat(a.kbRoutes(), a.reportRoutes(), a.macroRoutes(), a.webhookRoutes(), a.automationRoutes())...)
 }
 
 // Register adds every route to mux behind authentication and authorisation.

@@ -170,6 +170,12 @@ func walkTable(e *env, attachmentID int64) map[string]expectation {
 		"POST /api/v1/webhooks":                {"/api/v1/webhooks", map[string]any{"url": "https://hooks.example/vigil"}, [5]int{u401, f403, f403, f403, made}},
 		"DELETE /api/v1/webhooks/{id}":         {"/api/v1/webhooks/999999", nil, [5]int{u401, f403, f403, f403, n404}},
 		"GET /api/v1/webhooks/{id}/deliveries": {"/api/v1/webhooks/999999/deliveries", nil, [5]int{u401, f403, f403, f403, n404}},
+
+		"GET /api/v1/automations": {"/api/v1/automations", nil, [5]int{u401, f403, f403, f403, ok}},
+		"POST /api/v1/automations": {"/api/v1/automations", map[string]any{"name": "walk", "on": "conversation.created",
+			"conditions": []map[string]string{{"field": "category", "op": "eq", "value": "2fa"}}, "actions": map[string]any{"priority": "urgent"}},
+			[5]int{u401, f403, f403, f403, made}},
+		"DELETE /api/v1/automations/{id}": {"/api/v1/automations/999999", nil, [5]int{u401, f403, f403, f403, n404}},
 	}
 }
 

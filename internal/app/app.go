@@ -17,6 +17,7 @@ import (
 	"vigil/internal/agent"
 	"vigil/internal/audit"
 	"vigil/internal/auth"
+	"vigil/internal/automation"
 	"vigil/internal/bot"
 	"vigil/internal/canned"
 	"vigil/internal/channel"
@@ -58,6 +59,7 @@ type App struct {
 	Reports   *report.Service
 	Macros    *macro.Service
 	Webhooks  *webhook.Service
+	Rules     *automation.Service
 	Channels  *channel.Service
 	Mail      *email.Receiver   // nil unless the email channel is configured
 	Telegram  *telegram.Webhook // nil unless the Telegram bot is configured
@@ -141,6 +143,7 @@ func New(cfg config.Config, log *slog.Logger, d *db.DB, now func() time.Time) (*
 	a.Reports = report.New(report.Options{DB: d, Tickets: a.Tickets, Bot: a.Bot, Secret: []byte(cfg.SecretKey), PublicURL: cfg.PublicURL, Now: now,
 		Online: a.Agents.OnlineCount})
 	a.Webhooks = webhook.New(webhook.Options{DB: d, Audit: a.Audit, Outbox: a.Jobs, Log: log, Now: now})
+	a.Rules = automation.New(automation.Options{DB: d, Audit: a.Audit, Tickets: a.Tickets, Outbox: a.Jobs, Now: now})
 	a.Macros = macro.New(macro.Options{DB: d, Audit: a.Audit, Tickets: a.Tickets, Customers: a.Customers, Now: now})
 	if err := a.openChannels(); err != nil {
 		return nil, err

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"vigil/internal/auth"
+	"vigil/internal/automation"
 	"vigil/internal/channel"
 	"vigil/internal/channel/email"
 	"vigil/internal/channel/telegram"
@@ -67,7 +68,7 @@ func (a *App) openChannels() error {
 // jobHandlers are the kinds of durable job this desk runs.
 func (a *App) jobHandlers() map[string]job.Handler {
 	return map[string]job.Handler{ticket.DeliverJob: a.Channels.Deliver, ticket.SurveyJob: a.Reports.Ask,
-		webhook.DeliverJob: a.Webhooks.Deliver}
+		webhook.DeliverJob: a.Webhooks.Deliver, automation.RunJob: a.Rules.Handle}
 }
 
 // runChannels starts the job workers, the SMTP receiver and the IMAP

@@ -29,7 +29,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 	availability := auth.NewLimiter(1, 30, a.Now)
 	apiH := api.New(api.Deps{
 		Auth: a.Auth, Agents: a.Agents, Customers: a.Customers, Tickets: a.Tickets, Channels: a.Channels, Canned: a.Canned, Router: a.Router, SLA: a.SLA, Audit: a.Audit,
-		KB: a.KB, Bot: a.Bot, Reports: a.Reports, Macros: a.Macros, Webhooks: a.Webhooks,
+		KB: a.KB, Bot: a.Bot, Reports: a.Reports, Macros: a.Macros, Webhooks: a.Webhooks, Automation: a.Rules,
 		Transparency: a.Config.Transparency, TransparencyLimiter: availability,
 		Logger: a.Log, MaxBody: a.Config.MaxBodyBytes, MaxUpload: a.Config.MaxUploadMB << 20,
 		SecureCookies: a.Config.SecureCookies(), ClientIP: clientIP, Tx: a.DB.WithTx,
@@ -133,6 +133,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	go a.WatchSLA(hubCtx)
 	go a.RollUpReports(hubCtx)
 	go a.Webhooks.Run(hubCtx, a.Bus)
+	go a.Rules.Run(hubCtx, a.Bus, a.Log)
 	go a.consoles.beat(hubCtx, a)
 	go a.Bot.Run(hubCtx)
 	stopChannels, err := a.runChannels(ctx)

@@ -44,3 +44,25 @@ CREATE TABLE webhook_deliveries (
     created_at  INTEGER NOT NULL
 );
 CREATE INDEX webhook_deliveries_hook ON webhook_deliveries (webhook_id, id);
+
+-- automation_rules is owned by internal/automation: on a trigger, when
+-- every condition holds, the actions run. automation_firings records each
+-- time a rule fired, with the chain (the originating event) it fired in.
+CREATE TABLE automation_rules (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT    NOT NULL,
+    on_event   TEXT    NOT NULL,
+    conditions TEXT    NOT NULL DEFAULT '[]',
+    actions    TEXT    NOT NULL DEFAULT '{}',
+    position   INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+);
+
+CREATE TABLE automation_firings (
+    id              INTEGER PRIMARY KEY,
+    rule_id         INTEGER NOT NULL REFERENCES automation_rules(id) ON DELETE CASCADE,
+    conversation_id INTEGER NOT NULL,
+    chain           TEXT    NOT NULL,
+    fired_at        INTEGER NOT NULL,
+    UNIQUE (rule_id, chain)
+);
