@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 
 	"vigil/internal/apperr"
 	"vigil/internal/audit"
@@ -84,6 +85,14 @@ func (s *Service) Run(ctx context.Context, bus event.Bus, log *slog.Logger) {
 func (s *Service) Enqueue(ctx context.Context, ev event.Event) error {
 	trig, convID := triggerOf(ev)
 	if trig == "" {
+		return nil
+	}
+	// No job at all when no rule listens to the trigger: most events.
+	rules, err := s.Rules(ctx)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(rules, func(r Rule) bool { return r.On == trig }) {
 		return nil
 	}
 	body, err := json.Marshal(ev)

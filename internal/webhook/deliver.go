@@ -84,15 +84,18 @@ func (s *Service) Enqueue(ctx context.Context, ev event.Event) error {
 		Data json.RawMessage `json:"data"`
 	}{ev.EventType(), data})
 	sum := sha256.Sum256(body)
-	hooks, err := s.hooks(ctx)
+	all, err := s.hooks(ctx)
 	if err != nil {
 		return err
 	}
+	hooks := slices.DeleteFunc(all, func(h Hook) bool {
+		return !h.Enabled || len(h.Events) > 0 && !slices.Contains(h.Events, ev.EventType())
+	})
+	if len(hooks) == 0 {
+		return nil // no transaction for the many events nobody subscribed to
+	}
 	return s.o.DB.WithTx(ctx, func(ctx context.Context) error {
 		for _, h := range hooks {
-			if !h.Enabled || len(h.Events) > 0 && !slices.Contains(h.Events, ev.EventType()) {
-				continue
-			}
 			key := fmt.Sprintf("webhook:%d:%s", h.ID, hex.EncodeToString(sum[:16]))
 			if _, err := s.o.Outbox.Enqueue(ctx, job.Spec{Kind: DeliverJob, Key: key, MaxAttempts: 10,
 				Payload: payload{WebhookID: h.ID, Type: ev.EventType(), Body: body}}); err != nil {
