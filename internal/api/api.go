@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,16 +16,20 @@ import (
 	"vigil/internal/apperr"
 	"vigil/internal/audit"
 	"vigil/internal/auth"
+	"vigil/internal/automation"
 	"vigil/internal/bot"
 	"vigil/internal/canned"
 	"vigil/internal/channel"
 	"vigil/internal/channel/settings"
 	"vigil/internal/customer"
 	"vigil/internal/kb"
+	"vigil/internal/macro"
+	"vigil/internal/report"
 	"vigil/internal/routing"
 	"vigil/internal/sla"
 	"vigil/internal/ticket"
 	"vigil/internal/trust"
+	"vigil/internal/webhook"
 )
 
 // Deps are the services the API calls.
@@ -42,6 +47,10 @@ type Deps struct {
 	SLA           *sla.Service
 	Audit         *audit.Log
 	Trust         *trust.Service // nil: no identity checks (no exchange)
+	Reports       *report.Service
+	Macros        *macro.Service
+	Webhooks      *webhook.Service
+	Automation    *automation.Service
 	Logger        *slog.Logger
 	MaxBody       int64
 	MaxUpload     int64
@@ -58,6 +67,10 @@ type Deps struct {
 	// Now is the clock for answers that depend on the time (who is on
 	// call); time.Now when nil.
 	Now func() time.Time
+	// Transparency publishes chat availability to anyone (opt-in);
+	// TransparencyLimiter throttles it per address.
+	Transparency        bool
+	TransparencyLimiter *auth.Limiter
 }
 
 // API holds the handlers.
@@ -184,7 +197,7 @@ func (a *API) Routes() []Route {
 		{"POST", "/api/v1/official-channels", auth.PermOfficialManage, "Register an official channel", a.addOfficial},
 		{"POST", "/api/v1/official-channels/{id}/retire", auth.PermOfficialManage, "Mark a channel formerly official", a.retireOfficial},
 		{"GET", "/api/v1/access-alerts", auth.PermAuditRead, "Agents opening unusually many customer profiles this hour", a.accessAlerts},
-	}, append(a.kbRoutes(), a.channelSettingsRoutes()...)...)
+	}, slices.Concat(a.kbRoutes(), a.channelSettingsRoutes(), a.reportRoutes(), a.macroRoutes(), a.webhookRoutes(), a.automationRoutes())...)
 }
 
 // Register adds every route to mux behind authentication and authorisation.

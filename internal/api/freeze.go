@@ -71,7 +71,6 @@ func (a *API) approveUnfreeze(w http.ResponseWriter, r *http.Request) {
 	a.freezeStep(w, r, a.Trust.ApproveUnfreeze)
 }
 
-
 func (a *API) completeUnfreeze(w http.ResponseWriter, r *http.Request) {
 	a.freezeStep(w, r, a.Trust.CompleteUnfreeze)
 }
@@ -90,7 +89,6 @@ func (a *API) freezeStep(w http.ResponseWriter, r *http.Request, step func(conte
 	}
 	WriteJSON(w, http.StatusOK, got)
 }
-
 
 func (a *API) freezeAccount(w http.ResponseWriter, r *http.Request) {
 	conv, _, ok := a.loadConversation(w, r)

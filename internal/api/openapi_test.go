@@ -20,7 +20,9 @@ import (
 	"vigil/internal/audit"
 	"vigil/internal/canned"
 	"vigil/internal/customer"
+	"vigil/internal/macro"
 	"vigil/internal/ticket"
+	"vigil/internal/webhook"
 )
 
 // openAPIMethods are the keys of an OpenAPI path item that are operations.
@@ -257,6 +259,14 @@ func TestOpenAPIResponsesMatchHandlers(t *testing.T) {
 	reply, err := e.app.Canned.Create(ctx, e.sup.ID, canned.Input{Shortcut: "hello", Title: "Greeting", Body: "Hello!"})
 	must(err)
 	cannedPath := fmt.Sprintf("/api/v1/canned-responses/%d", reply.ID)
+	mac, err := e.app.Macros.Save(ctx, macro.Caller{AgentID: e.sup.ID, Manage: true}, macro.Macro{Name: "Ask for the TxID", Scope: macro.Global,
+		Bodies: map[string]string{"en": "Hi {{customer.first_name}}, please send the TxID."}, Actions: macro.Actions{Status: "pending", AddTags: []string{"txid"}}})
+	must(err)
+	macroPath := fmt.Sprintf("/api/v1/macros/%d", mac.ID)
+	hook, err := e.app.Webhooks.Create(ctx, e.admin.ID, webhook.Input{URL: "https://hooks.example/other"})
+	must(err)
+	hookPath := fmt.Sprintf("/api/v1/webhooks/%d", hook.ID)
+	applyPath := fmt.Sprintf("/api/v1/conversations/%d/macros/%d", open("macro").ID, mac.ID)
 	agentB, sup, admin, leaver := e.login(e.agentB), e.login(e.sup), e.login(e.admin), e.login(e.agentB)
 	zh := e.login(e.agentB)
 	zh.csrf, zh.lang = "wrong", "zh-CN"
@@ -339,6 +349,34 @@ func TestOpenAPIResponsesMatchHandlers(t *testing.T) {
 		{"GET /api/v1/audit", "/api/v1/audit?limit=2", sup, nil, ok},
 		{"GET /api/v1/audit", "/api/v1/audit", agentB, nil, f403},
 		{"GET /api/v1/audit/verify", "/api/v1/audit/verify", sup, nil, ok},
+		{"GET /api/v1/conversations/{id}/csat", conv + "/csat", agentB, nil, n404},
+		{"GET /api/v1/reports", "/api/v1/reports?from=2026-03-01&to=2026-03-07&tz=Asia/Shanghai&by=vip&night=22-6", sup, nil, ok},
+		{"GET /api/v1/reports", "/api/v1/reports?tz=Mars/Olympus", sup, nil, i422},
+		{"GET /api/v1/reports/export.csv", "/api/v1/reports/export.csv?by=language", sup, nil, ok},
+		{"GET /api/v1/public/availability", "/api/v1/public/availability", e.anonymous(), nil, n404},
+		{"GET /api/v1/macros", "/api/v1/macros", agentB, nil, ok},
+		{"POST /api/v1/macros", "/api/v1/macros", agentB, map[string]any{"name": "Sign-off", "scope": "personal",
+			"bodies": map[string]string{"en": "Thanks, {{agent.name}}"}}, made},
+		{"POST /api/v1/macros", "/api/v1/macros", agentB, map[string]any{"name": "For all", "scope": "global", "bodies": map[string]string{"en": "Hi"}}, f403},
+		{"POST /api/v1/macros", "/api/v1/macros", sup, map[string]any{"name": "Bad", "scope": "global", "bodies": map[string]string{"en": "{{customer.pin}}"}}, i422},
+		{"PUT /api/v1/macros/{id}", macroPath, sup, map[string]any{"name": "Ask for the TxID", "scope": "global",
+			"bodies":  map[string]string{"en": "Hi {{customer.first_name}}, please send the TxID.", "zh": "{{customer.name}}您好，请发送 TxID。"},
+			"actions": map[string]any{"status": "pending", "add_tags": []string{"txid"}}}, ok},
+		{"POST /api/v1/conversations/{id}/macros/{macro_id}", applyPath, agentB, nil, ok},
+		{"DELETE /api/v1/macros/{id}", macroPath, sup, nil, none},
+		{"POST /api/v1/conversations/{id}/macros/{macro_id}", applyPath, agentB, nil, n404},
+		{"POST /api/v1/webhooks", "/api/v1/webhooks", admin, map[string]any{"url": "https://hooks.example/vigil", "events": []string{"message.created"}}, made},
+		{"POST /api/v1/webhooks", "/api/v1/webhooks", admin, map[string]any{"url": "file:///etc/passwd"}, i422},
+		{"GET /api/v1/webhooks", "/api/v1/webhooks", admin, nil, ok},
+		{"GET /api/v1/webhooks/{id}/deliveries", hookPath + "/deliveries", admin, nil, ok},
+		{"DELETE /api/v1/webhooks/{id}", hookPath, admin, nil, none},
+		{"GET /api/v1/webhooks/{id}/deliveries", hookPath + "/deliveries", admin, nil, n404},
+		{"POST /api/v1/automations", "/api/v1/automations", admin, map[string]any{"name": "2FA is urgent", "on": "conversation.created",
+			"conditions": []map[string]string{{"field": "category", "op": "in", "value": "2fa,account_security"}},
+			"actions":    map[string]any{"priority": "urgent", "add_tags": []string{"security"}}}, made},
+		{"POST /api/v1/automations", "/api/v1/automations", admin, map[string]any{"name": "x", "on": "moon.full", "actions": map[string]any{"status": "open"}}, i422},
+		{"GET /api/v1/automations", "/api/v1/automations", admin, nil, ok},
+		{"DELETE /api/v1/automations/{id}", "/api/v1/automations/999999", admin, nil, n404},
 		{"GET /api/v1/openapi.json", "/api/v1/openapi.json", e.anonymous(), nil, ok},
 		{"POST /api/v1/conversations/next", "/api/v1/conversations/next", agentB, nil, ok},
 		{"POST /api/v1/conversations/next", "/api/v1/conversations/next", e.login(e.agentA), nil, ok},

@@ -176,6 +176,32 @@ func walkTable(e *env, attachmentID int64) map[string]expectation {
 			[5]int{u401, f403, f403, f403, i422}},
 		"POST /api/v1/official-channels/{id}/retire": {"/api/v1/official-channels/999999/retire", nil, [5]int{u401, f403, f403, f403, n404}},
 		"GET /api/v1/access-alerts":                  {"/api/v1/access-alerts", nil, [5]int{u401, f403, f403, ok, ok}},
+
+		"GET /api/v1/conversations/{id}/csat": {conv + "/csat", nil, [5]int{u401, n404, n404, n404, n404}},
+		"GET /api/v1/reports": {"/api/v1/reports?from=2026-03-01&to=2026-03-07&tz=Asia/Shanghai&by=agent", nil,
+			[5]int{u401, f403, f403, ok, ok}},
+		"GET /api/v1/reports/export.csv": {"/api/v1/reports/export.csv?by=team", nil, [5]int{u401, f403, f403, ok, ok}},
+		// Off unless VIGIL_TRANSPARENCY is set; on, it is public (report tests).
+		"GET /api/v1/public/availability": {"/api/v1/public/availability", nil, [5]int{n404, n404, n404, n404, n404}},
+
+		"GET /api/v1/macros": {"/api/v1/macros", nil, [5]int{u401, ok, ok, ok, ok}},
+		"POST /api/v1/macros": {"/api/v1/macros", map[string]any{"name": "walk", "scope": "personal", "bodies": map[string]string{"en": "Hi"}},
+			[5]int{u401, made, made, made, made}},
+		"PUT /api/v1/macros/{id}": {"/api/v1/macros/999999", map[string]any{"name": "walk", "scope": "personal", "bodies": map[string]string{"en": "Hi"}},
+			[5]int{u401, n404, n404, n404, n404}},
+		"DELETE /api/v1/macros/{id}":                        {"/api/v1/macros/999999", nil, [5]int{u401, n404, n404, n404, n404}},
+		"POST /api/v1/conversations/{id}/macros/{macro_id}": {conv + "/macros/999999", nil, [5]int{u401, n404, n404, n404, n404}},
+
+		"GET /api/v1/webhooks":                 {"/api/v1/webhooks", nil, [5]int{u401, f403, f403, f403, ok}},
+		"POST /api/v1/webhooks":                {"/api/v1/webhooks", map[string]any{"url": "https://hooks.example/vigil"}, [5]int{u401, f403, f403, f403, made}},
+		"DELETE /api/v1/webhooks/{id}":         {"/api/v1/webhooks/999999", nil, [5]int{u401, f403, f403, f403, n404}},
+		"GET /api/v1/webhooks/{id}/deliveries": {"/api/v1/webhooks/999999/deliveries", nil, [5]int{u401, f403, f403, f403, n404}},
+
+		"GET /api/v1/automations": {"/api/v1/automations", nil, [5]int{u401, f403, f403, f403, ok}},
+		"POST /api/v1/automations": {"/api/v1/automations", map[string]any{"name": "walk", "on": "conversation.created",
+			"conditions": []map[string]string{{"field": "category", "op": "eq", "value": "2fa"}}, "actions": map[string]any{"priority": "urgent"}},
+			[5]int{u401, f403, f403, f403, made}},
+		"DELETE /api/v1/automations/{id}": {"/api/v1/automations/999999", nil, [5]int{u401, f403, f403, f403, n404}},
 	}
 }
 

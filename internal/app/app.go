@@ -17,6 +17,7 @@ import (
 	"vigil/internal/agent"
 	"vigil/internal/audit"
 	"vigil/internal/auth"
+	"vigil/internal/automation"
 	"vigil/internal/bot"
 	"vigil/internal/canned"
 	"vigil/internal/channel"
@@ -32,11 +33,14 @@ import (
 	"vigil/internal/i18n"
 	"vigil/internal/job"
 	"vigil/internal/kb"
+	"vigil/internal/macro"
 	"vigil/internal/realtime"
+	"vigil/internal/report"
 	"vigil/internal/routing"
 	"vigil/internal/sla"
 	"vigil/internal/ticket"
 	"vigil/internal/trust"
+	"vigil/internal/webhook"
 )
 
 // App holds the opened storage and the domain services.
@@ -57,6 +61,10 @@ type App struct {
 	KB        *kb.Service
 	Bot       *bot.Bot
 	Jobs      *job.Queue
+	Reports   *report.Service
+	Macros    *macro.Service
+	Webhooks  *webhook.Service
+	Rules     *automation.Service
 	Channels  *channel.Service
 	Mail      *email.Receiver   // nil unless the email channel is configured
 	Telegram  *telegram.Webhook // nil unless the Telegram bot is configured
@@ -152,6 +160,11 @@ func New(cfg config.Config, log *slog.Logger, d *db.DB, now func() time.Time) (*
 	a.Bot = bot.New(bot.Options{DB: d, KB: a.KB, Tickets: a.Tickets, Bus: bus, Log: log, Now: now, Generator: gen,
 		Account: botAccount{a}})
 	a.openSettings(context.Background())
+	a.Reports = report.New(report.Options{DB: d, Tickets: a.Tickets, Bot: a.Bot, Secret: []byte(cfg.SecretKey), PublicURL: cfg.PublicURL, Now: now,
+		Online: a.Agents.OnlineCount})
+	a.Webhooks = webhook.New(webhook.Options{DB: d, Audit: a.Audit, Outbox: a.Jobs, Log: log, Now: now})
+	a.Rules = automation.New(automation.Options{DB: d, Audit: a.Audit, Tickets: a.Tickets, Outbox: a.Jobs, Now: now})
+	a.Macros = macro.New(macro.Options{DB: d, Audit: a.Audit, Tickets: a.Tickets, Customers: a.Customers, Now: now})
 	if err := a.openChannels(); err != nil {
 		return nil, err
 	}

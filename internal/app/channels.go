@@ -13,12 +13,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"vigil/internal/auth"
+	"vigil/internal/automation"
 	"vigil/internal/channel"
 	"vigil/internal/channel/discord"
 	"vigil/internal/channel/email"
 	"vigil/internal/channel/telegram"
 	"vigil/internal/job"
 	"vigil/internal/ticket"
+	"vigil/internal/webhook"
 )
 
 // openChannels builds the channel service and the adapters configured.
@@ -74,7 +76,8 @@ func (a *App) openChannels() error {
 
 // jobHandlers are the kinds of durable job this desk runs.
 func (a *App) jobHandlers() map[string]job.Handler {
-	return map[string]job.Handler{ticket.DeliverJob: a.Channels.Deliver, ticket.FollowUpJob: a.Channels.FollowUp}
+	return map[string]job.Handler{ticket.DeliverJob: a.Channels.Deliver, ticket.FollowUpJob: a.Channels.FollowUp, ticket.SurveyJob: a.Reports.Ask,
+		webhook.DeliverJob: a.Webhooks.Deliver, automation.RunJob: a.Rules.Handle}
 }
 
 // runChannels starts the job workers, the SMTP receiver and the IMAP

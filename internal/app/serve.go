@@ -28,9 +28,12 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 	// One budget of verifier checks and of impersonation reports per
 	// address, through the page or the API.
 	verifies, reports := auth.NewSharedLimiter(a.DB, "verify", 0.5, 30, a.Now), auth.NewSharedLimiter(a.DB, "impersonation-report", 10.0/3600, 10, a.Now)
+	// One budget for the public availability figures, JSON or widget.
+	availability := auth.NewSharedLimiter(a.DB, "availability", 1, 30, a.Now)
 	apiH := api.New(api.Deps{
 		Auth: a.Auth, Agents: a.Agents, Customers: a.Customers, Tickets: a.Tickets, Channels: a.Channels, Canned: a.Canned, Router: a.Router, SLA: a.SLA, Audit: a.Audit,
-		KB: a.KB, Bot: a.Bot, Trust: a.Trust, Settings: a.Settings,
+		KB: a.KB, Bot: a.Bot, Trust: a.Trust, Settings: a.Settings, Reports: a.Reports, Macros: a.Macros, Webhooks: a.Webhooks, Automation: a.Rules,
+		Transparency: a.Config.Transparency, TransparencyLimiter: availability,
 		Logger: a.Log, MaxBody: a.Config.MaxBodyBytes, MaxUpload: a.Config.MaxUploadMB << 20,
 		SecureCookies: a.Config.SecureCookies(), ClientIP: clientIP, Tx: a.DB.WithTx,
 		LoginLimiter: logins, Now: a.Now, VerifyLimiter: verifies, ReportLimiter: reports,
@@ -39,11 +42,16 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 	apiH.Register(mux)
 	mux.HandleFunc("GET /ws/console", a.consoleSocket(apiH, a.Hub))
 	web.New(web.Deps{
-		API: apiH, Auth: a.Auth, Agents: a.Agents, Customers: a.Customers, Tickets: a.Tickets, Exchange: a.Exchange, Trust: a.Trust, Logger: a.Log, Now: a.Now,
+		API: apiH, Auth: a.Auth, Agents: a.Agents, Customers: a.Customers, Tickets: a.Tickets, Exchange: a.Exchange, Trust: a.Trust,
+		Reports: a.Reports, Macros: a.Macros, Logger: a.Log, Now: a.Now,
 		ClientIP: clientIP, LoginLimiter: logins, SecureCookies: a.Config.SecureCookies(),
 	}).Register(mux)
 	web.NewHelpCenter(web.HelpDeps{KB: a.KB, Logger: a.Log, ClientIP: clientIP,
 		FeedbackLimiter: auth.NewLimiter(10.0/60, 10, a.Now)}).Register(mux)
+	web.NewSurveyPage(web.SurveyDeps{Reports: a.Reports, Logger: a.Log, ClientIP: clientIP,
+		Limiter: auth.NewLimiter(20.0/60, 20, a.Now)}).Register(mux)
+	web.NewAvailabilityWidget(web.AvailabilityDeps{Reports: a.Reports, Logger: a.Log, ClientIP: clientIP, Limiter: availability,
+		Enabled: a.Config.Transparency}).Register(mux)
 	webchat.New(webchat.Deps{
 		Auth: a.Auth, Customers: a.Customers, Tickets: a.Tickets, Online: a.Agents.OnlineCount, Hub: a.Hub,
 		Logger: a.Log, Now: a.Now, WidgetSecret: []byte(a.Config.WidgetSecret), RequireIdentity: a.Config.RequireIdentity,
@@ -128,6 +136,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	go func() { _ = a.Hub.Run(hubCtx) }()
 	go a.Router.Run(hubCtx)
 	go a.WatchSLA(hubCtx)
+	go a.RollUpReports(hubCtx)
+	go a.Webhooks.Run(hubCtx, a.Bus)
+	go a.Rules.Run(hubCtx, a.Bus, a.Log)
 	go a.consoles.beat(hubCtx, a)
 	go a.Bot.Run(hubCtx)
 	go a.KB.Follow(hubCtx, 10*time.Second)

@@ -52,13 +52,15 @@ const (
 	PermUnfreezeApprove Permission = "account:unfreeze"
 	// PermOfficialManage keeps the registry of official channels.
 	PermOfficialManage Permission = "official:manage"
+	PermReportRead     Permission = "report:read"
 )
 
 var agentPerms = []Permission{PermConversationRead, PermConversationWrite, PermConversationAssign,
 	PermCustomerRead, PermCustomerWrite, PermAgentRead, PermTokenManage}
 
 var supervisorPerms = append(slices.Clone(agentPerms), PermConversationMerge, PermCustomerMerge,
-	PermTagManage, PermAuditRead, PermTeamManage, PermCannedManage, PermSLAManage, PermShiftManage, PermKBManage, PermUnfreezeApprove)
+	PermTagManage, PermAuditRead, PermTeamManage, PermCannedManage, PermSLAManage, PermShiftManage, PermKBManage, PermUnfreezeApprove,
+	PermReportRead)
 
 var adminPerms = append(slices.Clone(supervisorPerms), PermAgentManage, PermSettingsManage, PermOfficialManage)
 

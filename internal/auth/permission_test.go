@@ -31,6 +31,7 @@ func TestRolePermissions(t *testing.T) {
 		{auth.PermSLAManage, false, true, true},
 		{auth.PermShiftManage, false, true, true},
 		{auth.PermKBManage, false, true, true},
+		{auth.PermReportRead, false, true, true},
 		{auth.PermAgentManage, false, false, true},
 		{auth.PermSettingsManage, false, false, true},
 		{auth.PermUnfreezeApprove, false, true, true},

@@ -61,6 +61,9 @@ type Config struct {
 	ExchangeTimeout time.Duration
 	// Discord configures the Discord bot (VIGIL_DISCORD_*).
 	Discord Discord
+	// Transparency (VIGIL_TRANSPARENCY) publishes live chat availability
+	// and the median wait of the last hour to anyone; off by default.
+	Transparency bool
 }
 
 // Defaults returns the configuration used when nothing is set.
@@ -165,6 +168,13 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 			errs = append(errs, fmt.Errorf("VIGIL_WIDGET_REQUIRE_IDENTITY: %q is not true or false", v))
 		}
 		c.RequireIdentity = b
+	}
+	if v := getenv("VIGIL_TRANSPARENCY"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("VIGIL_TRANSPARENCY: %q is not true or false", v))
+		}
+		c.Transparency = b
 	}
 	if c.RequireIdentity && c.WidgetSecret == "" {
 		errs = append(errs, errors.New("VIGIL_WIDGET_REQUIRE_IDENTITY: needs VIGIL_WIDGET_SECRET to verify identities"))

@@ -383,6 +383,9 @@ func (s *Service) addMessage(ctx context.Context, c Conversation, in MessageInpu
 		if err := s.saveLifecycle(ctx, c); err != nil {
 			return Message{}, c, err
 		}
+		if err := s.afterStatusChange(ctx, c, before.Status); err != nil {
+			return Message{}, c, err
+		}
 	}
 	step := sla.Step{At: now, Phase: phaseOf(c.Status), Opened: in.opening, Answered: c.FirstResponseAt != nil,
 		CustomerWrote: in.AuthorKind == ByCustomer, AgentReplied: in.AuthorKind == ByAgent && !in.Internal}

@@ -134,6 +134,9 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (Conversation, 
 		if err := s.saveFields(ctx, c); err != nil {
 			return err
 		}
+		if err := s.afterStatusChange(ctx, c, before.Status); err != nil {
+			return err
+		}
 		if p.Tags != nil {
 			if err := s.setTags(ctx, c.ID, c.Tags); err != nil {
 				return err

@@ -52,6 +52,8 @@ type conversationData struct {
 	Identity   identityPanel
 	Freezes    []freezeRow
 	CanFreeze  bool // the customer has an exchange account and no freeze in force
+	Macros     []option
+	MacroDone  bool
 }
 
 // thread is how many messages the page renders; older ones load on demand
@@ -173,6 +175,12 @@ func (c *Console) conversation(w http.ResponseWriter, r *http.Request, p *page) 
 	for _, t := range dir.teams {
 		d.Teams = append(d.Teams, option{strconv.FormatInt(t.ID, 10), t.Name, t.ID == conv.TeamID})
 	}
+	if d.Macros, err = c.macroOptions(r, p, scope); err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	d.MacroDone = r.URL.Query().Get("macro") == "applied"
+	macroNotice(r, p)
 	p.Title = "#" + strconv.FormatInt(conv.ID, 10) + " " + conv.Subject
 	p.Data = d
 	if p.Nav, err = c.nav(r, p, scope); err != nil {

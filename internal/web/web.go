@@ -22,6 +22,8 @@ import (
 	"vigil/internal/customer"
 	"vigil/internal/exchange"
 	"vigil/internal/i18n"
+	"vigil/internal/macro"
+	"vigil/internal/report"
 	"vigil/internal/ticket"
 	"vigil/internal/trust"
 )
@@ -38,6 +40,8 @@ type Deps struct {
 	Tickets       *ticket.Service
 	Exchange      exchange.Connector // nil: no exchange connected
 	Trust         *trust.Service     // nil: no identity panel
+	Reports       *report.Service
+	Macros        *macro.Service
 	Logger        *slog.Logger
 	Now           func() time.Time
 	ClientIP      func(*http.Request) string
@@ -66,7 +70,7 @@ func New(d Deps) *Console {
 		d.Now = time.Now
 	}
 	c := &Console{Deps: d, pages: map[string]*template.Template{}, assets: assets.New(files, "static", "/console/static/")}
-	for _, page := range []string{"login", "inbox", "conversation", "security", "coverage", "queues", "settings"} {
+	for _, page := range []string{"login", "inbox", "conversation", "security", "coverage", "queues", "settings", "reports"} {
 		c.pages[page] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+page+".html"))
 	}
 	c.pages["inbox_list"] = template.Must(template.New("inbox.html").Funcs(funcs).ParseFS(files, "templates/inbox.html"))
@@ -93,6 +97,8 @@ func (c *Console) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /console/queues", c.agentOnly(c.queuesPage))
 	mux.HandleFunc("GET /console/settings/channels", c.agentOnly(c.channelSettingsPage))
 	mux.HandleFunc("POST /console/settings/channels", c.agentOnly(c.saveChannelSettings))
+	mux.HandleFunc("GET /console/reports", c.agentOnly(c.reportsPage))
+	mux.HandleFunc("POST /console/conversations/{id}/macro", c.agentOnly(c.applyMacro))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/console/", http.StatusSeeOther)
 	})

@@ -241,6 +241,17 @@
     var body = el("div");
     body.innerHTML = m.body_html;            // sanitised on the server
     li.appendChild(body);
+    // A rating request becomes a card: five buttons open the rating page
+    // with the score chosen, where the customer may add a comment.
+    var rate = m.author_kind === "system" && body.querySelector('a[href*="/csat/"]');
+    if (rate) {
+      var card = el("div", { class: "rating-card", role: "group", "aria-label": S.rate });
+      [1, 2, 3, 4, 5].forEach(function (n) {
+        card.appendChild(el("a", { href: rate.href + "?rating=" + n, target: "_blank", rel: "noopener noreferrer",
+          class: "rating", "aria-label": S.rate_n.replace("%d", n) }, String(n) + " ★"));
+      });
+      li.appendChild(card);
+    }
     (m.attachments || []).forEach(function (a) {
       var id = typeof a === "object" ? a.id : a;
       var link = el("a", { href: "#", "data-att": id }, (a.filename || "📎 " + id));
