@@ -19,6 +19,7 @@ import (
 	"vigil/internal/canned"
 	"vigil/internal/channel"
 	"vigil/internal/customer"
+	"vigil/internal/incident"
 	"vigil/internal/kb"
 	"vigil/internal/routing"
 	"vigil/internal/sla"
@@ -40,6 +41,7 @@ type Deps struct {
 	SLA           *sla.Service
 	Audit         *audit.Log
 	Trust         *trust.Service // nil: no identity checks (no exchange)
+	Incidents     *incident.Service
 	Logger        *slog.Logger
 	MaxBody       int64
 	MaxUpload     int64
@@ -181,7 +183,7 @@ func (a *API) Routes() []Route {
 		{"POST", "/api/v1/official-channels", auth.PermOfficialManage, "Register an official channel", a.addOfficial},
 		{"POST", "/api/v1/official-channels/{id}/retire", auth.PermOfficialManage, "Mark a channel formerly official", a.retireOfficial},
 		{"GET", "/api/v1/access-alerts", auth.PermAuditRead, "Agents opening unusually many customer profiles this hour", a.accessAlerts},
-	}, a.kbRoutes()...)
+	}, append(a.kbRoutes(), a.incidentRoutes()...)...)
 }
 
 // Register adds every route to mux behind authentication and authorisation.

@@ -28,6 +28,7 @@ import (
 	"vigil/internal/event"
 	"vigil/internal/exchange"
 	"vigil/internal/i18n"
+	"vigil/internal/incident"
 	"vigil/internal/job"
 	"vigil/internal/kb"
 	"vigil/internal/realtime"
@@ -63,8 +64,10 @@ type App struct {
 	Exchange exchange.Connector
 	Sandbox  *exchange.Sandbox
 	Trust    *trust.Service
-	consoles consoles
-	Now      func() time.Time
+	// Incidents keeps incidents and the status page.
+	Incidents *incident.Service
+	consoles  consoles
+	Now       func() time.Time
 	// Instance names this process on the bus (host, address, pid).
 	Instance string
 	closers  []func() error
@@ -145,7 +148,8 @@ func New(cfg config.Config, log *slog.Logger, d *db.DB, now func() time.Time) (*
 	if cfg.BotLLMURL != "" {
 		gen = &bot.OpenAI{BaseURL: cfg.BotLLMURL, Model: cfg.BotLLMModel, Key: cfg.BotLLMKey}
 	}
-	a.Bot = bot.New(bot.Options{DB: d, KB: a.KB, Tickets: a.Tickets, Bus: bus, Log: log, Now: now, Generator: gen})
+	a.Incidents = incident.New(incident.Options{DB: d, Audit: a.Audit, Tickets: a.Tickets, Now: now})
+	a.Bot = bot.New(bot.Options{DB: d, KB: a.KB, Tickets: a.Tickets, Bus: bus, Log: log, Now: now, Generator: gen, Incidents: a.Incidents})
 	if err := a.openChannels(); err != nil {
 		return nil, err
 	}

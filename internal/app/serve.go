@@ -30,7 +30,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 	verifies, reports := auth.NewSharedLimiter(a.DB, "verify", 0.5, 30, a.Now), auth.NewSharedLimiter(a.DB, "impersonation-report", 10.0/3600, 10, a.Now)
 	apiH := api.New(api.Deps{
 		Auth: a.Auth, Agents: a.Agents, Customers: a.Customers, Tickets: a.Tickets, Channels: a.Channels, Canned: a.Canned, Router: a.Router, SLA: a.SLA, Audit: a.Audit,
-		KB: a.KB, Bot: a.Bot, Trust: a.Trust,
+		KB: a.KB, Bot: a.Bot, Trust: a.Trust, Incidents: a.Incidents,
 		Logger: a.Log, MaxBody: a.Config.MaxBodyBytes, MaxUpload: a.Config.MaxUploadMB << 20,
 		SecureCookies: a.Config.SecureCookies(), ClientIP: clientIP, Tx: a.DB.WithTx,
 		LoginLimiter: logins, Now: a.Now, VerifyLimiter: verifies, ReportLimiter: reports,
@@ -43,13 +43,14 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		ClientIP: clientIP, LoginLimiter: logins, SecureCookies: a.Config.SecureCookies(),
 	}).Register(mux)
 	web.NewHelpCenter(web.HelpDeps{KB: a.KB, Logger: a.Log, ClientIP: clientIP,
-		FeedbackLimiter: auth.NewLimiter(10.0/60, 10, a.Now)}).Register(mux)
+		FeedbackLimiter: auth.NewLimiter(10.0/60, 10, a.Now), Incidents: a.incidentNotices}).Register(mux)
+	web.NewStatusPage(web.StatusDeps{Incidents: a.Incidents, Logger: a.Log, Now: a.Now}).Register(mux)
 	webchat.New(webchat.Deps{
 		Auth: a.Auth, Customers: a.Customers, Tickets: a.Tickets, Online: a.Agents.OnlineCount, Hub: a.Hub,
 		Logger: a.Log, Now: a.Now, WidgetSecret: []byte(a.Config.WidgetSecret), RequireIdentity: a.Config.RequireIdentity,
 		MaxBody: a.Config.MaxBodyBytes, MaxUpload: a.Config.MaxUploadMB << 20, ClientIP: clientIP,
 		SessionLimiter: auth.NewSharedLimiter(a.DB, "widget-session", 1, 30, a.Now), MessageLimiter: auth.NewSharedLimiter(a.DB, "widget-message", 2, 20, a.Now),
-		Announcements: a.KB.Active,
+		Announcements: a.notices,
 		Trust:         a.Trust, VerifyLimiter: verifies, ReportLimiter: reports,
 	}).Register(mux)
 	if a.Telegram != nil {
@@ -130,6 +131,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	go a.WatchSLA(hubCtx)
 	go a.consoles.beat(hubCtx, a)
 	go a.Bot.Run(hubCtx)
+	go a.LinkIncidents(hubCtx)
 	go a.KB.Follow(hubCtx, 10*time.Second)
 	stopChannels, err := a.runChannels(ctx)
 	if err != nil {

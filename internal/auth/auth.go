@@ -52,13 +52,17 @@ const (
 	PermUnfreezeApprove Permission = "account:unfreeze"
 	// PermOfficialManage keeps the registry of official channels.
 	PermOfficialManage Permission = "official:manage"
+	// PermIncidentManage declares, updates and resolves incidents and sets
+	// the status page's component states.
+	PermIncidentManage Permission = "incident:manage"
 )
 
 var agentPerms = []Permission{PermConversationRead, PermConversationWrite, PermConversationAssign,
 	PermCustomerRead, PermCustomerWrite, PermAgentRead, PermTokenManage}
 
 var supervisorPerms = append(slices.Clone(agentPerms), PermConversationMerge, PermCustomerMerge,
-	PermTagManage, PermAuditRead, PermTeamManage, PermCannedManage, PermSLAManage, PermShiftManage, PermKBManage, PermUnfreezeApprove)
+	PermTagManage, PermAuditRead, PermTeamManage, PermCannedManage, PermSLAManage, PermShiftManage, PermKBManage, PermUnfreezeApprove,
+	PermIncidentManage)
 
 var adminPerms = append(slices.Clone(supervisorPerms), PermAgentManage, PermSettingsManage, PermOfficialManage)
 

@@ -19,22 +19,17 @@ func (s *Service) Link(ctx context.Context, id, convID, agentID int64) (bool, er
 		if _, err := s.open(ctx, id); err != nil {
 			return err
 		}
-		var one int
-		err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT 1 FROM incident_conversations WHERE incident_id = $1 AND conversation_id = $2`,
-			id, convID).Scan(&one)
-		if err == nil {
-			return nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("incident: link: %w", err)
-		}
-		_, err = s.db.Q(ctx).ExecContext(ctx, `INSERT INTO incident_conversations (incident_id, conversation_id, automatic, linked_by, created_at)
-			VALUES ($1, $2, $3, $4, $5)`, id, convID, agentID == 0, db.NullID(agentID), db.Millis(s.now()))
+		res, err := s.db.Q(ctx).ExecContext(ctx, `INSERT INTO incident_conversations (incident_id, conversation_id, automatic, linked_by, created_at)
+			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (incident_id, conversation_id) DO NOTHING`,
+			id, convID, agentID == 0, db.NullID(agentID), db.Millis(s.now()))
 		if db.IsForeignKeyViolation(err) {
 			return apperr.NotFoundf("conversation.not_found", "conversation %d not found", convID)
 		}
 		if err != nil {
 			return fmt.Errorf("incident: link: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // linked before, perhaps by another instance just now
 		}
 		linked = true
 		return s.audit.Record(ctx, "incident.link", "conversation", convID, map[string]any{"incident_id": id, "automatic": agentID == 0})
@@ -164,4 +159,10 @@ func (i Incident) Touches(slug string) bool {
 		}
 	}
 	return false
+}
+
+// Of lists the incidents a conversation is linked to, newest first.
+func (s *Service) Of(ctx context.Context, convID int64) ([]Incident, error) {
+	return s.list(ctx, `WHERE id IN (SELECT incident_id FROM incident_conversations WHERE conversation_id = $1)
+		ORDER BY started_at DESC, id DESC LIMIT 50`, convID)
 }
