@@ -22,6 +22,7 @@ import (
 	"vigil/internal/customer"
 	"vigil/internal/exchange"
 	"vigil/internal/i18n"
+	"vigil/internal/incident"
 	"vigil/internal/ticket"
 	"vigil/internal/trust"
 )
@@ -38,6 +39,7 @@ type Deps struct {
 	Tickets       *ticket.Service
 	Exchange      exchange.Connector // nil: no exchange connected
 	Trust         *trust.Service     // nil: no identity panel
+	Incidents     *incident.Service
 	Logger        *slog.Logger
 	Now           func() time.Time
 	ClientIP      func(*http.Request) string
@@ -66,7 +68,7 @@ func New(d Deps) *Console {
 		d.Now = time.Now
 	}
 	c := &Console{Deps: d, pages: map[string]*template.Template{}, assets: assets.New(files, "static", "/console/static/")}
-	for _, page := range []string{"login", "inbox", "conversation", "security", "coverage", "queues"} {
+	for _, page := range []string{"login", "inbox", "conversation", "security", "coverage", "queues", "incidents"} {
 		c.pages[page] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+page+".html"))
 	}
 	c.pages["inbox_list"] = template.Must(template.New("inbox.html").Funcs(funcs).ParseFS(files, "templates/inbox.html"))
@@ -91,6 +93,10 @@ func (c *Console) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /console/security", c.agentOnly(c.security))
 	mux.HandleFunc("GET /console/coverage", c.agentOnly(c.coveragePage))
 	mux.HandleFunc("GET /console/queues", c.agentOnly(c.queuesPage))
+	mux.HandleFunc("GET /console/incidents", c.agentOnly(c.incidentsPage))
+	mux.HandleFunc("POST /console/incidents", c.agentOnly(c.incidentAction(c.declareIncident)))
+	mux.HandleFunc("POST /console/incidents/{id}/updates", c.agentOnly(c.incidentAction(c.postIncidentUpdate)))
+	mux.HandleFunc("POST /console/incidents/{id}/resolve", c.agentOnly(c.incidentAction(c.resolveIncident)))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/console/", http.StatusSeeOther)
 	})

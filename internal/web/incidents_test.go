@@ -1,0 +1,76 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"vigil/internal/agent"
+	"vigil/internal/audit"
+	"vigil/internal/ticket"
+)
+
+// TestIncidentsConsolePage: a supervisor declares an incident from the
+// console, posts an update and resolves it, which answers and solves the
+// linked conversation; bad input shows the reason and nothing is lost; an
+// agent cannot use the page.
+func TestIncidentsConsolePage(t *testing.T) {
+	e := newEnv(t)
+	ctx := audit.WithActor(context.Background(), audit.Actor{Kind: "system"})
+	email, name, role := "sup@test.example", "Sam Supervisor", agent.RoleSupervisor
+	sup, err := e.app.Agents.Create(ctx, agent.Input{Email: &email, Name: &name, Role: &role})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.app.Auth.SetPassword(ctx, sup.ID, password); err != nil {
+		t.Fatal(err)
+	}
+	b := e.signedIn(sup)
+	if status, page, _ := b.get("/console/incidents"); status != http.StatusOK || !strings.Contains(page, `action="/console/incidents"`) {
+		t.Fatalf("incidents page: %d", status)
+	}
+	status, page, _ := b.post("/console/incidents", url.Values{"csrf": {b.csrf}, "severity": {"major"}, "features": {"withdrawals"},
+		"assets": {"USDT"}, "title_en": {""}, "message_en": {"Queued."}}, e.srv.URL)
+	if status != http.StatusUnprocessableEntity || !strings.Contains(page, "an English text of 1-200 characters is required") {
+		t.Fatalf("declare without a title: %d", status)
+	}
+	status, _, h := b.post("/console/incidents", url.Values{"csrf": {b.csrf}, "severity": {"major"}, "features": {"withdrawals"},
+		"assets": {"USDT, BTC"}, "title_en": {"Withdrawals delayed"}, "title_zh": {"提现延迟"}, "message_en": {"Withdrawals are queued."}}, e.srv.URL)
+	if status != http.StatusSeeOther || h.Get("Location") != "/console/incidents" {
+		t.Fatalf("declare: %d", status)
+	}
+	active, err := e.app.Incidents.Active(ctx)
+	if err != nil || len(active) != 1 || strings.Join(active[0].Scope.Assets, ",") != "usdt,btc" {
+		t.Fatalf("active = %+v, %v", active, err)
+	}
+	inc := active[0]
+	if _, err := e.app.Incidents.Link(ctx, inc.ID, e.convA.ID, e.agA.ID); err != nil {
+		t.Fatal(err)
+	}
+	path := "/console/incidents/" + strconv.FormatInt(inc.ID, 10)
+	if status, _, _ := b.post(path+"/updates", url.Values{"csrf": {b.csrf}, "status": {"identified"}, "body_en": {"Node catching up."}}, e.srv.URL); status != http.StatusSeeOther {
+		t.Fatalf("update: %d", status)
+	}
+	status, page, _ = b.post(path+"/resolve", url.Values{"csrf": {b.csrf}, "body_en": {"All withdrawals sent."}, "notify_linked": {"1"},
+		"solve_linked": {"1"}}, e.srv.URL)
+	if status != http.StatusOK || !strings.Contains(page, "Resolved; 1 conversations answered, 1 solved.") {
+		t.Fatalf("resolve: %d", status)
+	}
+	if c, _ := e.app.Tickets.ByID(ctx, ticket.Scope{All: true}, e.convA.ID); c.Status != ticket.StatusSolved {
+		t.Errorf("linked conversation is %s", c.Status)
+	}
+	if _, page, _ := b.get("/status/en/"); !strings.Contains(page, "Withdrawals delayed") || !strings.Contains(page, "All withdrawals sent.") {
+		t.Error("the status page does not show the resolved incident in its history")
+	}
+
+	agentB := e.signedIn(e.agA)
+	if status, _, _ := agentB.get("/console/incidents"); status != http.StatusForbidden {
+		t.Errorf("agent on the incidents page: %d, want 403", status)
+	}
+	if status, _, _ := agentB.post("/console/incidents", url.Values{"csrf": {agentB.csrf}, "severity": {"minor"}, "title_en": {"x"}, "message_en": {"x"}}, e.srv.URL); status != http.StatusForbidden {
+		t.Errorf("agent declaring: %d, want 403", status)
+	}
+}
