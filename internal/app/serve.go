@@ -44,7 +44,8 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 	}).Register(mux)
 	web.NewHelpCenter(web.HelpDeps{KB: a.KB, Logger: a.Log, ClientIP: clientIP,
 		FeedbackLimiter: auth.NewLimiter(10.0/60, 10, a.Now), Incidents: a.incidentNotices}).Register(mux)
-	web.NewStatusPage(web.StatusDeps{Incidents: a.Incidents, Logger: a.Log, Now: a.Now}).Register(mux)
+	web.NewStatusPage(web.StatusDeps{Incidents: a.Incidents, Logger: a.Log, Now: a.Now, ClientIP: clientIP,
+		Limiter: auth.NewLimiter(5, 60, a.Now)}).Register(mux)
 	webchat.New(webchat.Deps{
 		Auth: a.Auth, Customers: a.Customers, Tickets: a.Tickets, Online: a.Agents.OnlineCount, Hub: a.Hub,
 		Logger: a.Log, Now: a.Now, WidgetSecret: []byte(a.Config.WidgetSecret), RequireIdentity: a.Config.RequireIdentity,

@@ -74,3 +74,36 @@ func TestIncidentsConsolePage(t *testing.T) {
 		t.Errorf("agent declaring: %d, want 403", status)
 	}
 }
+
+// TestStatusPageLimits: the public status page answers a stranger in their
+// language and throttles one address that hammers it.
+func TestStatusPageLimits(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	req, _ := http.NewRequest("GET", e.srv.URL+"/status", nil)
+	req.Header.Set("Accept-Language", "zh-CN,zh;q=0.9")
+	resp, err := b.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); loc != "/status/zh/" {
+		t.Errorf("redirect to %q, want /status/zh/", loc)
+	}
+	status, page, _ := b.get("/status/zh/")
+	if status != http.StatusOK || !strings.Contains(page, "所有系统运行正常") || !strings.Contains(page, `lang="zh-Hans"`) {
+		t.Fatalf("status page: %d", status)
+	}
+	if status, _, _ := b.get("/status/fr/"); status != http.StatusNotFound {
+		t.Errorf("unknown language: %d", status)
+	}
+	limited := 0
+	for range 80 {
+		if status, _, _ := b.get("/status/feed.json"); status == http.StatusTooManyRequests {
+			limited++
+		}
+	}
+	if limited == 0 {
+		t.Error("80 requests at once from one address were never throttled")
+	}
+}

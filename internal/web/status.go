@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"vigil/internal/assets"
+	"vigil/internal/auth"
 	"vigil/internal/i18n"
 	"vigil/internal/incident"
 	"vigil/internal/kb"
@@ -30,6 +31,9 @@ type StatusDeps struct {
 	Now       func() time.Time
 	// BaseURL, when set, makes the Atom feed's links absolute.
 	BaseURL string
+	// Limiter throttles each client address; nil allows everything.
+	Limiter  *auth.Limiter
+	ClientIP func(*http.Request) string
 }
 
 // StatusPage serves the public status page under /status/: components and
@@ -70,9 +74,22 @@ func NewStatusPage(d StatusDeps) *StatusPage {
 func (s *StatusPage) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /status", s.redirect)
 	mux.HandleFunc("GET /status/{$}", s.redirect)
-	mux.HandleFunc("GET /status/{lang}/{$}", s.html)
-	mux.HandleFunc("GET /status/feed.json", s.json)
-	mux.HandleFunc("GET /status/feed.atom", s.atom)
+	mux.HandleFunc("GET /status/{lang}/{$}", s.limited(s.html))
+	mux.HandleFunc("GET /status/feed.json", s.limited(s.json))
+	mux.HandleFunc("GET /status/feed.atom", s.limited(s.atom))
+}
+
+// limited refuses a client address past its budget; the snapshot already
+// spares the database, this spares the process from one noisy client.
+func (s *StatusPage) limited(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.Limiter != nil && s.ClientIP != nil && !s.Limiter.Allow("status:"+s.ClientIP(r)) {
+			w.Header().Set("Retry-After", "10")
+			http.Error(w, i18n.T(i18n.Negotiate(r.Header.Get("Accept-Language")), "kb.rate_limited"), http.StatusTooManyRequests)
+			return
+		}
+		h(w, r)
+	}
 }
 
 func (s *StatusPage) redirect(w http.ResponseWriter, r *http.Request) {
