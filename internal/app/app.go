@@ -148,7 +148,8 @@ func New(cfg config.Config, log *slog.Logger, d *db.DB, now func() time.Time) (*
 	if cfg.BotLLMURL != "" {
 		gen = &bot.OpenAI{BaseURL: cfg.BotLLMURL, Model: cfg.BotLLMModel, Key: cfg.BotLLMKey}
 	}
-	a.Incidents = incident.New(incident.Options{DB: d, Audit: a.Audit, Tickets: a.Tickets, Now: now})
+	a.Incidents = incident.New(incident.Options{DB: d, Audit: a.Audit, Tickets: a.Tickets, Customers: a.Customers, Jobs: a.Jobs,
+		VerifyURL: strings.TrimSuffix(cfg.PublicURL, "/") + "/verify", Now: now})
 	a.Bot = bot.New(bot.Options{DB: d, KB: a.KB, Tickets: a.Tickets, Bus: bus, Log: log, Now: now, Generator: gen, Incidents: a.Incidents})
 	if err := a.openChannels(); err != nil {
 		return nil, err

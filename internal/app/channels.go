@@ -16,6 +16,7 @@ import (
 	"vigil/internal/channel"
 	"vigil/internal/channel/email"
 	"vigil/internal/channel/telegram"
+	"vigil/internal/incident"
 	"vigil/internal/job"
 	"vigil/internal/ticket"
 )
@@ -65,7 +66,7 @@ func (a *App) openChannels() error {
 
 // jobHandlers are the kinds of durable job this desk runs.
 func (a *App) jobHandlers() map[string]job.Handler {
-	return map[string]job.Handler{ticket.DeliverJob: a.Channels.Deliver}
+	return map[string]job.Handler{ticket.DeliverJob: a.Channels.Deliver, incident.OutreachJob: a.Incidents.SendOutreach}
 }
 
 // runChannels starts the job workers, the SMTP receiver and the IMAP

@@ -10,17 +10,22 @@ import (
 
 	"vigil/internal/apperr"
 	"vigil/internal/audit"
+	"vigil/internal/customer"
 	"vigil/internal/db"
+	"vigil/internal/job"
 	"vigil/internal/ticket"
 )
 
 // Service keeps incidents and status components. It owns the tables
 // incidents, incident_updates, incident_conversations and status_components.
 type Service struct {
-	db      *db.DB
-	audit   *audit.Log
-	tickets *ticket.Service
-	now     func() time.Time
+	db        *db.DB
+	audit     *audit.Log
+	tickets   *ticket.Service
+	customers *customer.Service
+	jobs      *job.Queue
+	verifyURL string
+	now       func() time.Time
 }
 
 // Options wire a Service.
@@ -29,7 +34,14 @@ type Options struct {
 	Audit *audit.Log
 	// Tickets posts the closing message to linked conversations.
 	Tickets *ticket.Service
-	Now     func() time.Time
+	// Customers and Jobs serve outreach: recipients by UID, one durable
+	// job per recipient.
+	Customers *customer.Service
+	Jobs      *job.Queue
+	// VerifyURL is the official-channel verifier named in every outreach
+	// message.
+	VerifyURL string
+	Now       func() time.Time
 }
 
 // New returns the service.
@@ -37,7 +49,7 @@ func New(o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Service{db: o.DB, audit: o.Audit, tickets: o.Tickets, now: o.Now}
+	return &Service{db: o.DB, audit: o.Audit, tickets: o.Tickets, customers: o.Customers, jobs: o.Jobs, verifyURL: o.VerifyURL, now: o.Now}
 }
 
 const incidentColumns = `id, severity, status, features, assets, networks, regions, components,

@@ -55,3 +55,46 @@ CREATE TABLE incident_conversations (
     PRIMARY KEY (incident_id, conversation_id)
 );
 CREATE INDEX incident_conversations_conv ON incident_conversations (conversation_id);
+
+-- Outreach: a message to a list of customers, each reached once on the
+-- first of the campaign's channels they have, paced per channel.
+CREATE TABLE outreach_campaigns (
+    id              INTEGER PRIMARY KEY,
+    name            TEXT    NOT NULL,
+    incident_id     INTEGER REFERENCES incidents(id),
+    channels        TEXT    NOT NULL,
+    rate_per_minute INTEGER NOT NULL,
+    subject_en      TEXT    NOT NULL,
+    subject_zh      TEXT    NOT NULL DEFAULT '',
+    body_en         TEXT    NOT NULL,
+    body_zh         TEXT    NOT NULL DEFAULT '',
+    created_by      INTEGER REFERENCES agents(id),
+    created_at      INTEGER NOT NULL
+);
+
+-- next_at paces each channel of a campaign: the next recipient on it is
+-- sent no earlier, whenever they were added.
+CREATE TABLE outreach_pacing (
+    campaign_id INTEGER NOT NULL REFERENCES outreach_campaigns(id) ON DELETE CASCADE,
+    channel     TEXT    NOT NULL,
+    next_at     INTEGER NOT NULL,
+    PRIMARY KEY (campaign_id, channel)
+);
+
+CREATE TABLE outreach_recipients (
+    campaign_id     INTEGER NOT NULL REFERENCES outreach_campaigns(id) ON DELETE CASCADE,
+    customer_id     INTEGER NOT NULL REFERENCES customers(id),
+    channel         TEXT    NOT NULL DEFAULT '',
+    state           TEXT    NOT NULL,
+    reason          TEXT    NOT NULL DEFAULT '',
+    conversation_id INTEGER,
+    message_id      INTEGER,
+    updated_at      INTEGER NOT NULL,
+    PRIMARY KEY (campaign_id, customer_id)
+);
+CREATE INDEX outreach_recipients_state ON outreach_recipients (campaign_id, state);
+
+CREATE TABLE outreach_optouts (
+    customer_id INTEGER PRIMARY KEY REFERENCES customers(id),
+    created_at  INTEGER NOT NULL
+);
