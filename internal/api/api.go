@@ -183,7 +183,7 @@ func (a *API) Routes() []Route {
 		{"POST", "/api/v1/official-channels", auth.PermOfficialManage, "Register an official channel", a.addOfficial},
 		{"POST", "/api/v1/official-channels/{id}/retire", auth.PermOfficialManage, "Mark a channel formerly official", a.retireOfficial},
 		{"GET", "/api/v1/access-alerts", auth.PermAuditRead, "Agents opening unusually many customer profiles this hour", a.accessAlerts},
-	}, append(a.kbRoutes(), a.incidentRoutes()...)...)
+	}, append(a.kbRoutes(), append(a.incidentRoutes(), a.campaignRoutes()...)...)...)
 }
 
 // Register adds every route to mux behind authentication and authorisation.

@@ -12,6 +12,9 @@ import (
 	"time"
 
 	"vigil/internal/audit"
+	"vigil/internal/customer"
+	"vigil/internal/incident"
+	"vigil/internal/job"
 	"vigil/internal/ticket"
 )
 
@@ -180,4 +183,48 @@ func get(t *testing.T, url string) string {
 		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, b)
 	}
 	return string(b)
+}
+
+// TestCampaignAPI: a supervisor creates a campaign, adds customers by UID
+// (a repeat is not queued twice), and reads its progress; an opted-out
+// customer is skipped.
+func TestCampaignAPI(t *testing.T) {
+	e := newEnv(t)
+	call := checkedCall(t, e)
+	sup, agentB := e.login(e.sup), e.login(e.agentB)
+	ctx := audit.WithActor(t.Context(), audit.Actor{Kind: "system"})
+	uid, mail := "UID-777", "holder@example.com"
+	if _, err := e.app.Customers.Update(ctx, e.custB.ID, customer.Input{UID: &uid, Email: &mail}); err != nil {
+		t.Fatal(err)
+	}
+	c := call("POST /api/v1/campaigns", "/api/v1/campaigns", sup, map[string]any{"name": "TRC20 delay", "channels": []string{"email"},
+		"rate_per_minute": 600, "subjects": map[string]string{"en": "Your withdrawal"}, "bodies": map[string]string{"en": "Hello {name}"}}, made)
+	path := fmt.Sprintf("/api/v1/campaigns/%v", c["id"])
+	call("POST /api/v1/campaigns", "/api/v1/campaigns", agentB, map[string]any{"name": "x"}, f403)
+	added := call("POST /api/v1/campaigns/{id}/recipients", path+"/recipients", sup, map[string]any{"uids": []string{uid, "UID-NONE"}}, ok)
+	if added["queued"] != 1.0 || len(added["unknown"].([]any)) != 1 {
+		t.Errorf("added = %v", added)
+	}
+	if again := call("POST /api/v1/campaigns/{id}/recipients", path+"/recipients", sup, map[string]any{"uids": []string{uid}}, ok); again["duplicate"] != 1.0 {
+		t.Errorf("again = %v", again)
+	}
+	call("POST /api/v1/campaigns/{id}/recipients", path+"/recipients", sup, map[string]any{"uids": []string{}}, i422)
+	if n, err := e.app.Jobs.RunOnce(ctx, map[string]job.Handler{incident.OutreachJob: e.app.Incidents.SendOutreach}); err != nil || n == 0 {
+		t.Fatalf("ran %d, %v", n, err)
+	}
+	p := call("GET /api/v1/campaigns/{id}", path, sup, nil, ok)
+	if p["total"] != 1.0 || p["opened"] != 1.0 {
+		t.Errorf("progress = %v", p)
+	}
+	call("POST /api/v1/customers/{id}/outreach-opt-out", fmt.Sprintf("/api/v1/customers/%d/outreach-opt-out", e.custB.ID), sup, nil, none)
+	c2 := call("POST /api/v1/campaigns", "/api/v1/campaigns", sup, map[string]any{"name": "Second", "channels": []string{"telegram", "email"},
+		"rate_per_minute": 60, "subjects": map[string]string{"en": "S"}, "bodies": map[string]string{"en": "B"}}, made)
+	path2 := fmt.Sprintf("/api/v1/campaigns/%v", c2["id"])
+	call("POST /api/v1/campaigns/{id}/recipients", path2+"/recipients", sup, map[string]any{"uids": []string{uid}}, ok)
+	if p := call("GET /api/v1/campaigns/{id}", path2, sup, nil, ok); p["skipped"].(map[string]any)["opted_out"] != 1.0 {
+		t.Errorf("opted-out progress = %v", p)
+	}
+	if list := call("GET /api/v1/campaigns", "/api/v1/campaigns", sup, nil, ok); len(list["data"].([]any)) != 2 {
+		t.Errorf("campaigns = %v", list)
+	}
 }

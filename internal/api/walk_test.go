@@ -189,6 +189,14 @@ func walkTable(e *env, attachmentID int64) map[string]expectation {
 		"GET /api/v1/status/components":                          {"/api/v1/status/components", nil, [5]int{u401, ok, ok, ok, ok}},
 		"PUT /api/v1/status/components/{slug}": {"/api/v1/status/components/walk", map[string]any{"state": "on fire",
 			"names": map[string]string{"en": "Walk"}}, [5]int{u401, f403, f403, i422, i422}},
+
+		// Outreach: supervisors only.
+		"GET /api/v1/campaigns":      {"/api/v1/campaigns", nil, [5]int{u401, f403, f403, ok, ok}},
+		"POST /api/v1/campaigns":     {"/api/v1/campaigns", map[string]any{"name": ""}, [5]int{u401, f403, f403, i422, i422}},
+		"GET /api/v1/campaigns/{id}": {"/api/v1/campaigns/999999", nil, [5]int{u401, f403, f403, n404, n404}},
+		"POST /api/v1/campaigns/{id}/recipients": {"/api/v1/campaigns/999999/recipients", map[string]any{"uids": []string{"walk"}},
+			[5]int{u401, f403, f403, n404, n404}},
+		"POST /api/v1/customers/{id}/outreach-opt-out": {"/api/v1/customers/999999/outreach-opt-out", nil, [5]int{u401, f403, f403, n404, n404}},
 	}
 }
 
