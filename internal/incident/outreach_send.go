@@ -111,7 +111,7 @@ type Progress struct {
 	Campaign Campaign       `json:"campaign"`
 	Total    int            `json:"total"`
 	Queued   int            `json:"queued"`
-	Opened   int            `json:"opened"` // written and handed to the channel
+	Opened   int            `json:"opened"`   // written and handed to the channel
 	Skipped  map[string]int `json:"skipped"`  // by reason
 	Delivery map[string]int `json:"delivery"` // opened recipients by delivery state: pending, sent, delivered, failed
 	Failures []Failure      `json:"failures"`
