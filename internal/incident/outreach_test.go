@@ -30,14 +30,22 @@ type outreachEnv struct {
 
 func newOutreachEnv(t testing.TB, d *db.DB) *outreachEnv {
 	clk := dbtest.NewClock(t0)
-	a := audit.New(d, clk.Now)
+	e := newOutreachEnvClock(t, d, clk.Now)
+	e.clock = clk
+	return e
+}
+
+// newOutreachEnvClock wires the services on d with the clock now; jobs
+// hold a one-minute lease.
+func newOutreachEnvClock(t testing.TB, d *db.DB, now func() time.Time) *outreachEnv {
+	a := audit.New(d, now)
 	bus := event.NewMemory()
-	jobs := job.New(job.Options{DB: d, Now: clk.Now, Lease: time.Minute})
-	custs := customer.New(d, a, bus, clk.Now)
-	tickets := ticket.New(ticket.Options{DB: d, Audit: a, Bus: bus, Customers: custs, Now: clk.Now, Outbox: jobs})
-	return &outreachEnv{ctx: audit.WithActor(context.Background(), audit.Actor{Kind: "system"}), db: d, clock: clk, jobs: jobs,
+	jobs := job.New(job.Options{DB: d, Now: now, Lease: time.Minute})
+	custs := customer.New(d, a, bus, now)
+	tickets := ticket.New(ticket.Options{DB: d, Audit: a, Bus: bus, Customers: custs, Now: now, Outbox: jobs})
+	return &outreachEnv{ctx: audit.WithActor(context.Background(), audit.Actor{Kind: "system"}), db: d, jobs: jobs,
 		tickets: tickets, custs: custs, inc: incident.New(incident.Options{DB: d, Audit: a, Tickets: tickets, Customers: custs, Jobs: jobs,
-			VerifyURL: "https://desk.example/verify", Now: clk.Now})}
+			VerifyURL: "https://desk.example/verify", Now: now})}
 }
 
 // customer makes a customer with a UID, reachable on email and/or Telegram.

@@ -10,6 +10,9 @@ import (
 
 	"vigil/internal/agent"
 	"vigil/internal/audit"
+	"vigil/internal/customer"
+	"vigil/internal/incident"
+	"vigil/internal/job"
 	"vigil/internal/ticket"
 )
 
@@ -105,5 +108,56 @@ func TestStatusPageLimits(t *testing.T) {
 	}
 	if limited == 0 {
 		t.Error("80 requests at once from one address were never throttled")
+	}
+}
+
+// TestCampaignsPage: the progress page shows a campaign's recipients,
+// who was skipped and why, and a failed delivery with its reason (here no
+// email channel is configured).
+func TestCampaignsPage(t *testing.T) {
+	e := newEnv(t)
+	ctx := audit.WithActor(context.Background(), audit.Actor{Kind: "system"})
+	email, name, role := "sup@test.example", "Sam Supervisor", agent.RoleSupervisor
+	sup, err := e.app.Agents.Create(ctx, agent.Input{Email: &email, Name: &name, Role: &role})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.app.Auth.SetPassword(ctx, sup.ID, password); err != nil {
+		t.Fatal(err)
+	}
+	for _, uid := range []string{"U-1", "U-2"} {
+		mail, nm := strings.ToLower(uid)+"@example.com", uid
+		in := customer.Input{UID: &uid, Name: &nm}
+		if uid == "U-1" {
+			in.Email = &mail
+		}
+		if _, err := e.app.Customers.Create(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := e.app.Incidents.CreateCampaign(ctx, sup.ID, incident.CampaignInput{Name: "Withdrawal delay", Channels: []string{"email"},
+		RatePerMinute: 600, Subjects: map[string]string{"en": "Your withdrawal"}, Bodies: map[string]string{"en": "Delayed; funds are safe."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.Incidents.AddRecipients(ctx, c.ID, []string{"U-1", "U-2"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.Jobs.RunOnce(ctx, map[string]job.Handler{incident.OutreachJob: e.app.Incidents.SendOutreach,
+		ticket.DeliverJob: e.app.Channels.Deliver}); err != nil {
+		t.Fatal(err)
+	}
+	b := e.signedIn(sup)
+	status, page, _ := b.get("/console/campaigns")
+	if status != http.StatusOK {
+		t.Fatalf("campaigns page: %d", status)
+	}
+	for _, want := range []string{"Withdrawal delay", "Skipped: no reachable channel", "Delivery: failed", "Reason: "} {
+		if !strings.Contains(page, want) {
+			t.Errorf("campaigns page lacks %q", want)
+		}
+	}
+	if status, _, _ := e.signedIn(e.agA).get("/console/campaigns"); status != http.StatusForbidden {
+		t.Errorf("agent on the campaigns page: %d", status)
 	}
 }

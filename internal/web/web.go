@@ -68,7 +68,7 @@ func New(d Deps) *Console {
 		d.Now = time.Now
 	}
 	c := &Console{Deps: d, pages: map[string]*template.Template{}, assets: assets.New(files, "static", "/console/static/")}
-	for _, page := range []string{"login", "inbox", "conversation", "security", "coverage", "queues", "incidents"} {
+	for _, page := range []string{"login", "inbox", "conversation", "security", "coverage", "queues", "incidents", "campaigns"} {
 		c.pages[page] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+page+".html"))
 	}
 	c.pages["inbox_list"] = template.Must(template.New("inbox.html").Funcs(funcs).ParseFS(files, "templates/inbox.html"))
@@ -94,6 +94,7 @@ func (c *Console) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /console/coverage", c.agentOnly(c.coveragePage))
 	mux.HandleFunc("GET /console/queues", c.agentOnly(c.queuesPage))
 	mux.HandleFunc("GET /console/incidents", c.agentOnly(c.incidentsPage))
+	mux.HandleFunc("GET /console/campaigns", c.agentOnly(c.campaignsPage))
 	mux.HandleFunc("POST /console/incidents", c.agentOnly(c.incidentAction(c.declareIncident)))
 	mux.HandleFunc("POST /console/incidents/{id}/updates", c.agentOnly(c.incidentAction(c.postIncidentUpdate)))
 	mux.HandleFunc("POST /console/incidents/{id}/resolve", c.agentOnly(c.incidentAction(c.resolveIncident)))
