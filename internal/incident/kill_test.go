@@ -159,7 +159,10 @@ func drill(tb testing.TB, n, rate, killAt int) drillResult {
 	defer sent.Close()
 	ctx, cancel := context.WithCancel(e.ctx)
 	done := make(chan struct{})
-	go func() { defer close(done); late.jobs.Work(ctx, job.WorkOptions{Concurrency: 4, Poll: 20 * time.Millisecond, Handlers: late.handlers(sent)}) }()
+	go func() {
+		defer close(done)
+		late.jobs.Work(ctx, job.WorkOptions{Concurrency: 4, Poll: 20 * time.Millisecond, Handlers: late.handlers(sent)})
+	}()
 	for {
 		counts, err := e.jobs.Counts(e.ctx)
 		if err != nil {
