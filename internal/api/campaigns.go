@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"vigil/internal/auth"
+	"vigil/internal/exchange"
 	"vigil/internal/incident"
 )
 
@@ -13,7 +14,7 @@ func (a *API) campaignRoutes() []Route {
 		{"GET", "/api/v1/campaigns", auth.PermIncidentManage, "Outreach campaigns, newest first", a.listCampaigns},
 		{"POST", "/api/v1/campaigns", auth.PermIncidentManage, "Create an outreach campaign", a.createCampaign},
 		{"GET", "/api/v1/campaigns/{id}", auth.PermIncidentManage, "A campaign's progress: queued, skipped, delivery, failures", a.campaignProgress},
-		{"POST", "/api/v1/campaigns/{id}/recipients", auth.PermIncidentManage, "Add customers to a campaign by exchange UID", a.addRecipients},
+		{"POST", "/api/v1/campaigns/{id}/recipients", auth.PermIncidentManage, "Add customers by exchange UID, or those an exchange query finds", a.addRecipients},
 		{"POST", "/api/v1/customers/{id}/outreach-opt-out", auth.PermIncidentManage, "Stop outreach to a customer", a.optOut},
 	}
 }
@@ -62,13 +63,23 @@ func (a *API) addRecipients(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in struct {
-		UIDs []string `json:"uids"`
+		UIDs  []string `json:"uids"`
+		Query *struct {
+			Feature string `json:"feature"`
+			Asset   string `json:"asset"`
+			Network string `json:"network"`
+		} `json:"query"`
 	}
 	if err := Decode(w, r, a.MaxBody, &in); err != nil {
 		WriteError(w, r, a.Logger, err)
 		return
 	}
-	added, err := a.Incidents.AddRecipients(r.Context(), id, in.UIDs)
+	var added incident.Added
+	if q := in.Query; q != nil && len(in.UIDs) == 0 {
+		added, err = a.Incidents.AddAffected(r.Context(), id, exchange.AffectedQuery{Feature: q.Feature, Asset: q.Asset, Network: q.Network})
+	} else {
+		added, err = a.Incidents.AddRecipients(r.Context(), id, in.UIDs)
+	}
 	if err != nil {
 		WriteError(w, r, a.Logger, err)
 		return

@@ -209,6 +209,12 @@ func TestCampaignAPI(t *testing.T) {
 		t.Errorf("again = %v", again)
 	}
 	call("POST /api/v1/campaigns/{id}/recipients", path+"/recipients", sup, map[string]any{"uids": []string{}}, i422)
+	// Through the exchange connector: the sandbox's affected account is not a desk customer yet.
+	q := call("POST /api/v1/campaigns/{id}/recipients", path+"/recipients", sup, map[string]any{"query": map[string]string{"feature": "withdrawals",
+		"asset": "USDT", "network": "TRC20"}}, ok)
+	if u := q["unknown"].([]any); len(u) != 1 || u[0] != "U10000001" {
+		t.Errorf("query = %v", q)
+	}
 	if n, err := e.app.Jobs.RunOnce(ctx, map[string]job.Handler{incident.OutreachJob: e.app.Incidents.SendOutreach}); err != nil || n == 0 {
 		t.Fatalf("ran %d, %v", n, err)
 	}

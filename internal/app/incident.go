@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"vigil/internal/event"
+	"vigil/internal/exchange"
 	"vigil/internal/kb"
 	"vigil/internal/ticket"
 	"vigil/internal/web"
@@ -54,4 +55,12 @@ func (a *App) LinkIncidents(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// outreachOf is the connector's outreach calls, when it has them.
+func outreachOf(c exchange.Connector) exchange.Outreach {
+	if o, ok := c.(exchange.Outreach); ok {
+		return o
+	}
+	return nil
 }

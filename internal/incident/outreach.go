@@ -13,6 +13,7 @@ import (
 	"vigil/internal/apperr"
 	"vigil/internal/customer"
 	"vigil/internal/db"
+	"vigil/internal/exchange"
 	"vigil/internal/job"
 )
 
@@ -21,7 +22,7 @@ const OutreachJob = "outreach.send"
 
 // OutreachChannels a campaign can use, in the order customers are usually
 // best reached; a campaign lists its own order.
-var OutreachChannels = []string{"telegram", "email"}
+var OutreachChannels = []string{"inapp", "telegram", "email"}
 
 // Recipient states. A queued recipient becomes "opened" when its message
 // is written as an outbound conversation (the channel then delivers it,
@@ -31,6 +32,8 @@ const (
 	RecipientQueued  = "queued"
 	RecipientOpened  = "opened"
 	RecipientSkipped = "skipped"
+	// RecipientNotified: shown in the exchange's app through the connector.
+	RecipientNotified = "notified"
 )
 
 // Campaign is one outreach: a message per language to a list of customers.
@@ -255,6 +258,10 @@ func (s *Service) channelFor(ctx context.Context, c Campaign, cust customer.Cust
 			if cust.Email != "" {
 				return ch, "", nil
 			}
+		case "inapp":
+			if cust.UID != "" && s.exchange != nil {
+				return ch, "", nil
+			}
 		default:
 			for _, id := range cust.Identities {
 				if id.Channel == ch {
@@ -320,4 +327,28 @@ func (s *Service) OptOut(ctx context.Context, customerID int64) error {
 		}
 		return s.audit.Record(ctx, "outreach.opt_out", "customer", customerID, nil)
 	})
+}
+
+// AddAffected adds the customers the exchange says a query matches (those
+// with a transfer the incident touches), as AddRecipients does.
+func (s *Service) AddAffected(ctx context.Context, campaignID int64, q exchange.AffectedQuery) (Added, error) {
+	if s.exchange == nil {
+		return Added{}, apperr.New(apperr.Unavailable, "outreach.no_exchange", "no exchange is connected to query")
+	}
+	if _, err := s.Campaign(ctx, campaignID); err != nil {
+		return Added{}, err
+	}
+	found, err := s.exchange.Affected(ctx, q)
+	if err != nil {
+		return Added{}, err
+	}
+	total := Added{Unknown: []string{}}
+	for chunk := range slices.Chunk(found.UIDs, MaxRecipientsPerCall) {
+		a, err := s.AddRecipients(ctx, campaignID, chunk)
+		if err != nil {
+			return total, err
+		}
+		total.Queued, total.Duplicate, total.Unknown = total.Queued+a.Queued, total.Duplicate+a.Duplicate, append(total.Unknown, a.Unknown...)
+	}
+	return total, nil
 }

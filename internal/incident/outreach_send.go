@@ -10,6 +10,7 @@ import (
 
 	"vigil/internal/customer"
 	"vigil/internal/db"
+	"vigil/internal/exchange"
 	"vigil/internal/i18n"
 	"vigil/internal/job"
 	"vigil/internal/ticket"
@@ -26,7 +27,8 @@ func (s *Service) SendOutreach(ctx context.Context, j job.Job) error {
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
 		return job.Permanent(fmt.Errorf("outreach: payload: %w", err))
 	}
-	return s.db.WithTx(ctx, func(ctx context.Context) error {
+	var notice *exchange.Notice
+	err := s.db.WithTx(ctx, func(ctx context.Context) error {
 		var state, ch string
 		err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT state, channel FROM outreach_recipients WHERE campaign_id = $1 AND customer_id = $2`,
 			p.CampaignID, p.CustomerID).Scan(&state, &ch)
@@ -54,6 +56,12 @@ func (s *Service) SendOutreach(ctx context.Context, j job.Job) error {
 			return s.setRecipient(ctx, p, RecipientSkipped, reason, 0, 0)
 		}
 		lang := i18n.Normalize(cust.Language)
+		if ch == "inapp" {
+			// A network call: made after this transaction, with the job's
+			// key, so the exchange shows it once however often it runs.
+			notice = &exchange.Notice{UID: cust.UID, Title: pick(c.Subjects, lang), Body: s.render(c, cust, ch, lang), Key: j.Key}
+			return nil
+		}
 		author, authorID := ticket.BySystem, int64(0)
 		if c.CreatedBy != 0 {
 			author, authorID = ticket.ByAgent, c.CreatedBy
@@ -71,6 +79,15 @@ func (s *Service) SendOutreach(ctx context.Context, j job.Job) error {
 			return err
 		}
 		return s.setRecipient(ctx, p, RecipientOpened, "", conv.ID, msg.ID)
+	})
+	if err != nil || notice == nil {
+		return err
+	}
+	if _, err := s.exchange.Notify(ctx, *notice); err != nil {
+		return err
+	}
+	return s.db.WithTx(ctx, func(ctx context.Context) error {
+		return s.setRecipient(ctx, p, RecipientNotified, "", 0, 0)
 	})
 }
 
@@ -112,6 +129,7 @@ type Progress struct {
 	Total    int            `json:"total"`
 	Queued   int            `json:"queued"`
 	Opened   int            `json:"opened"`   // written and handed to the channel
+	Notified int            `json:"notified"` // shown in the exchange's app
 	Skipped  map[string]int `json:"skipped"`  // by reason
 	Delivery map[string]int `json:"delivery"` // opened recipients by delivery state: pending, sent, delivered, failed
 	Failures []Failure      `json:"failures"`
@@ -149,6 +167,8 @@ func (s *Service) Progress(ctx context.Context, id int64) (Progress, error) {
 			p.Queued += n
 		case RecipientOpened:
 			p.Opened += n
+		case RecipientNotified:
+			p.Notified += n
 		case RecipientSkipped:
 			p.Skipped[reason] += n
 		}

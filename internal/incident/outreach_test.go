@@ -13,6 +13,7 @@ import (
 	"vigil/internal/db"
 	"vigil/internal/db/dbtest"
 	"vigil/internal/event"
+	"vigil/internal/exchange"
 	"vigil/internal/incident"
 	"vigil/internal/job"
 	"vigil/internal/ticket"
@@ -177,5 +178,53 @@ func TestOutreachPacing(t *testing.T) {
 			t.Errorf("after %d s at 2 a second: %d sent, want %d", step, p.Opened, want)
 		}
 		e.clock.Advance(time.Second)
+	}
+}
+
+// TestOutreachInApp: the exchange connector finds the customers with a
+// USDT TRC20 withdrawal still confirming, and each gets one in-app notice
+// with their anti-phishing code and the verifier line, even when the job
+// runs twice.
+func TestOutreachInApp(t *testing.T) {
+	d := dbtest.Open(t)
+	e := newOutreachEnv(t, d)
+	client, sb := exchange.NewSandboxClient(e.clock.Now, nil)
+	a := audit.New(d, e.clock.Now)
+	e.inc = incident.New(incident.Options{DB: d, Audit: a, Tickets: e.tickets, Customers: e.custs, Jobs: e.jobs,
+		VerifyURL: "https://desk.example/verify", Exchange: client, Now: e.clock.Now})
+	e.customer(t, "U10000001", "en", "alice@example.com", "", "BLUE-HERON-42")
+	e.customer(t, "U10000002", "zh", "wangfang@example.cn", "", "")
+	in := campaign
+	in.Channels = []string{"inapp", "email"}
+	c, err := e.inc.CreateCampaign(e.ctx, 0, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	added, err := e.inc.AddAffected(e.ctx, c.ID, exchange.AffectedQuery{Feature: "withdrawals", Asset: "USDT", Network: "TRC20"})
+	if err != nil || added.Queued != 1 {
+		t.Fatalf("added = %+v, %v", added, err)
+	}
+	j, err := e.jobs.ByKey(e.ctx, fmt.Sprintf("outreach:%d:1", c.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same job handled twice (a worker died after the notice but
+	// before recording it) shows one notice.
+	for range 2 {
+		if err := e.inc.SendOutreach(e.ctx, j); err != nil {
+			t.Fatal(err)
+		}
+		_, _ = e.db.Q(e.ctx).ExecContext(e.ctx, `UPDATE outreach_recipients SET state = 'queued'`)
+	}
+	notices := sb.Notices()
+	if len(notices) != 1 || notices[0].UID != "U10000001" || !strings.Contains(notices[0].Body, "BLUE-HERON-42") ||
+		!strings.Contains(notices[0].Body, "https://desk.example/verify") || notices[0].Title != "About your USDT withdrawal" {
+		t.Fatalf("notices = %+v", notices)
+	}
+	if err := e.inc.SendOutreach(e.ctx, j); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := e.inc.Progress(e.ctx, c.ID); p.Notified != 1 || p.Opened != 0 {
+		t.Errorf("progress = %+v", p)
 	}
 }

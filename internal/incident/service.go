@@ -12,6 +12,7 @@ import (
 	"vigil/internal/audit"
 	"vigil/internal/customer"
 	"vigil/internal/db"
+	"vigil/internal/exchange"
 	"vigil/internal/job"
 	"vigil/internal/ticket"
 )
@@ -25,6 +26,7 @@ type Service struct {
 	customers *customer.Service
 	jobs      *job.Queue
 	verifyURL string
+	exchange  exchange.Outreach
 	now       func() time.Time
 }
 
@@ -41,7 +43,10 @@ type Options struct {
 	// VerifyURL is the official-channel verifier named in every outreach
 	// message.
 	VerifyURL string
-	Now       func() time.Time
+	// Exchange finds affected customers and shows in-app notices; nil
+	// when no exchange is connected (no "inapp" channel, no queries).
+	Exchange exchange.Outreach
+	Now      func() time.Time
 }
 
 // New returns the service.
@@ -49,7 +54,8 @@ func New(o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Service{db: o.DB, audit: o.Audit, tickets: o.Tickets, customers: o.Customers, jobs: o.Jobs, verifyURL: o.VerifyURL, now: o.Now}
+	return &Service{db: o.DB, audit: o.Audit, tickets: o.Tickets, customers: o.Customers, jobs: o.Jobs, verifyURL: o.VerifyURL,
+		exchange: o.Exchange, now: o.Now}
 }
 
 const incidentColumns = `id, severity, status, features, assets, networks, regions, components,

@@ -14,6 +14,7 @@ type campaignRow struct {
 	ID                int64
 	Name              string
 	Total, Queued     int
+	Notified          int
 	Delivery, Skipped []countRow
 	Failures          []incident.Failure
 }
@@ -54,7 +55,7 @@ func (c *Console) campaignsPage(w http.ResponseWriter, r *http.Request, p *page)
 			c.fail(w, r, err)
 			return
 		}
-		row := campaignRow{ID: cp.ID, Name: cp.Name, Total: pr.Total, Queued: pr.Queued, Failures: pr.Failures}
+		row := campaignRow{ID: cp.ID, Name: cp.Name, Total: pr.Total, Queued: pr.Queued, Notified: pr.Notified, Failures: pr.Failures}
 		row.Delivery = counts(pr.Delivery, p, "campaigns.delivery.")
 		row.Skipped = counts(pr.Skipped, p, "campaigns.reason.")
 		d.Rows = append(d.Rows, row)
