@@ -22,6 +22,7 @@ import (
 	"vigil/internal/channel"
 	"vigil/internal/channel/settings"
 	"vigil/internal/customer"
+	"vigil/internal/incident"
 	"vigil/internal/kb"
 	"vigil/internal/macro"
 	"vigil/internal/report"
@@ -51,6 +52,7 @@ type Deps struct {
 	Macros        *macro.Service
 	Webhooks      *webhook.Service
 	Automation    *automation.Service
+	Incidents     *incident.Service
 	Logger        *slog.Logger
 	MaxBody       int64
 	MaxUpload     int64
@@ -197,7 +199,8 @@ func (a *API) Routes() []Route {
 		{"POST", "/api/v1/official-channels", auth.PermOfficialManage, "Register an official channel", a.addOfficial},
 		{"POST", "/api/v1/official-channels/{id}/retire", auth.PermOfficialManage, "Mark a channel formerly official", a.retireOfficial},
 		{"GET", "/api/v1/access-alerts", auth.PermAuditRead, "Agents opening unusually many customer profiles this hour", a.accessAlerts},
-	}, slices.Concat(a.kbRoutes(), a.channelSettingsRoutes(), a.reportRoutes(), a.macroRoutes(), a.webhookRoutes(), a.automationRoutes())...)
+	}, slices.Concat(a.kbRoutes(), a.channelSettingsRoutes(), a.reportRoutes(), a.macroRoutes(), a.webhookRoutes(), a.automationRoutes(),
+		a.incidentRoutes(), a.campaignRoutes())...)
 }
 
 // Register adds every route to mux behind authentication and authorisation.

@@ -202,8 +202,35 @@ func walkTable(e *env, attachmentID int64) map[string]expectation {
 			"conditions": []map[string]string{{"field": "category", "op": "eq", "value": "2fa"}}, "actions": map[string]any{"priority": "urgent"}},
 			[5]int{u401, f403, f403, f403, made}},
 		"DELETE /api/v1/automations/{id}": {"/api/v1/automations/999999", nil, [5]int{u401, f403, f403, f403, n404}},
+		// Incidents: agents read and link their own conversations, supervisors manage.
+		"GET /api/v1/incidents":        {"/api/v1/incidents", nil, [5]int{u401, ok, ok, ok, ok}},
+		"POST /api/v1/incidents":       {"/api/v1/incidents", map[string]any{"severity": "moon"}, [5]int{u401, f403, f403, i422, i422}},
+		"GET /api/v1/incidents/{id}":   {"/api/v1/incidents/999999", nil, [5]int{u401, n404, n404, n404, n404}},
+		"PATCH /api/v1/incidents/{id}": {"/api/v1/incidents/999999", walkIncident, [5]int{u401, f403, f403, n404, n404}},
+		"POST /api/v1/incidents/{id}/updates": {"/api/v1/incidents/999999/updates", map[string]any{"status": "identified",
+			"bodies": map[string]string{"en": "Walk"}}, [5]int{u401, f403, f403, n404, n404}},
+		"POST /api/v1/incidents/{id}/resolve": {"/api/v1/incidents/999999/resolve", map[string]any{"bodies": map[string]string{"en": "Walk"}},
+			[5]int{u401, f403, f403, n404, n404}},
+		"GET /api/v1/incidents/{id}/conversations": {"/api/v1/incidents/999999/conversations", nil, [5]int{u401, f403, f403, n404, n404}},
+		"GET /api/v1/conversations/{id}/incidents": {conv + "/incidents", nil, [5]int{u401, n404, ok, ok, ok}},
+		"POST /api/v1/conversations/{id}/incidents": {conv + "/incidents", map[string]any{"incident_id": 999999},
+			[5]int{u401, n404, n404, n404, n404}},
+		"DELETE /api/v1/conversations/{id}/incidents/{incident}": {conv + "/incidents/999999", nil, [5]int{u401, n404, n404, n404, n404}},
+		"GET /api/v1/status/components":                          {"/api/v1/status/components", nil, [5]int{u401, ok, ok, ok, ok}},
+		"PUT /api/v1/status/components/{slug}": {"/api/v1/status/components/walk", map[string]any{"state": "on fire",
+			"names": map[string]string{"en": "Walk"}}, [5]int{u401, f403, f403, i422, i422}},
+
+		// Outreach: supervisors only.
+		"GET /api/v1/campaigns":      {"/api/v1/campaigns", nil, [5]int{u401, f403, f403, ok, ok}},
+		"POST /api/v1/campaigns":     {"/api/v1/campaigns", map[string]any{"name": ""}, [5]int{u401, f403, f403, i422, i422}},
+		"GET /api/v1/campaigns/{id}": {"/api/v1/campaigns/999999", nil, [5]int{u401, f403, f403, n404, n404}},
+		"POST /api/v1/campaigns/{id}/recipients": {"/api/v1/campaigns/999999/recipients", map[string]any{"uids": []string{"walk"}},
+			[5]int{u401, f403, f403, n404, n404}},
+		"POST /api/v1/customers/{id}/outreach-opt-out": {"/api/v1/customers/999999/outreach-opt-out", nil, [5]int{u401, f403, f403, n404, n404}},
 	}
 }
+
+var walkIncident = map[string]any{"severity": "minor", "titles": map[string]string{"en": "Walk"}, "messages": map[string]string{"en": "Walk"}}
 
 // TestEveryRouteAuthorised walks every registered route as each kind of
 // caller and checks the exact answer, so a route added without a

@@ -31,6 +31,7 @@ import (
 	"vigil/internal/event"
 	"vigil/internal/exchange"
 	"vigil/internal/i18n"
+	"vigil/internal/incident"
 	"vigil/internal/job"
 	"vigil/internal/kb"
 	"vigil/internal/macro"
@@ -75,8 +76,10 @@ type App struct {
 	Trust    *trust.Service
 	Settings *settings.Service // channel settings administrators keep in the console
 	Discord  *discord.Bot      // nil unless the Discord bot is configured
-	consoles consoles
-	Now      func() time.Time
+	// Incidents keeps incidents and the status page.
+	Incidents *incident.Service
+	consoles  consoles
+	Now       func() time.Time
 	// Instance names this process on the bus (host, address, pid).
 	Instance string
 	closers  []func() error
@@ -157,8 +160,10 @@ func New(cfg config.Config, log *slog.Logger, d *db.DB, now func() time.Time) (*
 	if cfg.BotLLMURL != "" {
 		gen = &bot.OpenAI{BaseURL: cfg.BotLLMURL, Model: cfg.BotLLMModel, Key: cfg.BotLLMKey}
 	}
+	a.Incidents = incident.New(incident.Options{DB: d, Audit: a.Audit, Tickets: a.Tickets, Customers: a.Customers, Jobs: a.Jobs,
+		VerifyURL: strings.TrimSuffix(cfg.PublicURL, "/") + "/verify", Exchange: outreachOf(a.Exchange), Now: now})
 	a.Bot = bot.New(bot.Options{DB: d, KB: a.KB, Tickets: a.Tickets, Bus: bus, Log: log, Now: now, Generator: gen,
-		Account: botAccount{a}})
+		Account: botAccount{a}, Incidents: a.Incidents})
 	a.openSettings(context.Background())
 	a.Reports = report.New(report.Options{DB: d, Tickets: a.Tickets, Bot: a.Bot, Secret: []byte(cfg.SecretKey), PublicURL: cfg.PublicURL, Now: now,
 		Online: a.Agents.OnlineCount})

@@ -18,6 +18,7 @@ import (
 	"vigil/internal/channel/discord"
 	"vigil/internal/channel/email"
 	"vigil/internal/channel/telegram"
+	"vigil/internal/incident"
 	"vigil/internal/job"
 	"vigil/internal/ticket"
 	"vigil/internal/webhook"
@@ -77,7 +78,7 @@ func (a *App) openChannels() error {
 // jobHandlers are the kinds of durable job this desk runs.
 func (a *App) jobHandlers() map[string]job.Handler {
 	return map[string]job.Handler{ticket.DeliverJob: a.Channels.Deliver, ticket.FollowUpJob: a.Channels.FollowUp, ticket.SurveyJob: a.Reports.Ask,
-		webhook.DeliverJob: a.Webhooks.Deliver, automation.RunJob: a.Rules.Handle}
+		webhook.DeliverJob: a.Webhooks.Deliver, automation.RunJob: a.Rules.Handle, incident.OutreachJob: a.Incidents.SendOutreach}
 }
 
 // runChannels starts the job workers, the SMTP receiver and the IMAP

@@ -33,7 +33,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 	apiH := api.New(api.Deps{
 		Auth: a.Auth, Agents: a.Agents, Customers: a.Customers, Tickets: a.Tickets, Channels: a.Channels, Canned: a.Canned, Router: a.Router, SLA: a.SLA, Audit: a.Audit,
 		KB: a.KB, Bot: a.Bot, Trust: a.Trust, Settings: a.Settings, Reports: a.Reports, Macros: a.Macros, Webhooks: a.Webhooks, Automation: a.Rules,
-		Transparency: a.Config.Transparency, TransparencyLimiter: availability,
+		Transparency: a.Config.Transparency, TransparencyLimiter: availability, Incidents: a.Incidents,
 		Logger: a.Log, MaxBody: a.Config.MaxBodyBytes, MaxUpload: a.Config.MaxUploadMB << 20,
 		SecureCookies: a.Config.SecureCookies(), ClientIP: clientIP, Tx: a.DB.WithTx,
 		LoginLimiter: logins, Now: a.Now, VerifyLimiter: verifies, ReportLimiter: reports,
@@ -43,21 +43,23 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 	mux.HandleFunc("GET /ws/console", a.consoleSocket(apiH, a.Hub))
 	web.New(web.Deps{
 		API: apiH, Auth: a.Auth, Agents: a.Agents, Customers: a.Customers, Tickets: a.Tickets, Exchange: a.Exchange, Trust: a.Trust,
-		Reports: a.Reports, Macros: a.Macros, Logger: a.Log, Now: a.Now,
+		Reports: a.Reports, Macros: a.Macros, Incidents: a.Incidents, Logger: a.Log, Now: a.Now,
 		ClientIP: clientIP, LoginLimiter: logins, SecureCookies: a.Config.SecureCookies(),
 	}).Register(mux)
 	web.NewHelpCenter(web.HelpDeps{KB: a.KB, Logger: a.Log, ClientIP: clientIP,
-		FeedbackLimiter: auth.NewLimiter(10.0/60, 10, a.Now)}).Register(mux)
+		FeedbackLimiter: auth.NewSharedLimiter(a.DB, "help-feedback", 10.0/60, 10, a.Now), Incidents: a.incidentNotices}).Register(mux)
 	web.NewSurveyPage(web.SurveyDeps{Reports: a.Reports, Logger: a.Log, ClientIP: clientIP,
-		Limiter: auth.NewLimiter(20.0/60, 20, a.Now)}).Register(mux)
+		Limiter: auth.NewSharedLimiter(a.DB, "csat", 20.0/60, 20, a.Now)}).Register(mux)
 	web.NewAvailabilityWidget(web.AvailabilityDeps{Reports: a.Reports, Logger: a.Log, ClientIP: clientIP, Limiter: availability,
 		Enabled: a.Config.Transparency}).Register(mux)
+	web.NewStatusPage(web.StatusDeps{Incidents: a.Incidents, Logger: a.Log, Now: a.Now, ClientIP: clientIP,
+		Limiter: auth.NewSharedLimiter(a.DB, "status", 5, 60, a.Now)}).Register(mux)
 	webchat.New(webchat.Deps{
 		Auth: a.Auth, Customers: a.Customers, Tickets: a.Tickets, Online: a.Agents.OnlineCount, Hub: a.Hub,
 		Logger: a.Log, Now: a.Now, WidgetSecret: []byte(a.Config.WidgetSecret), RequireIdentity: a.Config.RequireIdentity,
 		MaxBody: a.Config.MaxBodyBytes, MaxUpload: a.Config.MaxUploadMB << 20, ClientIP: clientIP,
 		SessionLimiter: auth.NewSharedLimiter(a.DB, "widget-session", 1, 30, a.Now), MessageLimiter: auth.NewSharedLimiter(a.DB, "widget-message", 2, 20, a.Now),
-		Announcements: a.KB.Active,
+		Announcements: a.notices,
 		Trust:         a.Trust, VerifyLimiter: verifies, ReportLimiter: reports,
 	}).Register(mux)
 	if a.Telegram != nil {
@@ -141,6 +143,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	go a.Rules.Run(hubCtx, a.Bus, a.Log)
 	go a.consoles.beat(hubCtx, a)
 	go a.Bot.Run(hubCtx)
+	go a.LinkIncidents(hubCtx)
 	go a.KB.Follow(hubCtx, 10*time.Second)
 	stopChannels, err := a.runChannels(ctx)
 	if err != nil {

@@ -53,6 +53,9 @@ const (
 	// PermOfficialManage keeps the registry of official channels.
 	PermOfficialManage Permission = "official:manage"
 	PermReportRead     Permission = "report:read"
+	// PermIncidentManage declares, updates and resolves incidents and sets
+	// the status page's component states.
+	PermIncidentManage Permission = "incident:manage"
 )
 
 var agentPerms = []Permission{PermConversationRead, PermConversationWrite, PermConversationAssign,
@@ -60,7 +63,7 @@ var agentPerms = []Permission{PermConversationRead, PermConversationWrite, PermC
 
 var supervisorPerms = append(slices.Clone(agentPerms), PermConversationMerge, PermCustomerMerge,
 	PermTagManage, PermAuditRead, PermTeamManage, PermCannedManage, PermSLAManage, PermShiftManage, PermKBManage, PermUnfreezeApprove,
-	PermReportRead)
+	PermReportRead, PermIncidentManage)
 
 var adminPerms = append(slices.Clone(supervisorPerms), PermAgentManage, PermSettingsManage, PermOfficialManage)
 

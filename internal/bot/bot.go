@@ -21,6 +21,7 @@ import (
 	"vigil/internal/db"
 	"vigil/internal/event"
 	"vigil/internal/i18n"
+	"vigil/internal/incident"
 	"vigil/internal/kb"
 	"vigil/internal/ticket"
 )
@@ -44,6 +45,9 @@ type Options struct {
 	// Account, when set, lets the bot tell a verified customer where
 	// their deposits and withdrawals stand.
 	Account Account
+	// Incidents, when set, lets the bot answer questions about an open
+	// incident with its public message and link the conversation to it.
+	Incidents *incident.Service
 }
 
 // MinThreshold is the lowest hand-off confidence the bot will use, however
@@ -113,6 +117,7 @@ const (
 	Announced Action = "announced" // an active announcement
 	HandedOff Action = "handed_over"
 	Confirmed Action = "confirmed" // the customer said it solved it
+	Incident  Action = "incident"  // an open incident's public message
 )
 
 // Outcome is how a bot answer ended.
@@ -200,6 +205,7 @@ type Decision struct {
 	Language     string
 	Article      string // slug
 	Announcement *kb.Announcement
+	Incident     *incident.Incident
 	Confidence   float64
 }
 
@@ -241,7 +247,17 @@ func (b *Bot) Handle(ctx context.Context, m event.MessageCreated) error {
 	// "Where is my withdrawal?" from a customer the exchange knows is
 	// answered from their account, after a one-time code; a request for a
 	// human or a security matter goes the usual way, to a human.
-	if !asksForHuman(m.Body) && !aboutSecurity(m.Body) {
+	// An open incident that matches the question answers it first: during
+	// a withdrawal outage the incident, not a list, is the truth.
+	incidentFirst := false
+	if b.o.Incidents != nil {
+		_, ok, err := b.o.Incidents.Match(ctx, m.Body)
+		if err != nil {
+			return err
+		}
+		incidentFirst = ok
+	}
+	if !incidentFirst && !asksForHuman(m.Body) && !aboutSecurity(m.Body) {
 		lang := kb.Language(m.Body)
 		if lang == "" {
 			lang = i18n.Normalize(conv.Language)
@@ -296,6 +312,16 @@ func (b *Bot) Decide(ctx context.Context, conv ticket.Conversation, last *Turn, 
 	case aboutSecurity(text):
 		d.Action, d.Reason = HandedOff, ReasonSecurity
 		return d, nil
+	}
+	if b.o.Incidents != nil {
+		i, ok, err := b.o.Incidents.Match(ctx, text)
+		if err != nil {
+			return d, err
+		}
+		if ok {
+			d.Action, d.Incident = Incident, &i
+			return d, nil
+		}
 	}
 	active, err := b.o.KB.Active(ctx)
 	if err != nil {
@@ -364,6 +390,10 @@ func (b *Bot) act(ctx context.Context, conv ticket.Conversation, last *Turn, m e
 		turn.AnnouncementID = a.ID
 		body := fmt.Sprintf("**%s**\n\n%s\n\n%s", a.Title(d.Language), a.Body(d.Language), i18n.T(d.Language, "bot.did_it_help"))
 		if err := say(body, false); err != nil {
+			return err
+		}
+	case Incident:
+		if err := b.answerIncident(ctx, conv, d, say); err != nil {
 			return err
 		}
 	case Answered:
@@ -473,6 +503,8 @@ func (b *Bot) summary(ctx context.Context, conv ticket.Conversation, now Turn, d
 			fmt.Fprintf(&sb, " → %s", i18n.T(lang, "bot.note_answered", title, t.Confidence*100, i18n.T(lang, "bot.outcome."+string(t.Outcome))))
 		case t.Action == Announced:
 			fmt.Fprintf(&sb, " → %s", i18n.T(lang, "bot.note_announced"))
+		case t.Action == Incident:
+			fmt.Fprintf(&sb, " → %s", i18n.T(lang, "bot.note_incident"))
 		case t.Action == HandedOff && t.ArticleID != 0:
 			title, _ := b.articleTitle(ctx, t.ArticleID, lang)
 			fmt.Fprintf(&sb, " → %s", i18n.T(lang, "bot.note_best_guess", title, t.Confidence*100))

@@ -42,6 +42,7 @@ func TestSandboxImplementsContract(t *testing.T) {
 		"/v1/customers/{uid}/freeze":         `{"reason":"test","requested_by":"customer"}`,
 		"/v1/customers/{uid}/unfreeze":       `{"reason":"test","requested_by":"agent:1"}`,
 		"/v1/customers/{uid}/one-time-codes": `{"channel":"email","code":"123456","language":"en","purpose":"verify_chat"}`,
+		"/v1/customers/{uid}/notices":        `{"title":"Withdrawals delayed","body":"Funds are safe."}`,
 	}
 	sb := NewSandbox(SandboxSecret, func() time.Time { return t0 })
 	ops := 0
@@ -72,8 +73,8 @@ func TestSandboxImplementsContract(t *testing.T) {
 			checkRequired(t, m+" "+path, s, got, doc.Components.Schemas)
 		}
 	}
-	if ops != 5 {
-		t.Errorf("document has %d operations, want 5", ops)
+	if ops != 7 {
+		t.Errorf("document has %d operations, want 7", ops)
 	}
 }
 

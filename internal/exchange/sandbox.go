@@ -20,11 +20,13 @@ type Sandbox struct {
 	now     func() time.Time
 	deliver func(SentCode) // nil: codes only go to the outbox
 
-	mu       sync.Mutex // guards the fields below
-	frozen   map[string]time.Time
-	applied  map[string]AccountState // idempotency key → first answer
-	outbox   []SentCode
-	accounts map[string]*sandboxAccount
+	mu        sync.Mutex // guards the fields below
+	frozen    map[string]time.Time
+	applied   map[string]AccountState // idempotency key → first answer
+	outbox    []SentCode
+	accounts  map[string]*sandboxAccount
+	notices   []Notice
+	noticeIDs map[string]string // idempotency key → notice id
 }
 
 // SentCode is a one-time code the sandbox "delivered"; a real exchange
@@ -40,7 +42,7 @@ type sandboxAccount struct {
 
 // NewSandbox returns the sandbox exchange with its demo accounts.
 func NewSandbox(secret []byte, now func() time.Time) *Sandbox {
-	s := &Sandbox{secret: secret, now: now, frozen: map[string]time.Time{}, applied: map[string]AccountState{},
+	s := &Sandbox{secret: secret, now: now, frozen: map[string]time.Time{}, applied: map[string]AccountState{}, noticeIDs: map[string]string{},
 		accounts: map[string]*sandboxAccount{}}
 	for _, a := range sandboxAccounts() {
 		s.accounts[a.UID] = a
@@ -119,6 +121,8 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Method == "GET" && len(parts) == 1 && parts[0] == "customers":
 		s.lookup(w, r)
+	case r.Method == "GET" && len(parts) == 1 && parts[0] == "affected":
+		s.affected(w, r)
 	case len(parts) == 3 && parts[0] == "customers":
 		s.account(w, r, parts[1], parts[2], body)
 	default:
@@ -157,6 +161,8 @@ func (s *Sandbox) account(w http.ResponseWriter, r *http.Request, uid, verb stri
 		act.Deposits, act.Withdrawals = head(act.Deposits, limit), head(act.Withdrawals, limit)
 		act.Orders, act.Logins = head(act.Orders, limit), head(act.Logins, limit)
 		writeJSON(w, http.StatusOK, act)
+	case r.Method == "POST" && verb == "notices":
+		s.notify(w, r, uid, body)
 	case r.Method == "POST" && (verb == "freeze" || verb == "unfreeze"):
 		s.freeze(w, r, uid, verb == "freeze")
 	case r.Method == "POST" && verb == "one-time-codes":

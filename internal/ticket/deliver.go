@@ -49,10 +49,13 @@ func (s *Service) leavesByJob(c Conversation, m Message) bool {
 // a committed reply is always delivered and a rolled-back one never is.
 // The key names the message: however often this runs, it is sent once.
 func (s *Service) enqueueDelivery(ctx context.Context, m Message) error {
-	_, err := s.outbox.Enqueue(ctx, job.Spec{Kind: DeliverJob, Key: fmt.Sprintf("deliver:message:%d", m.ID),
+	_, err := s.outbox.Enqueue(ctx, job.Spec{Kind: DeliverJob, Key: DeliveryKey(m.ID),
 		Payload: DeliverPayload{ConversationID: m.ConversationID, MessageID: m.ID}})
 	return wrap("enqueue delivery", err)
 }
+
+// DeliveryKey is the idempotency key of a message's delivery job.
+func DeliveryKey(msgID int64) string { return fmt.Sprintf("deliver:message:%d", msgID) }
 
 // Message returns one message of a conversation; notes included, so only
 // the desk's own workers call it.

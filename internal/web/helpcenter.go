@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"embed"
 	"html/template"
 	"log/slog"
@@ -26,6 +27,8 @@ type HelpDeps struct {
 	ClientIP func(*http.Request) string
 	// FeedbackLimiter throttles "was this helpful?" answers per address.
 	FeedbackLimiter *auth.Limiter
+	// Incidents, when set, lists open incidents to show as banners.
+	Incidents func(ctx context.Context) ([]kb.Announcement, error)
 }
 
 // HelpCenter serves the public help center under /help/: server-rendered
@@ -121,6 +124,14 @@ func (h *HelpCenter) newPage(w http.ResponseWriter, r *http.Request, path string
 	if err != nil {
 		h.fail(w, r, err)
 		return nil, false
+	}
+	if h.Incidents != nil {
+		incidents, err := h.Incidents(r.Context())
+		if err != nil {
+			h.fail(w, r, err)
+			return nil, false
+		}
+		active = append(incidents, active...)
 	}
 	for _, a := range active {
 		p.Announcements = append(p.Announcements, notice{Title: a.Title(lang), Body: a.Body(lang)})

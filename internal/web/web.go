@@ -22,6 +22,7 @@ import (
 	"vigil/internal/customer"
 	"vigil/internal/exchange"
 	"vigil/internal/i18n"
+	"vigil/internal/incident"
 	"vigil/internal/macro"
 	"vigil/internal/report"
 	"vigil/internal/ticket"
@@ -42,6 +43,7 @@ type Deps struct {
 	Trust         *trust.Service     // nil: no identity panel
 	Reports       *report.Service
 	Macros        *macro.Service
+	Incidents     *incident.Service
 	Logger        *slog.Logger
 	Now           func() time.Time
 	ClientIP      func(*http.Request) string
@@ -70,7 +72,7 @@ func New(d Deps) *Console {
 		d.Now = time.Now
 	}
 	c := &Console{Deps: d, pages: map[string]*template.Template{}, assets: assets.New(files, "static", "/console/static/")}
-	for _, page := range []string{"login", "inbox", "conversation", "security", "coverage", "queues", "settings", "reports"} {
+	for _, page := range []string{"login", "inbox", "conversation", "security", "coverage", "queues", "settings", "reports", "incidents", "campaigns"} {
 		c.pages[page] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+page+".html"))
 	}
 	c.pages["inbox_list"] = template.Must(template.New("inbox.html").Funcs(funcs).ParseFS(files, "templates/inbox.html"))
@@ -99,6 +101,11 @@ func (c *Console) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /console/settings/channels", c.agentOnly(c.saveChannelSettings))
 	mux.HandleFunc("GET /console/reports", c.agentOnly(c.reportsPage))
 	mux.HandleFunc("POST /console/conversations/{id}/macro", c.agentOnly(c.applyMacro))
+	mux.HandleFunc("GET /console/incidents", c.agentOnly(c.incidentsPage))
+	mux.HandleFunc("GET /console/campaigns", c.agentOnly(c.campaignsPage))
+	mux.HandleFunc("POST /console/incidents", c.agentOnly(c.incidentAction(c.declareIncident)))
+	mux.HandleFunc("POST /console/incidents/{id}/updates", c.agentOnly(c.incidentAction(c.postIncidentUpdate)))
+	mux.HandleFunc("POST /console/incidents/{id}/resolve", c.agentOnly(c.incidentAction(c.resolveIncident)))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/console/", http.StatusSeeOther)
 	})

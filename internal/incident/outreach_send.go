@@ -1,0 +1,192 @@
+package incident
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"vigil/internal/customer"
+	"vigil/internal/db"
+	"vigil/internal/exchange"
+	"vigil/internal/i18n"
+	"vigil/internal/job"
+	"vigil/internal/ticket"
+)
+
+// SendOutreach is the OutreachJob handler. In one transaction it writes
+// the recipient's message as an outbound conversation, whose delivery job
+// the channel then runs, and marks the recipient opened. A worker killed
+// at any point either committed both or neither, and a recipient already
+// opened is left alone: a restart reaches nobody twice. Replies land in
+// that conversation like any other.
+func (s *Service) SendOutreach(ctx context.Context, j job.Job) error {
+	var p outreachPayload
+	if err := json.Unmarshal(j.Payload, &p); err != nil {
+		return job.Permanent(fmt.Errorf("outreach: payload: %w", err))
+	}
+	var notice *exchange.Notice
+	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		var state, ch string
+		err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT state, channel FROM outreach_recipients WHERE campaign_id = $1 AND customer_id = $2`,
+			p.CampaignID, p.CustomerID).Scan(&state, &ch)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // the campaign was deleted
+		}
+		if err != nil {
+			return fmt.Errorf("outreach: recipient: %w", err)
+		}
+		if state != RecipientQueued {
+			return nil
+		}
+		c, err := s.Campaign(ctx, p.CampaignID)
+		if err != nil {
+			return err
+		}
+		cust, err := s.customers.ByID(ctx, p.CustomerID)
+		if err != nil {
+			return err
+		}
+		// An opt-out after the recipient was queued still counts.
+		if _, reason, err := s.channelFor(ctx, c, cust); err != nil {
+			return err
+		} else if reason != "" {
+			return s.setRecipient(ctx, p, RecipientSkipped, reason, 0, 0)
+		}
+		lang := i18n.Normalize(cust.Language)
+		if ch == "inapp" {
+			// A network call: made after this transaction, with the job's
+			// key, so the exchange shows it once however often it runs.
+			notice = &exchange.Notice{UID: cust.UID, Title: pick(c.Subjects, lang), Body: s.render(c, cust, ch, lang), Key: j.Key}
+			return nil
+		}
+		author, authorID := ticket.BySystem, int64(0)
+		if c.CreatedBy != 0 {
+			author, authorID = ticket.ByAgent, c.CreatedBy
+		}
+		pending := ticket.StatusPending
+		conv, msg, err := s.tickets.Open(ctx, ticket.OpenInput{CustomerID: cust.ID, Channel: ch, Subject: pick(c.Subjects, lang),
+			Language: lang, Priority: ticket.Normal, Tags: []string{CampaignTag(c.ID)},
+			Message: ticket.MessageInput{AuthorKind: author, AuthorID: authorID, AuthorName: i18n.T(lang, "outreach.author"),
+				Body: s.render(c, cust, ch, lang)}})
+		if err != nil {
+			return err
+		}
+		// Waiting on the customer: out of the agents' new queue until they reply.
+		if _, err := s.tickets.Update(ctx, conv.ID, ticket.Patch{Status: &pending}); err != nil {
+			return err
+		}
+		return s.setRecipient(ctx, p, RecipientOpened, "", conv.ID, msg.ID)
+	})
+	if err != nil || notice == nil {
+		return err
+	}
+	if _, err := s.exchange.Notify(ctx, *notice); err != nil {
+		return err
+	}
+	return s.db.WithTx(ctx, func(ctx context.Context) error {
+		return s.setRecipient(ctx, p, RecipientNotified, "", 0, 0)
+	})
+}
+
+// CampaignTag tags a campaign's conversations, so agents find the replies.
+func CampaignTag(id int64) string { return fmt.Sprintf("outreach-%d", id) }
+
+func (s *Service) setRecipient(ctx context.Context, p outreachPayload, state, reason string, convID, msgID int64) error {
+	_, err := s.db.Q(ctx).ExecContext(ctx, `UPDATE outreach_recipients SET state = $1, reason = $2, conversation_id = $3, message_id = $4,
+		updated_at = $5 WHERE campaign_id = $6 AND customer_id = $7`, state, reason, db.NullID(convID), db.NullID(msgID),
+		db.Millis(s.now()), p.CampaignID, p.CustomerID)
+	if err != nil {
+		return fmt.Errorf("outreach: set recipient: %w", err)
+	}
+	return nil
+}
+
+// render fills the template for one customer ({name}, {uid}) and adds the
+// anti-phishing code and the verifier line. Email adds both itself, in its
+// own header and footer, so they are not repeated there.
+func (s *Service) render(c Campaign, cust customer.Customer, ch, lang string) string {
+	name := cust.Name
+	if name == "" {
+		name = i18n.T(lang, "outreach.customer")
+	}
+	body := strings.NewReplacer("{name}", name, "{uid}", cust.UID).Replace(pick(c.Bodies, lang))
+	if ch == "email" {
+		return body
+	}
+	code := i18n.T(lang, "email.anti_phishing_missing")
+	if cust.AntiPhishingCode != "" {
+		code = i18n.T(lang, "email.anti_phishing", cust.AntiPhishingCode)
+	}
+	return code + "\n\n" + body + "\n\n" + i18n.T(lang, "outreach.verify", s.verifyURL)
+}
+
+// Progress is where a campaign stands.
+type Progress struct {
+	Campaign Campaign       `json:"campaign"`
+	Total    int            `json:"total"`
+	Queued   int            `json:"queued"`
+	Opened   int            `json:"opened"`   // written and handed to the channel
+	Notified int            `json:"notified"` // shown in the exchange's app
+	Skipped  map[string]int `json:"skipped"`  // by reason
+	Delivery map[string]int `json:"delivery"` // opened recipients by delivery state: pending, sent, delivered, failed
+	Failures []Failure      `json:"failures"`
+}
+
+// Failure is one recipient the channel could not reach, and why.
+type Failure struct {
+	ConversationID int64  `json:"conversation_id"`
+	Reason         string `json:"reason"`
+}
+
+// Progress counts a campaign's recipients by state and delivery, with the
+// reasons of up to 50 failures.
+func (s *Service) Progress(ctx context.Context, id int64) (Progress, error) {
+	c, err := s.Campaign(ctx, id)
+	if err != nil {
+		return Progress{}, err
+	}
+	p := Progress{Campaign: c, Skipped: map[string]int{}, Delivery: map[string]int{}, Failures: []Failure{}}
+	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT state, reason, COUNT(*) FROM outreach_recipients WHERE campaign_id = $1
+		GROUP BY state, reason`, id)
+	if err != nil {
+		return p, fmt.Errorf("outreach: progress: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var state, reason string
+		var n int
+		if err := rows.Scan(&state, &reason, &n); err != nil {
+			return p, fmt.Errorf("outreach: progress: %w", err)
+		}
+		p.Total += n
+		switch state {
+		case RecipientQueued:
+			p.Queued += n
+		case RecipientOpened:
+			p.Opened += n
+		case RecipientNotified:
+			p.Notified += n
+		case RecipientSkipped:
+			p.Skipped[reason] += n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return p, fmt.Errorf("outreach: progress: %w", err)
+	}
+	d, err := s.tickets.DeliveryByTag(ctx, CampaignTag(id), 50)
+	if err != nil {
+		return p, err
+	}
+	p.Delivery = d.Counts
+	for _, f := range d.Failed {
+		reason := "unknown"
+		if j, err := s.jobs.ByKey(ctx, ticket.DeliveryKey(f.MessageID)); err == nil && j.LastError != "" {
+			reason = j.LastError
+		}
+		p.Failures = append(p.Failures, Failure{ConversationID: f.ConversationID, Reason: reason})
+	}
+	return p, nil
+}
