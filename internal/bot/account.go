@@ -64,53 +64,51 @@ var statusWords = []string{"where", "where's", "status", "arrive", "arrived", "n
 	"pending", "stuck", "how long", "still", "missing", "not credited", "not showing", "when will",
 	"到账", "没到", "没收到", "状态", "多久", "卡住", "还没", "在哪", "未到"}
 
-// account answers "where is my deposit/withdrawal?" from the exchange for
-// a verified customer, first sending a one-time code to one who is
-// signed in but not yet verified. It reports whether it handled the
-// message; anonymous visitors and other questions go the usual way.
-func (b *Bot) account(ctx context.Context, conv ticket.Conversation, last *Turn, text, lang string, messageID int64,
-	say func(string, bool) error) (bool, error) {
+// decideAccount takes "where is my deposit/withdrawal?" (or the code a
+// customer types after the bot asked for one) from a customer the
+// exchange knows: verified, the bot answers from their account; not yet,
+// it sends a one-time code first. Anonymous visitors, and a customer who
+// has not verified after the code, go on to the help center.
+func (b *Bot) decideAccount(ctx context.Context, conv ticket.Conversation, last *Turn, text string, d *Decision) (bool, error) {
+	if b.o.Account == nil {
+		return false, nil
+	}
 	kind := transferQuestion(text)
 	awaiting := last != nil && last.Action == CodeSent && last.Outcome == Pending
 	if kind == "" && awaiting {
 		kind = last.Reason
 	}
-	if kind == "" || b.o.Account == nil {
+	if kind == "" {
 		return false, nil
 	}
 	verified, linked, err := b.o.Account.Verified(ctx, conv)
-	if err != nil || !linked {
+	switch {
+	case err != nil || !linked:
 		return false, err
+	case verified:
+		d.Action = StatusAnswered
+	case awaiting:
+		return false, nil // a wrong code is the screen's to answer
+	default:
+		d.Action = CodeSent
 	}
-	turn := Turn{ConversationID: conv.ID, MessageID: messageID, Language: lang, Question: clip(text, 1000), Confidence: 1,
-		Reason: kind, Outcome: Pending}
-	if !verified {
-		if awaiting {
-			return false, nil // not verified yet (a wrong code is the screen's to answer)
+	d.Reason, d.Confidence = kind, 1
+	return true, nil
+}
+
+// answerAccount carries out decideAccount's decision.
+func (b *Bot) answerAccount(ctx context.Context, conv ticket.Conversation, d Decision, say func(string, bool) error) error {
+	if d.Action == CodeSent {
+		if err := say(i18n.T(d.Language, "bot.verify_first"), false); err != nil {
+			return err
 		}
-		if err := say(i18n.T(lang, "bot.verify_first"), false); err != nil {
-			return true, err
-		}
-		if err := b.o.Account.SendCode(ctx, conv); err != nil {
-			return true, err
-		}
-		turn.Action = CodeSent
-		return true, b.record(ctx, &turn)
+		return b.o.Account.SendCode(ctx, conv)
 	}
-	list, err := b.o.Account.Transfers(ctx, conv, kind, 5)
+	list, err := b.o.Account.Transfers(ctx, conv, d.Reason, 5)
 	if err != nil {
-		return true, err
+		return err
 	}
-	if err := say(describeTransfers(list, kind, lang), false); err != nil {
-		return true, err
-	}
-	if awaiting {
-		if err := b.setOutcome(ctx, last.ID, Resolved); err != nil {
-			return true, err
-		}
-	}
-	turn.Action = StatusAnswered
-	return true, b.record(ctx, &turn)
+	return say(describeTransfers(list, d.Reason, d.Language), false)
 }
 
 // describeTransfers words the customer's transfers in their language.

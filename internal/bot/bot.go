@@ -244,33 +244,6 @@ func (b *Bot) Handle(ctx context.Context, m event.MessageCreated) error {
 	if last != nil && last.Outcome == HandedOver {
 		return nil // a human has it now
 	}
-	// "Where is my withdrawal?" from a customer the exchange knows is
-	// answered from their account, after a one-time code; a request for a
-	// human or a security matter goes the usual way, to a human.
-	// An open incident that matches the question answers it first: during
-	// a withdrawal outage the incident, not a list, is the truth.
-	incidentFirst := false
-	if b.o.Incidents != nil {
-		_, ok, err := b.o.Incidents.Match(ctx, m.Body)
-		if err != nil {
-			return err
-		}
-		incidentFirst = ok
-	}
-	if !incidentFirst && !asksForHuman(m.Body) && !aboutSecurity(m.Body) {
-		lang := kb.Language(m.Body)
-		if lang == "" {
-			lang = i18n.Normalize(conv.Language)
-		}
-		say := func(body string, internal bool) error {
-			_, err := b.o.Tickets.AddMessage(ctx, ticket.MessageInput{ConversationID: conv.ID, AuthorKind: ticket.ByBot,
-				AuthorName: i18n.T(lang, "bot.name"), Body: body, Internal: internal})
-			return err
-		}
-		if done, err := b.account(ctx, conv, last, m.Body, lang, m.MessageID, say); done || err != nil {
-			return err
-		}
-	}
 	d, err := b.Decide(ctx, conv, last, m.Body)
 	if err != nil {
 		return err
@@ -290,8 +263,9 @@ func (b *Bot) answers(c ticket.Conversation) bool {
 }
 
 // Decide applies the rules in order: a reply to "did this solve it?",
-// a request for a human, account security, an active announcement on the
-// topic, then the model, handing over when it is not confident.
+// a request for a human, account security, an open incident, an active
+// announcement on the topic, a question about the customer's own
+// transfers, then the model, handing over when it is not confident.
 func (b *Bot) Decide(ctx context.Context, conv ticket.Conversation, last *Turn, text string) (Decision, error) {
 	lang := kb.Language(text)
 	if lang == "" {
@@ -333,6 +307,9 @@ func (b *Bot) Decide(ctx context.Context, conv ticket.Conversation, last *Turn, 
 			return d, nil
 		}
 	}
+	if ok, err := b.decideAccount(ctx, conv, last, text, &d); ok || err != nil {
+		return d, err
+	}
 	model, threshold, err := b.ensureModel(ctx)
 	if err != nil {
 		return d, err
@@ -363,10 +340,10 @@ func (b *Bot) act(ctx context.Context, conv ticket.Conversation, last *Turn, m e
 	if last != nil && last.Outcome == Pending {
 		// A reply to "did this solve it?" settles the earlier answer; a new
 		// question leaves it unanswered.
-		switch d.Action {
-		case Confirmed:
+		switch {
+		case d.Action == Confirmed, d.Action == StatusAnswered && last.Action == CodeSent:
 			last.Outcome = Resolved
-		case HandedOff:
+		case d.Action == HandedOff:
 			last.Outcome = HandedOver
 		default:
 			last.Outcome = Abandoned
@@ -394,6 +371,10 @@ func (b *Bot) act(ctx context.Context, conv ticket.Conversation, last *Turn, m e
 		}
 	case Incident:
 		if err := b.answerIncident(ctx, conv, d, say); err != nil {
+			return err
+		}
+	case CodeSent, StatusAnswered:
+		if err := b.answerAccount(ctx, conv, d, say); err != nil {
 			return err
 		}
 	case Answered:
