@@ -30,18 +30,7 @@ func (c *Console) campaignsPage(w http.ResponseWriter, r *http.Request, p *page)
 	p.Title, p.View = p.T("campaigns.title"), "campaigns"
 	d := &campaignsData{}
 	p.Data = d
-	if !p.Principal.Can(auth.PermIncidentManage) {
-		p.Error = p.T("incidents.managers_only")
-		c.render(w, "campaigns", http.StatusForbidden, p)
-		return
-	}
-	scope, err := c.scope(r, p)
-	if err != nil {
-		c.fail(w, r, err)
-		return
-	}
-	if p.Nav, err = c.nav(r, p, scope); err != nil {
-		c.fail(w, r, err)
+	if !c.admit(w, r, p, "campaigns", p.Principal.Can(auth.PermIncidentManage), "incidents.managers_only") {
 		return
 	}
 	list, err := c.Incidents.Campaigns(r.Context())

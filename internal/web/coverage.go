@@ -76,18 +76,7 @@ type personRow struct {
 // language, the gaps in words, the shifts behind it and who is online.
 func (c *Console) coveragePage(w http.ResponseWriter, r *http.Request, p *page) {
 	p.Title, p.View = p.T("coverage.title"), "coverage"
-	if !p.Principal.SeesAllTeams() {
-		p.Error = p.T("coverage.supervisors_only")
-		c.render(w, "coverage", http.StatusForbidden, p)
-		return
-	}
-	scope, err := c.scope(r, p)
-	if err != nil {
-		c.fail(w, r, err)
-		return
-	}
-	if p.Nav, err = c.nav(r, p, scope); err != nil {
-		c.fail(w, r, err)
+	if !c.admit(w, r, p, "coverage", p.Principal.SeesAllTeams(), "coverage.supervisors_only") {
 		return
 	}
 	teams, err := c.Agents.Teams(r.Context())

@@ -35,18 +35,7 @@ func (c *Console) renderIncidents(w http.ResponseWriter, r *http.Request, p *pag
 	p.Title, p.View = p.T("incidents.title"), "incidents"
 	d := &incidentsData{Notice: notice}
 	p.Data = d
-	if !p.Principal.Can(auth.PermIncidentManage) {
-		p.Error = p.T("incidents.managers_only")
-		c.render(w, "incidents", http.StatusForbidden, p)
-		return
-	}
-	scope, err := c.scope(r, p)
-	if err != nil {
-		c.fail(w, r, err)
-		return
-	}
-	if p.Nav, err = c.nav(r, p, scope); err != nil {
-		c.fail(w, r, err)
+	if !c.admit(w, r, p, "incidents", p.Principal.Can(auth.PermIncidentManage), "incidents.managers_only") {
 		return
 	}
 	list, err := c.Incidents.Active(r.Context())

@@ -28,22 +28,11 @@ type queueRow struct {
 // presence, so a growing line with nobody online is visible at a glance.
 func (c *Console) queuesPage(w http.ResponseWriter, r *http.Request, p *page) {
 	p.Title, p.View = p.T("queues.title"), "queues"
-	if !p.Principal.SeesAllTeams() {
-		p.Error = p.T("coverage.supervisors_only")
-		p.Data = &queuesData{}
-		c.render(w, "queues", http.StatusForbidden, p)
+	p.Data = &queuesData{}
+	if !c.admit(w, r, p, "queues", p.Principal.SeesAllTeams(), "coverage.supervisors_only") {
 		return
 	}
 	ctx := r.Context()
-	scope, err := c.scope(r, p)
-	if err != nil {
-		c.fail(w, r, err)
-		return
-	}
-	if p.Nav, err = c.nav(r, p, scope); err != nil {
-		c.fail(w, r, err)
-		return
-	}
 	stats, err := c.Tickets.Queues(ctx)
 	if err != nil {
 		c.fail(w, r, err)

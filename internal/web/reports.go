@@ -62,18 +62,7 @@ func (c *Console) reportsPage(w http.ResponseWriter, r *http.Request, p *page) {
 	p.Title, p.View = p.T("reports.title"), "reports"
 	d := &reportsData{}
 	p.Data = d
-	if !p.Principal.Can(auth.PermReportRead) {
-		p.Error = p.T("coverage.supervisors_only")
-		c.render(w, "reports", http.StatusForbidden, p)
-		return
-	}
-	scope, err := c.scope(r, p)
-	if err != nil {
-		c.fail(w, r, err)
-		return
-	}
-	if p.Nav, err = c.nav(r, p, scope); err != nil {
-		c.fail(w, r, err)
+	if !c.admit(w, r, p, "reports", p.Principal.Can(auth.PermReportRead), "coverage.supervisors_only") {
 		return
 	}
 	v := r.URL.Query()

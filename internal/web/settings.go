@@ -35,18 +35,7 @@ func (c *Console) channelSettingsPage(w http.ResponseWriter, r *http.Request, p 
 
 func (c *Console) renderSettings(w http.ResponseWriter, r *http.Request, p *page, status int) {
 	p.Title, p.View = p.T("settings.title"), "settings"
-	if !p.Principal.Can(auth.PermSettingsManage) {
-		p.Error = p.T("settings.admins_only")
-		c.render(w, "settings", http.StatusForbidden, p)
-		return
-	}
-	scope, err := c.scope(r, p)
-	if err != nil {
-		c.fail(w, r, err)
-		return
-	}
-	if p.Nav, err = c.nav(r, p, scope); err != nil {
-		c.fail(w, r, err)
+	if !c.admit(w, r, p, "settings", p.Principal.Can(auth.PermSettingsManage), "settings.admins_only") {
 		return
 	}
 	cs, err := c.API.ChannelSettings(r.Context(), p.Principal)

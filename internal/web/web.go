@@ -232,3 +232,23 @@ func (p *page) JSStrings() string {
 	b, _ := json.Marshal(m)
 	return string(b)
 }
+
+// admit starts a page only some may see: without the permission (allowed)
+// it answers 403 with the reason (denied, a catalogue key) and returns
+// false; otherwise it fills the navigation and returns true.
+func (c *Console) admit(w http.ResponseWriter, r *http.Request, p *page, name string, allowed bool, denied string) bool {
+	if !allowed {
+		p.Error = p.T(denied)
+		c.render(w, name, http.StatusForbidden, p)
+		return false
+	}
+	scope, err := c.scope(r, p)
+	if err == nil {
+		p.Nav, err = c.nav(r, p, scope)
+	}
+	if err != nil {
+		c.fail(w, r, err)
+		return false
+	}
+	return true
+}
