@@ -2,8 +2,6 @@ package automation
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -95,12 +93,7 @@ func (s *Service) Enqueue(ctx context.Context, ev event.Event) error {
 	if !slices.ContainsFunc(rules, func(r Rule) bool { return r.On == trig }) {
 		return nil
 	}
-	body, err := json.Marshal(ev)
-	if err != nil {
-		return fmt.Errorf("automation: encode: %w", err)
-	}
-	sum := sha256.Sum256(append([]byte(ev.EventType()+"\x00"), body...))
-	chain := hex.EncodeToString(sum[:16])
+	chain := event.Key(ev)
 	_, err = s.o.Outbox.Enqueue(ctx, job.Spec{Kind: RunJob, Key: "automation:" + chain,
 		Payload: runPayload{Trigger: trig, ConversationID: convID, Chain: chain}})
 	return err

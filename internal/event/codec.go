@@ -1,6 +1,8 @@
 package event
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"sync"
@@ -81,4 +83,14 @@ func Decode(b []byte) (Event, Envelope, error) {
 		return nil, env, fmt.Errorf("event: decode %s: %w", env.Type, err)
 	}
 	return e, env, nil
+}
+
+// Key identifies an event by its type and content. Every instance hears
+// every event; a consumer that must act once across instances writes a job
+// under this key, and the job table's unique key keeps one. Events carry
+// their own instants, so two real occurrences never share a key.
+func Key(e Event) string {
+	data, _ := json.Marshal(e) // events are plain data; encoding cannot fail
+	sum := sha256.Sum256(append([]byte(e.EventType()+"\x00"), data...))
+	return hex.EncodeToString(sum[:16])
 }

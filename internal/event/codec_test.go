@@ -6,6 +6,7 @@ import (
 	"go/token"
 	"strconv"
 	"testing"
+	"time"
 
 	"vigil/internal/event"
 )
@@ -48,5 +49,22 @@ func TestEveryEventTypeIsRegistered(t *testing.T) {
 	}
 	if found < 10 {
 		t.Fatalf("found only %d event types; the parser missed them", found)
+	}
+}
+
+func TestKeyNamesAnOccurrence(t *testing.T) {
+	at := time.Date(2026, 12, 1, 3, 0, 0, 0, time.UTC)
+	a := event.MessageCreated{Scope: event.Scope{ConversationID: 7}, MessageID: 70, Seq: 2, Body: "hi", At: at}
+	b := a // the same occurrence, heard by another instance
+	c := a
+	c.MessageID, c.Seq = 71, 3 // the next message
+	if event.Key(a) != event.Key(b) {
+		t.Error("one event heard twice got two keys")
+	}
+	if event.Key(a) == event.Key(c) {
+		t.Error("two messages share a key")
+	}
+	if event.Key(event.ConversationCreated{Scope: a.Scope, At: at}) == event.Key(event.ConversationChanged{Scope: a.Scope, At: at}) {
+		t.Error("events of two types share a key")
 	}
 }

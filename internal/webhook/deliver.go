@@ -83,7 +83,7 @@ func (s *Service) Enqueue(ctx context.Context, ev event.Event) error {
 		Type string          `json:"type"`
 		Data json.RawMessage `json:"data"`
 	}{ev.EventType(), data})
-	sum := sha256.Sum256(body)
+	id := event.Key(ev)
 	all, err := s.hooks(ctx)
 	if err != nil {
 		return err
@@ -96,7 +96,7 @@ func (s *Service) Enqueue(ctx context.Context, ev event.Event) error {
 	}
 	return s.o.DB.WithTx(ctx, func(ctx context.Context) error {
 		for _, h := range hooks {
-			key := fmt.Sprintf("webhook:%d:%s", h.ID, hex.EncodeToString(sum[:16]))
+			key := fmt.Sprintf("webhook:%d:%s", h.ID, id)
 			if _, err := s.o.Outbox.Enqueue(ctx, job.Spec{Kind: DeliverJob, Key: key, MaxAttempts: 10,
 				Payload: payload{WebhookID: h.ID, Type: ev.EventType(), Body: body}}); err != nil {
 				return err
