@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"vigil/internal/ticket"
 	"vigil/internal/trust"
 )
 
@@ -91,21 +92,10 @@ func (a *API) freezeStep(w http.ResponseWriter, r *http.Request, step func(conte
 }
 
 func (a *API) freezeAccount(w http.ResponseWriter, r *http.Request) {
-	conv, _, ok := a.loadConversation(w, r)
-	if !ok || !a.trustReady(w, r) {
-		return
-	}
-	var in struct {
+	onConversation(a, w, r, http.StatusCreated, func(ctx context.Context, conv ticket.Conversation, in struct {
 		Reason string `json:"reason"`
-	}
-	if err := Decode(w, r, a.MaxBody, &in); err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	res, err := a.Trust.FreezeByAgent(r.Context(), conv, in.Reason)
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	WriteJSON(w, http.StatusCreated, res.Freeze)
+	}) (trust.Freeze, error) {
+		res, err := a.Trust.FreezeByAgent(ctx, conv, in.Reason)
+		return res.Freeze, err
+	})
 }

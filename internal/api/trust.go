@@ -1,9 +1,11 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"vigil/internal/apperr"
+	"vigil/internal/ticket"
 	"vigil/internal/trust"
 )
 
@@ -20,6 +22,27 @@ func (a *API) trustReady(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	return true
+}
+
+// onConversation runs a trust action on the {id} conversation the caller
+// may see: load it, decode In, act, answer status with what fn returns.
+func onConversation[In, Out any](a *API, w http.ResponseWriter, r *http.Request, status int,
+	fn func(context.Context, ticket.Conversation, In) (Out, error)) {
+	conv, _, ok := a.loadConversation(w, r)
+	if !ok || !a.trustReady(w, r) {
+		return
+	}
+	var in In
+	if err := Decode(w, r, a.MaxBody, &in); err != nil {
+		WriteError(w, r, a.Logger, err)
+		return
+	}
+	out, err := fn(r.Context(), conv, in)
+	if err != nil {
+		WriteError(w, r, a.Logger, err)
+		return
+	}
+	WriteJSON(w, status, out)
 }
 
 func (a *API) verification(w http.ResponseWriter, r *http.Request) {
@@ -42,63 +65,27 @@ func (a *API) verification(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) sendVerificationCode(w http.ResponseWriter, r *http.Request) {
-	conv, _, ok := a.loadConversation(w, r)
-	if !ok || !a.trustReady(w, r) {
-		return
-	}
-	var in struct {
+	onConversation(a, w, r, http.StatusCreated, func(ctx context.Context, conv ticket.Conversation, in struct {
 		Channel string `json:"channel"`
-	}
-	if err := Decode(w, r, a.MaxBody, &in); err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	pc, err := a.Trust.SendCode(r.Context(), conv, in.Channel)
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	WriteJSON(w, http.StatusCreated, pc)
+	}) (trust.PendingCode, error) {
+		return a.Trust.SendCode(ctx, conv, in.Channel)
+	})
 }
 
 func (a *API) verifyByChecks(w http.ResponseWriter, r *http.Request) {
-	conv, _, ok := a.loadConversation(w, r)
-	if !ok || !a.trustReady(w, r) {
-		return
-	}
-	var in struct {
+	onConversation(a, w, r, http.StatusOK, func(ctx context.Context, conv ticket.Conversation, in struct {
 		Answers map[string]string `json:"answers"`
-	}
-	if err := Decode(w, r, a.MaxBody, &in); err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	res, err := a.Trust.VerifyByAgent(r.Context(), conv, in.Answers)
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, res)
+	}) (trust.CheckResult, error) {
+		return a.Trust.VerifyByAgent(ctx, conv, in.Answers)
+	})
 }
 
 func (a *API) reveal(w http.ResponseWriter, r *http.Request) {
-	conv, _, ok := a.loadConversation(w, r)
-	if !ok || !a.trustReady(w, r) {
-		return
-	}
-	var in struct {
+	onConversation(a, w, r, http.StatusOK, func(ctx context.Context, conv ticket.Conversation, in struct {
 		Reason string `json:"reason"`
-	}
-	if err := Decode(w, r, a.MaxBody, &in); err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	m, err := a.Trust.Reveal(r.Context(), conv, in.Reason)
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, m)
+	}) (trust.Masking, error) {
+		return a.Trust.Reveal(ctx, conv, in.Reason)
+	})
 }
 
 func (a *API) conversationAccount(w http.ResponseWriter, r *http.Request) {
