@@ -94,15 +94,22 @@ func (a *API) updateArticle(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (a *API) saveDraft(w http.ResponseWriter, r *http.Request) {
+// translation reads the {id} article and {lang} of a translation route.
+func (a *API) translation(w http.ResponseWriter, r *http.Request) (int64, string, bool) {
 	id, err := pathID(r, "id")
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
+	if err == nil {
+		var lang string
+		if lang, err = pathLang(r); err == nil {
+			return id, lang, true
+		}
 	}
-	lang, err := pathLang(r)
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
+	WriteError(w, r, a.Logger, err)
+	return 0, "", false
+}
+
+func (a *API) saveDraft(w http.ResponseWriter, r *http.Request) {
+	id, lang, ok := a.translation(w, r)
+	if !ok {
 		return
 	}
 	var in kb.VersionInput
@@ -119,14 +126,8 @@ func (a *API) saveDraft(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) publishDraft(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	lang, err := pathLang(r)
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
+	id, lang, ok := a.translation(w, r)
+	if !ok {
 		return
 	}
 	v, err := a.KB.Publish(r.Context(), id, lang)
@@ -138,14 +139,8 @@ func (a *API) publishDraft(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) unpublish(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	lang, err := pathLang(r)
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
+	id, lang, ok := a.translation(w, r)
+	if !ok {
 		return
 	}
 	if err := a.KB.Unpublish(r.Context(), id, lang); err != nil {
@@ -156,14 +151,8 @@ func (a *API) unpublish(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) articleHistory(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	lang, err := pathLang(r)
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
+	id, lang, ok := a.translation(w, r)
+	if !ok {
 		return
 	}
 	list, err := a.KB.History(r.Context(), id, lang)
