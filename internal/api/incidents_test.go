@@ -4,9 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -25,37 +23,7 @@ func checkedCall(t *testing.T, e *env) func(route, path string, c *client, body 
 	ops := operations(t, doc)
 	return func(route, path string, c *client, body any, status int) map[string]any {
 		t.Helper()
-		op, found := ops[route]
-		if !found {
-			t.Fatalf("openapi.json does not document %s", route)
-		}
-		method, _, _ := strings.Cut(route, " ")
-		resp := c.call(method, path, body)
-		if resp.status != status {
-			t.Fatalf("%s %s: status %d, want %d (%s)", method, path, resp.status, status, resp.body)
-		}
-		documented, ok := deref(doc, op["responses"].(map[string]any)[strconv.Itoa(resp.status)]).(map[string]any)
-		if !ok {
-			t.Fatalf("%s answered %d, which openapi.json does not list for it", route, resp.status)
-		}
-		if len(resp.body) == 0 {
-			return nil
-		}
-		if mt, _, _ := mime.ParseMediaType(resp.contentType); mt != "application/json" {
-			t.Fatalf("%s: content type %s", route, mt)
-		}
-		var v any
-		if err := json.Unmarshal(resp.body, &v); err != nil {
-			t.Fatal(err)
-		}
-		schema := documented["content"].(map[string]any)["application/json"].(map[string]any)["schema"]
-		sc := schemaCheck{doc: doc}
-		sc.check(schema, v, "body", true)
-		if len(sc.errs) > 0 {
-			t.Errorf("%s %d does not match its schema:\n\t%s\nbody: %.600s", route, resp.status, strings.Join(sc.errs, "\n\t"), resp.body)
-		}
-		m, _ := v.(map[string]any)
-		return m
+		return asObject(t, callDocumented(t, doc, ops, c, route, path, body, status))
 	}
 }
 

@@ -4,9 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"mime"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -27,41 +24,7 @@ type documented struct {
 
 func (d documented) call(c *client, route, path string, body any, want int) []byte {
 	d.t.Helper()
-	op, found := d.ops[route]
-	if !found {
-		d.t.Fatalf("openapi.json does not document %s", route)
-	}
-	method, _, _ := strings.Cut(route, " ")
-	resp := c.call(method, path, body)
-	if resp.status != want {
-		d.t.Fatalf("%s %s: status %d, want %d (%s)", method, path, resp.status, want, resp.body)
-	}
-	spec, _ := deref(d.doc, op["responses"].(map[string]any)[strconv.Itoa(resp.status)]).(map[string]any)
-	if spec == nil {
-		d.t.Fatalf("%s answered %d, which openapi.json does not list for it", route, resp.status)
-	}
-	content, _ := spec["content"].(map[string]any)
-	if len(resp.body) == 0 {
-		if len(content) > 0 {
-			d.t.Errorf("%s %d: documented with a body, but the handler sent none", route, resp.status)
-		}
-		return nil
-	}
-	mt, _, _ := mime.ParseMediaType(resp.contentType)
-	media, _ := content[mt].(map[string]any)
-	if media == nil {
-		d.t.Fatalf("%s %d: the handler sent %s, which openapi.json does not document", route, resp.status, mt)
-	}
-	var v any
-	if err := json.Unmarshal(resp.body, &v); err != nil {
-		d.t.Fatalf("%s %d: body is not JSON: %v", route, resp.status, err)
-	}
-	check := schemaCheck{doc: d.doc}
-	check.check(media["schema"], v, "body", true)
-	if len(check.errs) > 0 {
-		d.t.Errorf("%s %d does not match its documented schema:\n\t%s\nbody: %.600s", route, resp.status, strings.Join(check.errs, "\n\t"), resp.body)
-	}
-	return resp.body
+	return callDocumented(d.t, d.doc, d.ops, c, route, path, body, want)
 }
 
 // TestShiftsAndCoverageAPI schedules team B so that nobody who speaks

@@ -3,10 +3,8 @@ package api_test
 import (
 	"encoding/json"
 	"fmt"
-	"mime"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,38 +14,6 @@ import (
 	"vigil/internal/ticket"
 	"vigil/internal/trust"
 )
-
-// documented checks a live answer against the operation's documented
-// responses and schema, as TestOpenAPIResponsesMatchHandlers does.
-func matchesDocument(t *testing.T, doc map[string]any, ops map[string]map[string]any, route string, resp response) {
-	t.Helper()
-	op, found := ops[route]
-	if !found {
-		t.Fatalf("openapi.json does not document %s", route)
-	}
-	d, _ := deref(doc, op["responses"].(map[string]any)[strconv.Itoa(resp.status)]).(map[string]any)
-	if d == nil {
-		t.Fatalf("%s answered %d, which openapi.json does not list (%s)", route, resp.status, resp.body)
-	}
-	content, _ := d["content"].(map[string]any)
-	if len(resp.body) == 0 {
-		return
-	}
-	mt, _, _ := mime.ParseMediaType(resp.contentType)
-	media, _ := content[mt].(map[string]any)
-	if media == nil {
-		t.Fatalf("%s %d: undocumented content type %s", route, resp.status, mt)
-	}
-	var body any
-	if err := json.Unmarshal(resp.body, &body); err != nil {
-		t.Fatal(err)
-	}
-	v := schemaCheck{doc: doc}
-	v.check(media["schema"], body, "body", true)
-	if len(v.errs) > 0 {
-		t.Errorf("%s %d does not match its schema:\n\t%s\nbody: %.600s", route, resp.status, strings.Join(v.errs, "\n\t"), resp.body)
-	}
-}
 
 // TestIdentityAPI walks an agent through verifying a sandbox customer:
 // masked activity, an audited reveal, a one-time code typed in the chat,
