@@ -167,19 +167,7 @@ func present(p auth.Principal, cs ...customer.Customer) []customer.Customer {
 		return cs
 	}
 	for i := range cs {
-		c := &cs[i]
-		c.Email, c.Phone = trust.MaskEmail(c.Email), trust.MaskPhone(c.Phone)
-		ids := make([]customer.Identity, len(c.Identities))
-		for k, id := range c.Identities {
-			switch id.Channel {
-			case "email":
-				id.ExternalID = trust.MaskEmail(id.ExternalID)
-			case "phone":
-				id.ExternalID = trust.MaskPhone(id.ExternalID)
-			}
-			ids[k] = id
-		}
-		c.Identities = ids
+		cs[i] = trust.MaskCustomer(cs[i])
 	}
 	return cs
 }

@@ -8,6 +8,7 @@ import (
 
 	"vigil/internal/apperr"
 	"vigil/internal/audit"
+	"vigil/internal/customer"
 	"vigil/internal/ticket"
 )
 
@@ -124,4 +125,27 @@ func mask(s string, head, tail int) string {
 		return strings.Repeat("•", len(r))
 	}
 	return string(r[:head]) + "…" + string(r[len(r)-tail:])
+}
+
+// MaskCustomer returns the customer with contact details masked: email,
+// phone and the addresses behind email and phone identities.
+func MaskCustomer(cu customer.Customer) customer.Customer {
+	if cu.Email != "" {
+		cu.Email = MaskEmail(cu.Email)
+	}
+	if cu.Phone != "" {
+		cu.Phone = MaskPhone(cu.Phone)
+	}
+	ids := make([]customer.Identity, len(cu.Identities))
+	for i, id := range cu.Identities {
+		switch id.Channel {
+		case "email":
+			id.ExternalID = MaskEmail(id.ExternalID)
+		case "phone":
+			id.ExternalID = MaskPhone(id.ExternalID)
+		}
+		ids[i] = id
+	}
+	cu.Identities = ids
+	return cu
 }

@@ -138,7 +138,7 @@ func (c *Console) conversation(w http.ResponseWriter, r *http.Request, p *page) 
 		return
 	}
 	if mask.Masked {
-		d.Customer = maskedCustomer(cu)
+		d.Customer = trust.MaskCustomer(cu)
 		d.Name = displayName(d.Customer) // a customer without a name goes by their (masked) email
 	}
 	if d.Freezes, err = c.freezeRows(ctx, p, conv, d.Identity.LevelClass == "level-verified"); err != nil {

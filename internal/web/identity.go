@@ -59,28 +59,6 @@ func (c *Console) identityPanelFor(ctx context.Context, convID, agentID int64, c
 	return p, m, nil
 }
 
-// masked returns the customer with contact details masked.
-func maskedCustomer(cu customer.Customer) customer.Customer {
-	if cu.Email != "" {
-		cu.Email = trust.MaskEmail(cu.Email)
-	}
-	if cu.Phone != "" {
-		cu.Phone = trust.MaskPhone(cu.Phone)
-	}
-	ids := make([]customer.Identity, len(cu.Identities))
-	for i, id := range cu.Identities {
-		if id.Channel == "email" {
-			id.ExternalID = trust.MaskEmail(id.ExternalID)
-		}
-		if id.Channel == "phone" {
-			id.ExternalID = trust.MaskPhone(id.ExternalID)
-		}
-		ids[i] = id
-	}
-	cu.Identities = ids
-	return cu
-}
-
 // freezeRow is one account freeze in the sidebar with the step the
 // viewer may take next.
 type freezeRow struct {

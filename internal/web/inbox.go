@@ -12,6 +12,7 @@ import (
 	"vigil/internal/customer"
 	"vigil/internal/i18n"
 	"vigil/internal/ticket"
+	"vigil/internal/trust"
 )
 
 // views are the inbox tabs, in display order.
@@ -231,7 +232,7 @@ func (c *Console) rows(ctx context.Context, p *page, dir *people, convs []ticket
 		}
 		// Lists never show a contact address whole: a customer without a
 		// name is shown by their masked email.
-		out = append(out, row{Conversation: cv, Customer: displayName(maskedCustomer(cu)), VIP: cu.VIPTier,
+		out = append(out, row{Conversation: cv, Customer: displayName(trust.MaskCustomer(cu)), VIP: cu.VIPTier,
 			AssigneeName: dir.names[cv.AssigneeID], TeamName: dir.teamOf[cv.TeamID],
 			Updated: ago(now, cv.UpdatedAt, p.Lang), UpdatedISO: cv.UpdatedAt.UTC().Format(time.RFC3339),
 			StatusLabel: i18n.T(p.Lang, "status."+string(cv.Status)), Priority: cv.Priority.String(),
