@@ -22,7 +22,7 @@ type Example struct {
 // Model is a linear intent classifier trained in-process: TF-IDF weighted
 // words (and their stems), word bigrams and trigrams, character n-grams of each word (which absorb
 // typos and inflections), and Chinese character unigrams to trigrams (no
-// segmentation needed), scored by one linear SVM per intent.
+// segmentation needed), scored by a multi-class linear SVM.
 type Model struct {
 	labels  []string
 	vocab   map[string]int32
@@ -43,7 +43,7 @@ type Prediction struct {
 // TrainOptions tune training; the zero value is the default.
 type TrainOptions struct {
 	C      float64 // SVM cost; 0 means 1
-	Epochs int     // 0 means 20
+	Epochs int     // passes over the data at most; 0 means 50
 	MinDF  int     // features seen in fewer examples are dropped; 0 means 1
 }
 
@@ -142,7 +142,7 @@ func Train(examples []Example, o TrainOptions) *Model {
 		o.C = 1
 	}
 	if o.Epochs == 0 {
-		o.Epochs = 20
+		o.Epochs = 50
 	}
 	if o.MinDF == 0 {
 		o.MinDF = 1
@@ -183,83 +183,104 @@ func Train(examples []Example, o TrainOptions) *Model {
 		xs[i] = m.vector(r)
 	}
 	dim := len(names) + 1 // + bias
-	m.weights = make([][]float32, len(m.labels))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for c := range next {
-				m.weights[c] = trainBinary(xs, y, c, dim, o)
-			}
-		}()
-	}
-	for c := range m.labels {
-		next <- c
-	}
-	close(next)
-	wg.Wait()
+	m.weights = trainMulticlass(xs, y, len(m.labels), dim, o)
 	return m
 }
 
-// trainBinary fits one intent against the rest: an L2-regularised,
-// L2-loss linear SVM solved by dual coordinate descent (Hsieh et al.,
-// ICML 2008), with the bias as a constant feature.
-func trainBinary(xs []sparse, y []int, class, dim int, o TrainOptions) []float32 {
-	w := make([]float64, dim)
-	alpha := make([]float64, len(xs))
-	diag := 1 / (2 * o.C)
-	qii := make([]float64, len(xs))
+// trainMulticlass fits all intents at once: the multi-class SVM of
+// Crammer and Singer (JMLR 2001), solved in the dual one example at a
+// time (Keerthi et al., KDD 2008), with the bias as a constant feature.
+// Each example's true intent must outscore every other by a margin of 1;
+// on BANKING77 this is more accurate than one SVM per intent against the
+// rest, because the intents compete in training as they do in answering.
+func trainMulticlass(xs []sparse, y []int, k, dim int, o TrainOptions) [][]float32 {
+	w := make([]float64, dim*k) // feature-major: the k weights of one feature are adjacent
+	alpha := make([]float64, len(xs)*k)
+	sq := make([]float64, len(xs))
 	for i, x := range xs {
-		var s float64
+		s := 1.0 // the bias feature
 		for _, v := range x.val {
 			s += float64(v * v)
 		}
-		qii[i] = s + 1 + diag
+		sq[i] = s
 	}
 	order := make([]int, len(xs))
 	for i := range order {
 		order[i] = i
 	}
-	r := rand.New(rand.NewPCG(uint64(class)+1, 7))
+	r := rand.New(rand.NewPCG(1, 7))
+	g, b, d, next := make([]float64, k), make([]float64, k), make([]float64, k), make([]float64, k)
+	bias := w[(dim-1)*k:]
 	for range o.Epochs {
 		r.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
-		maxPG := 0.0
+		worst := 0.0
 		for _, i := range order {
-			yi := -1.0
-			if y[i] == class {
-				yi = 1
+			x, yi, a := xs[i], y[i], alpha[i*k:i*k+k]
+			// g: the gradient, each intent's score plus the margin it must lose by.
+			for c := range g {
+				g[c] = 1 + bias[c]
 			}
-			x := xs[i]
-			d := w[dim-1]
-			for k, idx := range x.idx {
-				d += w[idx] * float64(x.val[k])
+			g[yi]--
+			for n, f := range x.idx {
+				v, row := float64(x.val[n]), w[int(f)*k:int(f)*k+k]
+				for c := range row {
+					g[c] += row[c] * v
+				}
 			}
-			g := yi*d - 1 + diag*alpha[i]
-			pg := g
-			if alpha[i] == 0 && g > 0 {
-				pg = 0
+			lo, hi := math.Inf(1), math.Inf(-1)
+			for c := range g {
+				if (c == yi && a[c] < o.C) || (c != yi && a[c] < 0) {
+					lo = min(lo, g[c])
+				}
+				hi = max(hi, g[c])
 			}
-			if math.Abs(pg) < 1e-12 {
+			if hi-lo < 1e-12 {
 				continue
 			}
-			maxPG = max(maxPG, math.Abs(pg))
-			old := alpha[i]
-			alpha[i] = max(alpha[i]-g/qii[i], 0)
-			step := (alpha[i] - old) * yi
-			for k, idx := range x.idx {
-				w[idx] += step * float64(x.val[k])
+			worst = max(worst, hi-lo)
+			// The sub-problem over this example's k dual variables has a
+			// closed form once the threshold beta is found.
+			q := sq[i]
+			for c := range g {
+				b[c] = g[c] - q*a[c]
+				d[c] = b[c]
 			}
-			w[dim-1] += step
+			d[yi] += q * o.C
+			sort.Sort(sort.Reverse(sort.Float64Slice(d)))
+			beta, n := d[0]-q*o.C, 1
+			for ; n < k && beta < float64(n)*d[n]; n++ {
+				beta += d[n]
+			}
+			beta /= float64(n)
+			for c := range next {
+				bound := 0.0
+				if c == yi {
+					bound = o.C
+				}
+				next[c] = min(bound, (beta-b[c])/q)
+			}
+			for c := range next {
+				step := next[c] - a[c]
+				if step == 0 {
+					continue
+				}
+				a[c] = next[c]
+				for n, f := range x.idx {
+					w[int(f)*k+c] += step * float64(x.val[n])
+				}
+				bias[c] += step
+			}
 		}
-		if maxPG < 1e-3 {
+		if worst < 0.1 {
 			break
 		}
 	}
-	out := make([]float32, dim)
-	for i, v := range w {
-		out[i] = float32(v)
+	out := make([][]float32, k)
+	for c := range out {
+		out[c] = make([]float32, dim)
+		for f := range dim {
+			out[c][f] = float32(w[f*k+c])
+		}
 	}
 	return out
 }
@@ -310,7 +331,10 @@ func ChooseThreshold(examples []Example, oos string, folds int, precision float6
 		conf    float64
 		correct bool
 	}
-	var outs []outcome
+	// The folds train independently, so they run side by side.
+	perFold := make([][]outcome, folds)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for f := range folds {
 		var train, held []Example
 		for i, ex := range examples {
@@ -323,11 +347,22 @@ func ChooseThreshold(examples []Example, oos string, folds int, precision float6
 		if len(train) == 0 || len(held) == 0 {
 			continue
 		}
-		m := Train(train, o)
-		for _, ex := range held {
-			p := m.Predict(ex.Text)
-			outs = append(outs, outcome{p.Confidence, p.Label == ex.Label && ex.Label != oos})
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			m := Train(train, o)
+			for _, ex := range held {
+				p := m.Predict(ex.Text)
+				perFold[f] = append(perFold[f], outcome{p.Confidence, p.Label == ex.Label && ex.Label != oos})
+			}
+		}()
+	}
+	wg.Wait()
+	var outs []outcome
+	for _, fo := range perFold {
+		outs = append(outs, fo...)
 	}
 	if len(outs) == 0 {
 		return 0.5
