@@ -307,8 +307,9 @@ func (m *Model) Predict(text string) Prediction {
 		}
 	}
 	// The softmax includes a silent "none of these" intent scoring 0, the
-	// SVMs' decision boundary: when no intent claims the text, that one
-	// wins and the confidence is low, however the intents compare.
+	// mean of all intents' scores (each example's dual variables sum to
+	// zero, so the weights do too): when no intent stands out from the
+	// crowd, that one weighs in and the confidence is low.
 	sum := math.Exp(-bestScore / m.Temperature)
 	for _, s := range scores {
 		sum += math.Exp((s - bestScore) / m.Temperature)
