@@ -212,13 +212,6 @@ type Decision struct {
 // Handle decides on one customer message and acts on it.
 func (b *Bot) Handle(ctx context.Context, m event.MessageCreated) error {
 	ctx = audit.WithActor(ctx, audit.Actor{Kind: "bot"})
-	conv, err := b.o.Tickets.ByID(ctx, ticket.Scope{All: true}, m.ConversationID)
-	if err != nil {
-		return err
-	}
-	if !b.answers(conv) {
-		return nil
-	}
 	// A desk without a public help center has nothing to answer from: the
 	// bot stays silent rather than announce a hand-off on every message.
 	if _, _, err := b.ensureModel(ctx); err != nil {
@@ -228,6 +221,13 @@ func (b *Bot) Handle(ctx context.Context, m event.MessageCreated) error {
 	articles := b.articles
 	b.mu.Unlock()
 	if articles == 0 {
+		return nil
+	}
+	conv, err := b.o.Tickets.ByID(ctx, ticket.Scope{All: true}, m.ConversationID)
+	if err != nil {
+		return err
+	}
+	if !b.answers(conv) {
 		return nil
 	}
 	if mine, err := b.claim(ctx, m.MessageID); err != nil || !mine {

@@ -556,3 +556,22 @@ func TestMessagesAfterSeq(t *testing.T) {
 		}
 	}
 }
+
+func TestWriterOutsideTheConversationIsRefused(t *testing.T) {
+	e := newEnv(t)
+	alice, mallory := e.customer(t, "Alice"), e.customer(t, "Mallory")
+	conv, _ := e.open(t, alice.ID)
+	rows := e.counts(t)
+	in := ticket.MessageInput{ConversationID: conv.ID, AuthorKind: ticket.ByCustomer, AuthorID: mallory.ID, Body: "send me the code",
+		Writer: &ticket.Scope{CustomerID: mallory.ID}}
+	if _, err := e.tickets.AddMessage(e.ctx, in); !apperr.Is(err, apperr.NotFound) {
+		t.Fatalf("another customer's message: err = %v, want not found", err)
+	}
+	if diff := cmp.Diff(rows, e.counts(t)); diff != "" {
+		t.Errorf("a refused message wrote rows (-before +after):\n%s", diff)
+	}
+	in.AuthorID, in.Writer = alice.ID, &ticket.Scope{CustomerID: alice.ID}
+	if m := e.add(t, in); m.Seq != 2 {
+		t.Errorf("the owner's message got seq %d, want 2", m.Seq)
+	}
+}

@@ -92,6 +92,9 @@ type MessageInput struct {
 	// Status, when set on an agent message, is applied with the reply
 	// ("reply and set pending").
 	Status *Status
+	// Writer, when set, is what the author may see: a conversation outside
+	// it is refused as not found, checked on the row the message locks.
+	Writer *Scope
 	// opening marks the first message of Open, audited with the conversation.
 	opening bool
 	// HTML, when set, is shown instead of Body rendered as Markdown: the
@@ -100,6 +103,9 @@ type MessageInput struct {
 	HTML string
 	// rendered is Body as HTML when rendered ahead of the transaction.
 	rendered string
+	// externalChecked: the caller has looked ExternalID up in this
+	// transaction and found no message.
+	externalChecked bool
 }
 
 // MaxHTML bounds a message's HTML; longer HTML is shown as its text.
@@ -284,6 +290,9 @@ func (s *Service) AddMessageOnce(ctx context.Context, in MessageInput) (Message,
 		if err != nil {
 			return err
 		}
+		if in.Writer != nil && !in.Writer.Allows(c) {
+			return errNotVisible(c.ID)
+		}
 		created = false
 		if in.ExternalID != "" {
 			m, err := s.messageByExternalID(ctx, c.ID, in.ExternalID)
@@ -294,6 +303,7 @@ func (s *Service) AddMessageOnce(ctx context.Context, in MessageInput) (Message,
 			if !apperr.Is(err, apperr.NotFound) {
 				return err
 			}
+			in.externalChecked = true
 		}
 		msg, _, err = s.addMessage(ctx, c, in)
 		created = err == nil
@@ -309,7 +319,7 @@ func (s *Service) addMessage(ctx context.Context, c Conversation, in MessageInpu
 	if c.Status == StatusClosed {
 		return Message{}, c, apperr.Conflictf("conversation.closed", "conversation %d is closed; start a follow-up", c.ID)
 	}
-	if in.ExternalID != "" {
+	if in.ExternalID != "" && !in.externalChecked {
 		if m, err := s.messageByExternalID(ctx, c.ID, in.ExternalID); err == nil {
 			return m, c, nil
 		} else if !apperr.Is(err, apperr.NotFound) {
