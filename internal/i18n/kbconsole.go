@@ -6,6 +6,8 @@ package i18n
 var kbConsoleCatalogue = map[string]map[string]string{
 	"en": {
 		"kb.nav":                        "Help center",
+		"kb.lang.en":                    "English",
+		"kb.lang.zh":                    "Chinese",
 		"kb.nav_label":                  "Help center sections",
 		"kb.title":                      "Help center articles",
 		"kb.articles":                   "Articles",
@@ -162,6 +164,8 @@ var kbConsoleCatalogue = map[string]map[string]string{
 	},
 	"zh": {
 		"kb.nav":                        "帮助中心",
+		"kb.lang.en":                    "英文",
+		"kb.lang.zh":                    "中文",
 		"kb.nav_label":                  "帮助中心栏目",
 		"kb.title":                      "帮助中心文章",
 		"kb.articles":                   "文章",

@@ -86,7 +86,7 @@ func (d *botLogData) fillOptions(p *page) {
 	}
 	d.Languages = []option{{Value: "", Label: p.T("botlog.all_languages")}}
 	for _, l := range kb.Languages {
-		d.Languages = append(d.Languages, option{Value: l, Label: p.T("help.lang." + l), Selected: l == d.Language})
+		d.Languages = append(d.Languages, option{Value: l, Label: p.T("kb.lang." + l), Selected: l == d.Language})
 	}
 }
 

@@ -186,7 +186,7 @@ func langStates(p *page, a kb.Article) []langState {
 				st = "draft"
 			}
 		}
-		out = append(out, langState{Lang: l, Name: p.T("help.lang." + l), State: st, Label: p.T("kb.state." + st)})
+		out = append(out, langState{Lang: l, Name: p.T("kb.lang." + l), State: st, Label: p.T("kb.state." + st)})
 	}
 	return out
 }

@@ -117,7 +117,7 @@ func (c *Console) renderNewArticle(w http.ResponseWriter, r *http.Request, p *pa
 		return
 	}
 	for _, l := range kb.Languages {
-		d.Languages = append(d.Languages, option{Value: l, Label: p.T("help.lang." + l), Selected: l == d.Lang})
+		d.Languages = append(d.Languages, option{Value: l, Label: p.T("kb.lang." + l), Selected: l == d.Lang})
 	}
 	c.render(w, "kb_article", status, p)
 }
@@ -210,7 +210,7 @@ func (c *Console) renderArticle(w http.ResponseWriter, r *http.Request, p *page,
 		c.fail(w, r, err)
 		return
 	}
-	d.ID, d.LangName = a.ID, p.T("help.lang."+d.Lang)
+	d.ID, d.LangName = a.ID, p.T("kb.lang."+d.Lang)
 	p.Title = articleTitle(a, p.Lang) + " · " + p.T("kb.edit_article")
 	if d.Settings == (articleForm{}) {
 		d.Settings = articleForm{Slug: a.Slug, Category: strconv.FormatInt(a.CategoryID, 10), Position: strconv.Itoa(a.Position), Internal: a.Internal}
@@ -240,7 +240,7 @@ func (c *Console) renderArticle(w http.ResponseWriter, r *http.Request, p *page,
 		}
 	}
 	if d.State.State == "missing" {
-		d.Missing = p.T("kb.missing_note", d.LangName, p.T("help.lang."+kb.Languages[0]))
+		d.Missing = p.T("kb.missing_note", d.LangName, p.T("kb.lang."+kb.Languages[0]))
 		if d.Lang == kb.Languages[0] {
 			d.Missing = p.T("kb.missing_fallback_note")
 		}
@@ -407,7 +407,7 @@ func (c *Console) versionPage(w http.ResponseWriter, r *http.Request, p *page) {
 		c.fail(w, r, err)
 		return
 	}
-	d.ArticleID, d.LangName = id, p.T("help.lang."+d.Version.Language)
+	d.ArticleID, d.LangName = id, p.T("kb.lang."+d.Version.Language)
 	d.At = d.Version.CreatedAt.UTC().Format("2006-01-02 15:04 UTC")
 	d.HTML = template.HTML(markup.Render(d.Version.Body))
 	p.Title = p.T("kb.version_n", d.Version.Number) + " · " + d.Version.Title
