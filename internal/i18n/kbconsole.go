@@ -6,6 +6,8 @@ package i18n
 var kbConsoleCatalogue = map[string]map[string]string{
 	"en": {
 		"kb.nav":                        "Help center",
+		"kb.n_articles":                 "%d articles",
+		"kb.no_categories":              "No category yet.",
 		"kb.lang.en":                    "English",
 		"kb.lang.zh":                    "Chinese",
 		"kb.nav_label":                  "Help center sections",
@@ -41,7 +43,7 @@ var kbConsoleCatalogue = map[string]map[string]string{
 		"kb.add_category":               "Add category",
 		"kb.missing_short":              "missing",
 		"kb.import_export":              "Import and export",
-		"kb.import_hint":                "The download is a zip of Markdown files with front matter, one per article and language, as `vigil kb export` writes them. Upload such files, or a zip of them, to bring the help center in line: every file is checked first and nothing is written if any file has an error.",
+		"kb.import_hint":                "The download is a zip of Markdown files with front matter, one per article and language, as “vigil kb export” writes them. Upload such files, or a zip of them, to bring the help center in line: every file is checked first and nothing is written if any file has an error.",
 		"kb.export":                     "Download all articles (zip)",
 		"kb.import_files":               "Markdown files or a zip",
 		"kb.import":                     "Import",
@@ -164,6 +166,8 @@ var kbConsoleCatalogue = map[string]map[string]string{
 	},
 	"zh": {
 		"kb.nav":                        "帮助中心",
+		"kb.n_articles":                 "%d 篇文章",
+		"kb.no_categories":              "还没有分类。",
 		"kb.lang.en":                    "英文",
 		"kb.lang.zh":                    "中文",
 		"kb.nav_label":                  "帮助中心栏目",
@@ -199,7 +203,7 @@ var kbConsoleCatalogue = map[string]map[string]string{
 		"kb.add_category":               "添加分类",
 		"kb.missing_short":              "缺少",
 		"kb.import_export":              "导入与导出",
-		"kb.import_hint":                "下载的是 Markdown 文件（带 front matter）的 zip 压缩包，每篇文章每种语言一个文件，与 `vigil kb export` 写出的相同。上传这样的文件或其 zip 包即可同步帮助中心：所有文件会先检查，只要有一个文件出错就不会写入任何内容。",
+		"kb.import_hint":                "下载的是 Markdown 文件（带 front matter）的 zip 压缩包，每篇文章每种语言一个文件，与“vigil kb export”写出的相同。上传这样的文件或其 zip 包即可同步帮助中心：所有文件会先检查，只要有一个文件出错就不会写入任何内容。",
 		"kb.export":                     "下载全部文章（zip）",
 		"kb.import_files":               "Markdown 文件或 zip 包",
 		"kb.import":                     "导入",

@@ -98,7 +98,10 @@ func (c *Console) fillBotLog(r *http.Request, p *page, d *botLogData, f bot.Turn
 	if d.Report, err = c.Bot.ReportFor(r.Context(), bot.TurnFilter{From: f.From, To: f.To, Language: f.Language}); err != nil {
 		return err
 	}
-	d.Rate = fmt.Sprintf("%.1f%%", d.Report.DeflectionRate*100)
+	d.Rate = "—" // no conversation: no rate, rather than a misleading 0%
+	if d.Report.Conversations > 0 {
+		d.Rate = fmt.Sprintf("%.1f%%", d.Report.DeflectionRate*100)
+	}
 	articles, err := c.KB.Articles(r.Context())
 	if err != nil {
 		return err
