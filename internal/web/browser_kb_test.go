@@ -47,13 +47,15 @@ func TestSupervisorPublishesArticleInTwoLanguages(t *testing.T) {
 	if notice != "Published." || !strings.Contains(zhTab, "missing") {
 		t.Errorf("after publishing English: notice %q, Chinese tab %q", notice, zhTab)
 	}
-	tab.run("write and publish the Chinese text",
+	tab.run("write and publish the Chinese text, keyboard only for the button",
 		chromedp.Click(`.lang-tabs a[href$="lang=zh"]`),
 		chromedp.WaitVisible(`p.missing`),
 		chromedp.SendKeys(`#text-form input[name=title]`, "质押奖励什么时候发放？"),
 		chromedp.SendKeys(`#text-form input[name=summary]`, "奖励每天 UTC 00:00 发放。"),
 		chromedp.SendKeys(`#text-form textarea[name=body]`, "奖励**每天**发放到您的理财账户。"),
-		chromedp.Click(`#text-form button[value=publish]`),
+		// From the keyboard: focus the button and press Enter.
+		chromedp.Focus(`#text-form button[value=publish]`),
+		chromedp.KeyEvent("\r"),
 		chromedp.WaitVisible(`p.ok[role=status]`),
 	)
 	tab.run("read the outcome", chromedp.Text(`.lang-tabs a[href$="lang=zh"]`, &zhTab))

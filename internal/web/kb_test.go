@@ -443,3 +443,33 @@ func TestImportExportInTheConsole(t *testing.T) {
 		t.Errorf("a .txt upload: %d", status)
 	}
 }
+
+// In Chinese the editor's pages, states and input errors are Chinese.
+func TestHelpCenterEditorInChinese(t *testing.T) {
+	e := helpEnv(t)
+	b := e.supervisor()
+	if status, _, _ := b.form("/console/lang", url.Values{"lang": {"zh"}, "next": {"/console/kb"}}); status != http.StatusSeeOther {
+		t.Fatalf("switch to Chinese: %d", status)
+	}
+	_, page, _ := b.get("/console/kb")
+	for _, want := range []string{"帮助中心文章", "已发布", "仅草稿", "缺少译文", "为什么我的提现还在处理中？"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("Chinese article list lacks %q", want)
+		}
+	}
+	a, err := e.app.KB.ArticleBySlug(sysCtx, "deposit-missing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/console/kb/articles/" + strconv.FormatInt(a.ID, 10)
+	if _, page, _ := b.get(path + "?lang=zh"); !strings.Contains(page, "还没有中文版本") {
+		t.Error("the Chinese editor does not say the Chinese text is missing")
+	}
+	status, page, _ := b.form(path+"/text/zh", url.Values{"title": {""}, "body": {"充值需要网络确认。"}, "action": {"save"}})
+	if status != http.StatusUnprocessableEntity || !strings.Contains(page, "标题须为一行，1-200 个字符。") || !strings.Contains(page, "充值需要网络确认。</textarea>") {
+		t.Errorf("Chinese input error: %d", status)
+	}
+	if _, page, _ := b.get("/console/bot"); !strings.Contains(page, "机器人记录") || !strings.Contains(page, "自助解决率") {
+		t.Error("the bot log is not in Chinese")
+	}
+}
