@@ -414,6 +414,13 @@ func TestImportExportInTheConsole(t *testing.T) {
 		}
 	}
 
+	token := b.csrf
+	b.csrf = "forged"
+	if status, _ := b.upload("/console/kb/import", map[string][]byte{"help.zip": data}); status != http.StatusForbidden {
+		t.Errorf("upload with a forged csrf token: %d, want 403", status)
+	}
+	b.csrf = token
+
 	good := []byte("---\nslug: \"staking\"\nlanguage: \"en\"\ncategory: \"earn\"\ncategory_name: \"Earn\"\ntitle: \"How staking works\"\n---\nRewards are paid daily.\n")
 	status, page := b.upload("/console/kb/import", map[string][]byte{
 		"staking.en.md": good,
