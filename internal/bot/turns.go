@@ -103,20 +103,7 @@ func (b *Bot) query(ctx context.Context, rest string, args ...any) ([]Turn, erro
 // the newest); an answer left waiting longer than AbandonAfter shows as
 // abandoned.
 func (b *Bot) Turns(ctx context.Context, before int64, limit int) ([]Turn, error) {
-	if before <= 0 {
-		before = 1 << 62
-	}
-	list, err := b.query(ctx, `WHERE id < $1 ORDER BY id DESC LIMIT $2`, before, limit)
-	if err != nil {
-		return nil, err
-	}
-	cutoff := b.o.Now().Add(-AbandonAfter)
-	for i := range list {
-		if list[i].Outcome == Pending && list[i].CreatedAt.Before(cutoff) {
-			list[i].Outcome = Abandoned
-		}
-	}
-	return list, nil
+	return b.Log(ctx, TurnFilter{Before: before, Limit: limit})
 }
 
 // Report summarises the bot over a period. Deflection is the share of
@@ -141,13 +128,21 @@ func (b *Bot) ReportLast(ctx context.Context, d time.Duration) (Report, error) {
 // Report counts conversations by the outcome of their last bot turn since
 // the given time.
 func (b *Bot) Report(ctx context.Context, since time.Time) (Report, error) {
+	return b.ReportFor(ctx, TurnFilter{From: since})
+}
+
+// ReportFor counts conversations by the outcome of their last bot turn in
+// the filter's period (and language, when set); the outcome filter and
+// cursor do not apply.
+func (b *Bot) ReportFor(ctx context.Context, f TurnFilter) (Report, error) {
+	where, args := f.period()
 	rows, err := b.o.DB.Q(ctx).QueryContext(ctx, `SELECT t.outcome, t.reason, t.action, t.created_at FROM bot_turns t
-		WHERE t.id IN (SELECT MAX(id) FROM bot_turns WHERE created_at >= $1 GROUP BY conversation_id)`, db.Millis(since))
+		WHERE t.id IN (SELECT MAX(id) FROM bot_turns WHERE `+where+` GROUP BY conversation_id)`, args...)
 	if err != nil {
 		return Report{}, fmt.Errorf("bot: report: %w", err)
 	}
 	defer rows.Close()
-	r := Report{Since: since.UTC(), Reasons: map[string]int{}}
+	r := Report{Since: f.From.UTC(), Reasons: map[string]int{}}
 	cutoff := db.Millis(b.o.Now().Add(-AbandonAfter))
 	for rows.Next() {
 		var outcome, reason, action string

@@ -206,3 +206,39 @@ func (s *Service) Active(ctx context.Context) ([]Announcement, error) {
 	}
 	return out, nil
 }
+
+// Announcement returns one announcement.
+func (s *Service) Announcement(ctx context.Context, id int64) (Announcement, error) {
+	a, err := scanAnnouncement(s.db.Q(ctx).QueryRowContext(ctx, `SELECT `+announcementColumns+` FROM kb_announcements WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Announcement{}, apperr.NotFoundf("kb.announcement_not_found", "announcement %d not found", id)
+	}
+	if err != nil {
+		return Announcement{}, fmt.Errorf("kb: announcement: %w", err)
+	}
+	return a, nil
+}
+
+// EndAnnouncement takes an announcement down now: one showing ends now,
+// one still to come is cancelled (its window closes before it opens).
+// Ending one that has already ended is a conflict.
+func (s *Service) EndAnnouncement(ctx context.Context, id int64) (Announcement, error) {
+	var out Announcement
+	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		a, err := s.Announcement(ctx, id)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		if !a.EndsAt.After(now) {
+			return apperr.Conflictf("kb.announcement_ended", "announcement %d has already ended", id)
+		}
+		in := AnnouncementInput{Topic: a.Topic, Titles: a.Titles, Bodies: a.Bodies, StartsAt: a.StartsAt, EndsAt: now}
+		if !now.After(a.StartsAt) {
+			in.StartsAt = now.Add(-time.Millisecond)
+		}
+		out, err = s.UpdateAnnouncement(ctx, id, in)
+		return err
+	})
+	return out, err
+}

@@ -235,8 +235,8 @@ type ImportResult struct {
 // line with it: missing categories and articles are created, changed text
 // becomes a new version (published when the file says so), unchanged text
 // writes nothing, so importing the same directory twice is harmless. All
-// files are parsed before anything is written; one bad file stops the
-// import with its name and line.
+// files are checked before anything is written; a bad file stops the
+// import with its name and line (ImportFiles reports every one).
 func (s *Service) Import(ctx context.Context, agentID int64, dir string) (ImportResult, error) {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return ImportResult{}, apperr.Invalidf("kb.import_dir", "%s is not a directory", dir)
@@ -245,38 +245,29 @@ func (s *Service) Import(ctx context.Context, agentID int64, dir string) (Import
 	if err != nil {
 		return ImportResult{}, fmt.Errorf("kb: import: %w", err)
 	}
-	sort.Strings(names)
-	var files []File
+	var uploads []Upload
 	for _, name := range names {
 		data, err := os.ReadFile(name)
 		if err != nil {
 			return ImportResult{}, fmt.Errorf("kb: import: %w", err)
 		}
-		f, err := ParseFile(filepath.Base(name), data)
-		if err != nil {
-			return ImportResult{}, err
-		}
-		files = append(files, f)
+		uploads = append(uploads, Upload{Name: filepath.Base(name), Data: data})
 	}
-	// English files first, so a category is named in English before any
-	// Chinese name is added to it.
-	sort.SliceStable(files, func(i, j int) bool { return files[i].Language == "en" && files[j].Language != "en" })
-	res := ImportResult{Files: len(files)}
-	err = s.db.WithTx(ctx, func(ctx context.Context) error {
-		for _, f := range files {
-			if err := s.importFile(ctx, agentID, f, &res); err != nil {
-				return fmt.Errorf("%s: %w", f.Name(), err)
-			}
-		}
-		return nil
-	})
+	rep, err := s.ImportFiles(ctx, agentID, uploads)
 	if err != nil {
 		return ImportResult{}, err
 	}
-	return res, nil
+	for _, f := range rep.Files {
+		if f.Err != nil {
+			return ImportResult{}, f.Err
+		}
+	}
+	return rep.ImportResult, nil
 }
 
-func (s *Service) importFile(ctx context.Context, agentID int64, f File, res *ImportResult) error {
+// importFile writes one file and says what it did: "created",
+// "updated", "published" or "unchanged".
+func (s *Service) importFile(ctx context.Context, agentID int64, f File, res *ImportResult) (string, error) {
 	var catID int64
 	if f.Category != "" {
 		c, err := s.CategoryBySlug(ctx, f.Category)
@@ -296,34 +287,43 @@ func (s *Service) importFile(ctx context.Context, agentID int64, f File, res *Im
 			c, err = s.UpdateCategory(ctx, c.ID, CategoryInput{Slug: c.Slug, Position: c.Position, Names: c.Names})
 		}
 		if err != nil {
-			return err
+			return "", err
 		}
 		catID = c.ID
 	}
 	in := ArticleInput{Slug: f.Slug, CategoryID: catID, Internal: f.Internal, Position: f.Position}
+	outcome := "unchanged"
 	a, err := s.ArticleBySlug(ctx, f.Slug)
 	switch {
 	case apperr.Is(err, apperr.NotFound):
 		a, err = s.CreateArticle(ctx, in)
+		outcome = "created"
 	case err == nil && (a.CategoryID != catID || a.Internal != f.Internal || a.Position != f.Position):
 		a, err = s.UpdateArticle(ctx, a.ID, in)
+		outcome = "updated"
 	}
 	if err != nil {
-		return err
+		return "", err
 	}
 	before := a.translation(f.Language)
 	v, err := s.SaveDraft(ctx, agentID, a.ID, f.Language, f.Version)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if (before.Draft == nil || v.ID != before.Draft.ID) && (before.Published == nil || v.ID != before.Published.ID) {
 		res.Versions++
+		if outcome == "unchanged" {
+			outcome = "updated"
+		}
 	}
 	if f.Status == "published" && v.PublishedAt == nil {
 		if _, err := s.Publish(ctx, a.ID, f.Language); err != nil {
-			return err
+			return "", err
 		}
 		res.Published++
+		if outcome != "created" {
+			outcome = "published"
+		}
 	}
-	return nil
+	return outcome, nil
 }

@@ -19,10 +19,12 @@ import (
 	"vigil/internal/api"
 	"vigil/internal/assets"
 	"vigil/internal/auth"
+	"vigil/internal/bot"
 	"vigil/internal/customer"
 	"vigil/internal/exchange"
 	"vigil/internal/i18n"
 	"vigil/internal/incident"
+	"vigil/internal/kb"
 	"vigil/internal/macro"
 	"vigil/internal/report"
 	"vigil/internal/ticket"
@@ -44,6 +46,8 @@ type Deps struct {
 	Reports       *report.Service
 	Macros        *macro.Service
 	Incidents     *incident.Service
+	KB            *kb.Service
+	Bot           *bot.Bot
 	Logger        *slog.Logger
 	Now           func() time.Time
 	ClientIP      func(*http.Request) string
@@ -72,8 +76,9 @@ func New(d Deps) *Console {
 		d.Now = time.Now
 	}
 	c := &Console{Deps: d, pages: map[string]*template.Template{}, assets: assets.New(files, "static", "/console/static/")}
-	for _, page := range []string{"login", "inbox", "conversation", "security", "coverage", "queues", "settings", "reports", "incidents", "campaigns"} {
-		c.pages[page] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+page+".html"))
+	for _, page := range []string{"login", "inbox", "conversation", "security", "coverage", "queues", "settings", "reports", "incidents", "campaigns",
+		"kb", "kb_article", "kb_version", "announcements", "botlog"} {
+		c.pages[page] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/kbnav.html", "templates/"+page+".html"))
 	}
 	c.pages["inbox_list"] = template.Must(template.New("inbox.html").Funcs(funcs).ParseFS(files, "templates/inbox.html"))
 	return c
@@ -106,6 +111,7 @@ func (c *Console) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /console/incidents", c.agentOnly(c.incidentAction(c.declareIncident)))
 	mux.HandleFunc("POST /console/incidents/{id}/updates", c.agentOnly(c.incidentAction(c.postIncidentUpdate)))
 	mux.HandleFunc("POST /console/incidents/{id}/resolve", c.agentOnly(c.incidentAction(c.resolveIncident)))
+	c.registerKB(mux)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/console/", http.StatusSeeOther)
 	})
@@ -202,6 +208,9 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, err error) {
 
 var funcs = template.FuncMap{
 	"list": func(s ...string) []string { return s },
+	// pair hands a shared form block the page (P, for translations and
+	// the CSRF token) and its data (D).
+	"pair": func(p, d any) formPart { return formPart{P: p, D: d} },
 	"join": func(s []string) string { return strings.Join(s, ", ") },
 	"hours": func() []string {
 		out := make([]string, 24)
@@ -211,6 +220,8 @@ var funcs = template.FuncMap{
 		return out
 	},
 }
+
+type formPart struct{ P, D any }
 
 // jsKeys are the strings console.js shows, by its short name.
 var jsKeys = map[string]string{
