@@ -79,7 +79,7 @@ type Service struct {
 	log       *slog.Logger
 	now       func() time.Time
 
-	mu   sync.Mutex           // guards live
+	mu   sync.Mutex          // guards live
 	live map[int64]*liveCall // calls in progress on this instance, by callback
 	wg   sync.WaitGroup      // live calls' goroutines
 }

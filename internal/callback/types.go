@@ -52,9 +52,9 @@ type Callback struct {
 	WindowStart    time.Time  `json:"window_start"`
 	WindowEnd      time.Time  `json:"window_end"`
 	State          State      `json:"state"`
-	AgentID        int64      `json:"agent_id,omitempty"`   // who will call (set with the notice)
-	StaffID        string     `json:"staff_id,omitempty"`   // that agent's public staff ID
-	CallAt         *time.Time `json:"call_at,omitempty"`    // the time the customer was told
+	AgentID        int64      `json:"agent_id,omitempty"`    // who will call (set with the notice)
+	StaffID        string     `json:"staff_id,omitempty"`    // that agent's public staff ID
+	CallAt         *time.Time `json:"call_at,omitempty"`     // the time the customer was told
 	NotifiedAt     *time.Time `json:"notified_at,omitempty"` // when the notice was written
 	Attempts       int        `json:"attempts"`
 	CreatedAt      time.Time  `json:"created_at"`

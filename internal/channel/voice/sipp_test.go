@@ -1,120 +1,17 @@
 package voice_test
 
 import (
-	"bytes"
 	"context"
-	"net"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
 	"vigil/internal/callback"
 	"vigil/internal/channel/voice"
+	"vigil/internal/channel/voice/sipptest"
 )
 
-// SIPP runs one sipp user agent server on loopback: the built-in "uas"
-// scenario, or a scenario file from testdata. It answers exactly one call
-// (-m 1) and the test waits for it to finish, so a flow the scenario did
-// not expect fails the test with sipp's own complaint.
-type SIPP struct {
-	Addr string
-	cmd  *exec.Cmd
-	out  bytes.Buffer
-	done chan error
-}
-
-// StartSIPP starts sipp, or skips the test when VIGIL_SIPP is unset.
-func StartSIPP(t testing.TB, transport, scenario string) *SIPP {
-	t.Helper()
-	bin := os.Getenv("VIGIL_SIPP")
-	if bin == "" {
-		t.Skip("set VIGIL_SIPP to the sipp binary (apt-get install sip-tester) to run the SIP call tests")
-	}
-	port := freePort(t, transport)
-	args := []string{"-i", "127.0.0.1", "-p", strconv.Itoa(port), "-m", "1", "-timeout", "30s", "-timeout_error", "-nostdin",
-		"-t", map[string]string{"udp": "u1", "tcp": "t1"}[transport]}
-	if scenario == "uas" {
-		args = append(args, "-sn", "uas")
-	} else {
-		args = append(args, "-sf", filepath.Join("testdata", scenario+".xml"))
-	}
-	s := &SIPP{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), done: make(chan error, 1)}
-	s.cmd = exec.Command(bin, args...)
-	s.cmd.Stdout, s.cmd.Stderr = &s.out, &s.out
-	if err := s.cmd.Start(); err != nil {
-		t.Fatalf("start sipp: %v", err)
-	}
-	go func() { s.done <- s.cmd.Wait() }()
-	t.Cleanup(func() {
-		if s.cmd.ProcessState == nil {
-			_ = s.cmd.Process.Kill()
-			<-s.done
-		}
-	})
-	waitListening(t, transport, s.Addr)
-	return s
-}
-
-// Wait reports whether sipp saw the call through its scenario.
-func (s *SIPP) Wait(t testing.TB) {
-	t.Helper()
-	select {
-	case err := <-s.done:
-		if err != nil {
-			t.Fatalf("sipp failed the scenario (%v):\n%s", err, tail(s.out.String()))
-		}
-	case <-time.After(40 * time.Second):
-		t.Fatalf("sipp did not finish:\n%s", tail(s.out.String()))
-	}
-}
-
-func tail(s string) string {
-	if len(s) > 3000 {
-		return s[len(s)-3000:]
-	}
-	return s
-}
-
-func freePort(t testing.TB, transport string) int {
-	t.Helper()
-	if transport == "udp" {
-		c, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		return c.LocalAddr().(*net.UDPAddr).Port
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// waitListening waits until sipp has bound its port.
-func waitListening(t testing.TB, transport, addr string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if transport == "tcp" {
-			if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
-				c.Close()
-				return
-			}
-		} else if c, err := net.ListenPacket("udp", addr); err != nil {
-			return // bound by sipp
-		} else {
-			c.Close()
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("sipp is not listening on %s %s", transport, addr)
-}
+func scenario(name string) string { return filepath.Join("testdata", name+".xml") }
 
 func newDialer(t testing.TB, transport, trunk string, ring time.Duration) *voice.Dialer {
 	t.Helper()
@@ -142,7 +39,7 @@ func call(t testing.TB, d *voice.Dialer, talk time.Duration) (callback.Result, *
 func TestAnsweredCallHungUpByAgent(t *testing.T) {
 	for _, transport := range []string{"udp", "tcp"} {
 		t.Run(transport, func(t *testing.T) {
-			s := StartSIPP(t, transport, "uas")
+			s := sipptest.Start(t, transport, "uas")
 			res, answered := call(t, newDialer(t, transport, s.Addr, 10*time.Second), 700*time.Millisecond)
 			s.Wait(t)
 			if res.Outcome != callback.Answered || res.SIPStatus != 200 || answered == nil || res.AnsweredAt == nil {
@@ -159,7 +56,7 @@ func TestAnsweredCallHungUpByAgent(t *testing.T) {
 func TestRingingThenAnswered(t *testing.T) {
 	for _, transport := range []string{"udp", "tcp"} {
 		t.Run(transport, func(t *testing.T) {
-			s := StartSIPP(t, transport, "ring_answer")
+			s := sipptest.Start(t, transport, scenario("ring_answer"))
 			res, _ := call(t, newDialer(t, transport, s.Addr, 10*time.Second), 300*time.Millisecond)
 			s.Wait(t)
 			if res.Outcome != callback.Answered || res.AnsweredAt == nil {
@@ -176,7 +73,7 @@ func TestRingingThenAnswered(t *testing.T) {
 }
 
 func TestCustomerHangsUp(t *testing.T) {
-	s := StartSIPP(t, "udp", "hangup")
+	s := sipptest.Start(t, "udp", scenario("hangup"))
 	res, _ := call(t, newDialer(t, "udp", s.Addr, 10*time.Second), time.Minute)
 	s.Wait(t)
 	if res.Outcome != callback.Answered || res.AnsweredAt == nil {
@@ -190,7 +87,7 @@ func TestCustomerHangsUp(t *testing.T) {
 func TestBusy(t *testing.T) {
 	for _, transport := range []string{"udp", "tcp"} {
 		t.Run(transport, func(t *testing.T) {
-			s := StartSIPP(t, transport, "busy")
+			s := sipptest.Start(t, transport, scenario("busy"))
 			res, answered := call(t, newDialer(t, transport, s.Addr, 10*time.Second), time.Second)
 			s.Wait(t)
 			if res.Outcome != callback.Busy || res.SIPStatus != 486 || answered != nil || res.AnsweredAt != nil {
@@ -203,7 +100,7 @@ func TestBusy(t *testing.T) {
 func TestNoAnswerCancelsAfterRingTimeout(t *testing.T) {
 	for _, transport := range []string{"udp", "tcp"} {
 		t.Run(transport, func(t *testing.T) {
-			s := StartSIPP(t, transport, "noanswer")
+			s := sipptest.Start(t, transport, scenario("noanswer"))
 			res, answered := call(t, newDialer(t, transport, s.Addr, 1500*time.Millisecond), time.Second)
 			s.Wait(t)
 			if res.Outcome != callback.NoAnswer || answered != nil {
@@ -220,7 +117,7 @@ func TestNoAnswerCancelsAfterRingTimeout(t *testing.T) {
 }
 
 func TestAgentCancelsWhileRinging(t *testing.T) {
-	s := StartSIPP(t, "udp", "noanswer")
+	s := sipptest.Start(t, "udp", scenario("noanswer"))
 	d := newDialer(t, "udp", s.Addr, 30*time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
@@ -251,7 +148,7 @@ func BenchmarkCallSetup(b *testing.B) {
 			var setup time.Duration
 			for range b.N {
 				b.StopTimer()
-				s := StartSIPP(b, transport, "uas")
+				s := sipptest.Start(b, transport, "uas")
 				d := newDialer(b, transport, s.Addr, 10*time.Second)
 				b.StartTimer()
 				ctx, hangUp := context.WithCancel(context.Background())
