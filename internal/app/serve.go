@@ -151,6 +151,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	defer stopChannels()
 	go a.WatchFreezes(hubCtx)
+	go a.SweepRecordings(hubCtx)
+	// Calls in progress are hung up and logged before storage closes.
+	defer a.Callbacks.Close()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.Log.Info("serving", "component", "http", "addr", ln.Addr().String(), "database", a.DB.Dialect)
