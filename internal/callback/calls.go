@@ -27,13 +27,13 @@ func noticeJob(convID, msgID int64) job.Spec {
 // as an internal note on the conversation and in the audit log when it
 // ends. Hangup ends it early.
 func (s *Service) Place(ctx context.Context, scope ticket.Scope, id, agentID int64) (Call, error) {
-	if s.dialer == nil {
-		return Call{}, apperr.New(apperr.Unavailable, "callback.no_trunk", "no SIP trunk is configured; call from a desk phone and record the outcome")
-	}
 	now := s.now().UTC().Truncate(time.Millisecond)
 	cb, _, err := s.visible(ctx, scope, id)
 	if err != nil {
 		return Call{}, err
+	}
+	if s.dialer == nil {
+		return Call{}, apperr.New(apperr.Unavailable, "callback.no_trunk", "no SIP trunk is configured; call from a desk phone and record the outcome")
 	}
 	if err := s.callable(cb, agentID, now); err != nil {
 		return Call{}, err

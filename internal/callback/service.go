@@ -283,7 +283,7 @@ func (s *Service) List(ctx context.Context, scope ticket.Scope, f Filter) ([]Cal
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 100
 	}
-	var out []Callback
+	out := []Callback{}
 	before := int64(0)
 	// Read in pages until the scope's share fills the limit: agents see
 	// only their teams' conversations.
