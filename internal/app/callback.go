@@ -66,4 +66,3 @@ func (a *App) SweepRecordings(ctx context.Context) {
 		}
 	}
 }
-

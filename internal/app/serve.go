@@ -35,7 +35,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		KB: a.KB, Bot: a.Bot, Trust: a.Trust, Settings: a.Settings, Reports: a.Reports, Macros: a.Macros, Webhooks: a.Webhooks, Automation: a.Rules,
 		Transparency: a.Config.Transparency, TransparencyLimiter: availability, Incidents: a.Incidents,
 		Callbacks: a.Callbacks,
-		Logger: a.Log, MaxBody: a.Config.MaxBodyBytes, MaxUpload: a.Config.MaxUploadMB << 20,
+		Logger:    a.Log, MaxBody: a.Config.MaxBodyBytes, MaxUpload: a.Config.MaxUploadMB << 20,
 		SecureCookies: a.Config.SecureCookies(), ClientIP: clientIP, Tx: a.DB.WithTx,
 		LoginLimiter: logins, Now: a.Now, VerifyLimiter: verifies, ReportLimiter: reports,
 	})
