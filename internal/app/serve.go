@@ -61,7 +61,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		MaxBody: a.Config.MaxBodyBytes, MaxUpload: a.Config.MaxUploadMB << 20, ClientIP: clientIP,
 		SessionLimiter: auth.NewSharedLimiter(a.DB, "widget-session", 1, 30, a.Now), MessageLimiter: auth.NewSharedLimiter(a.DB, "widget-message", 2, 20, a.Now),
 		Announcements: a.notices,
-		Trust:         a.Trust, VerifyLimiter: verifies, ReportLimiter: reports,
+		Trust:         a.Trust, VerifyLimiter: verifies, ReportLimiter: reports, Callbacks: a.Callbacks,
 	}).Register(mux)
 	if a.Telegram != nil {
 		a.Telegram.Register(mux)
