@@ -19,6 +19,7 @@ import (
 	"vigil/internal/api"
 	"vigil/internal/assets"
 	"vigil/internal/auth"
+	"vigil/internal/callback"
 	"vigil/internal/customer"
 	"vigil/internal/exchange"
 	"vigil/internal/i18n"
@@ -44,6 +45,7 @@ type Deps struct {
 	Reports       *report.Service
 	Macros        *macro.Service
 	Incidents     *incident.Service
+	Callbacks     *callback.Service // nil: no phone callbacks
 	Logger        *slog.Logger
 	Now           func() time.Time
 	ClientIP      func(*http.Request) string
@@ -72,7 +74,7 @@ func New(d Deps) *Console {
 		d.Now = time.Now
 	}
 	c := &Console{Deps: d, pages: map[string]*template.Template{}, assets: assets.New(files, "static", "/console/static/")}
-	for _, page := range []string{"login", "inbox", "conversation", "security", "coverage", "queues", "settings", "reports", "incidents", "campaigns"} {
+	for _, page := range []string{"login", "inbox", "conversation", "security", "coverage", "queues", "settings", "reports", "incidents", "campaigns", "callbacks"} {
 		c.pages[page] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+page+".html"))
 	}
 	c.pages["inbox_list"] = template.Must(template.New("inbox.html").Funcs(funcs).ParseFS(files, "templates/inbox.html"))
@@ -103,6 +105,7 @@ func (c *Console) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /console/conversations/{id}/macro", c.agentOnly(c.applyMacro))
 	mux.HandleFunc("GET /console/incidents", c.agentOnly(c.incidentsPage))
 	mux.HandleFunc("GET /console/campaigns", c.agentOnly(c.campaignsPage))
+	mux.HandleFunc("GET /console/callbacks", c.agentOnly(c.callbacksPage))
 	mux.HandleFunc("POST /console/incidents", c.agentOnly(c.incidentAction(c.declareIncident)))
 	mux.HandleFunc("POST /console/incidents/{id}/updates", c.agentOnly(c.incidentAction(c.postIncidentUpdate)))
 	mux.HandleFunc("POST /console/incidents/{id}/resolve", c.agentOnly(c.incidentAction(c.resolveIncident)))
