@@ -44,7 +44,9 @@ type callRow struct {
 
 func utcMinute(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") + " UTC" }
 
-func windowLabel(cb callback.Callback) string { return utcMinute(cb.WindowStart) + " – " + utcMinute(cb.WindowEnd) }
+func windowLabel(cb callback.Callback) string {
+	return utcMinute(cb.WindowStart) + " – " + utcMinute(cb.WindowEnd)
+}
 
 // callbackPanelFor builds the panel, or nil when the conversation is not
 // a callback.
