@@ -18,6 +18,7 @@
   var outbox = [];           // sends waiting for a connection: {client_id, body}
   var queueTimer = null, typingTimer = null, lastTypingSent = 0;
   var lastMineSeq = 0, agentReadSeq = 0;
+  var securityCase = null;   // the customer's open security conversation, if any
 
   function safeStorage() {
     try { localStorage.setItem("vigil.t", "1"); localStorage.removeItem("vigil.t"); return localStorage; }
@@ -145,6 +146,7 @@
     var composer = root.querySelector("form.composer"); if (composer) composer.remove();
     api("GET", "/widget/api/conversations").then(function (page) {
       var open = (page.data || []).filter(function (c) { return c.status !== "closed"; });
+      securityCase = open.filter(function (c) { return c.category === "account_security" || c.category === "2fa"; })[0] || null;
       if (!page.data || !page.data.length) return;
       pane.insertBefore(el("h2", { class: "hint" }, S.history), pane.firstChild);
       var ul = el("ul", { class: "history" });
@@ -215,7 +217,8 @@
       e.preventDefault(); go.disabled = true; out.textContent = "";
       var body = { window_start: new Date(from.value).toISOString(), window_end: new Date(to.value).toISOString(), language: lang,
         phone: phone.value.trim(), note: note.value };
-      if (conv && conv.id) body.conversation_id = conv.id;
+      // An open security case may be what entitles the customer.
+      if (securityCase) body.conversation_id = securityCase.id;
       api("POST", "/widget/api/callbacks", body).then(function (r) {
         form.hidden = true; out.textContent = S.callback_done; box.appendChild(out);
         setTimeout(function () { openConversation(r.conversation); }, 1500);
