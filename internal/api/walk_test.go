@@ -36,6 +36,7 @@ func walkTable(e *env, attachmentID int64) map[string]expectation {
 	cust := fmt.Sprintf("/api/v1/customers/%d", e.custB.ID)
 	victim := fmt.Sprintf("/api/v1/agents/%d", e.victim.ID)
 	teamB := fmt.Sprintf("/api/v1/teams/%d", e.teamB.ID)
+	cb := fmt.Sprintf("/api/v1/callbacks/%d", e.callbackB(e.t).ID)
 	return map[string]expectation{
 		"POST /api/v1/auth/login": {"/api/v1/auth/login", map[string]string{"email": "nobody@test.example", "password": "wrong password!"},
 			[5]int{u401, u401, u401, u401, u401}},
@@ -227,6 +228,16 @@ func walkTable(e *env, attachmentID int64) map[string]expectation {
 		"POST /api/v1/campaigns/{id}/recipients": {"/api/v1/campaigns/999999/recipients", map[string]any{"uids": []string{"walk"}},
 			[5]int{u401, f403, f403, n404, n404}},
 		"POST /api/v1/customers/{id}/outreach-opt-out": {"/api/v1/customers/999999/outreach-opt-out", nil, [5]int{u401, f403, f403, n404, n404}},
+
+		// Callbacks: team B's request; the callback tests cover the rules.
+		"GET /api/v1/callbacks":      {"/api/v1/callbacks?state=requested", nil, [5]int{u401, ok, ok, ok, ok}},
+		"GET /api/v1/callbacks/{id}": {cb, nil, [5]int{u401, n404, ok, ok, ok}},
+		"POST /api/v1/callbacks/{id}/schedule": {cb + "/schedule", map[string]any{"call_at": "2000-01-01T00:00:00Z"},
+			[5]int{u401, n404, i422, i422, i422}},
+		"POST /api/v1/callbacks/{id}/call":   {cb + "/call", nil, [5]int{u401, n404, 503, 503, 503}},
+		"POST /api/v1/callbacks/{id}/hangup": {cb + "/hangup", nil, [5]int{u401, n404, c409, c409, c409}},
+		"POST /api/v1/callbacks/{id}/done": {cb + "/done", map[string]any{"outcome": "answered", "duration_seconds": 60},
+			[5]int{u401, n404, c409, c409, c409}},
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"vigil/internal/auth"
 	"vigil/internal/automation"
 	"vigil/internal/bot"
+	"vigil/internal/callback"
 	"vigil/internal/canned"
 	"vigil/internal/channel"
 	"vigil/internal/channel/discord"
@@ -78,6 +79,8 @@ type App struct {
 	Discord  *discord.Bot      // nil unless the Discord bot is configured
 	// Incidents keeps incidents and the status page.
 	Incidents *incident.Service
+	// Callbacks keeps phone callback requests and their calls.
+	Callbacks *callback.Service
 	consoles  consoles
 	Now       func() time.Time
 	// Instance names this process on the bus (host, address, pid).
@@ -171,6 +174,9 @@ func New(cfg config.Config, log *slog.Logger, d *db.DB, now func() time.Time) (*
 	a.Rules = automation.New(automation.Options{DB: d, Audit: a.Audit, Tickets: a.Tickets, Outbox: a.Jobs, Now: now})
 	a.Macros = macro.New(macro.Options{DB: d, Audit: a.Audit, Tickets: a.Tickets, Customers: a.Customers, Now: now})
 	if err := a.openChannels(); err != nil {
+		return nil, err
+	}
+	if err := a.openCallbacks(); err != nil {
 		return nil, err
 	}
 	return a, nil

@@ -34,7 +34,8 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		Auth: a.Auth, Agents: a.Agents, Customers: a.Customers, Tickets: a.Tickets, Channels: a.Channels, Canned: a.Canned, Router: a.Router, SLA: a.SLA, Audit: a.Audit,
 		KB: a.KB, Bot: a.Bot, Trust: a.Trust, Settings: a.Settings, Reports: a.Reports, Macros: a.Macros, Webhooks: a.Webhooks, Automation: a.Rules,
 		Transparency: a.Config.Transparency, TransparencyLimiter: availability, Incidents: a.Incidents,
-		Logger: a.Log, MaxBody: a.Config.MaxBodyBytes, MaxUpload: a.Config.MaxUploadMB << 20,
+		Callbacks: a.Callbacks,
+		Logger:    a.Log, MaxBody: a.Config.MaxBodyBytes, MaxUpload: a.Config.MaxUploadMB << 20,
 		SecureCookies: a.Config.SecureCookies(), ClientIP: clientIP, Tx: a.DB.WithTx,
 		LoginLimiter: logins, Now: a.Now, VerifyLimiter: verifies, ReportLimiter: reports,
 	})
@@ -43,7 +44,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 	mux.HandleFunc("GET /ws/console", a.consoleSocket(apiH, a.Hub))
 	web.New(web.Deps{
 		API: apiH, Auth: a.Auth, Agents: a.Agents, Customers: a.Customers, Tickets: a.Tickets, Exchange: a.Exchange, Trust: a.Trust,
-		Reports: a.Reports, Macros: a.Macros, Incidents: a.Incidents, KB: a.KB, Bot: a.Bot, Logger: a.Log, Now: a.Now,
+		Reports: a.Reports, Macros: a.Macros, Incidents: a.Incidents, KB: a.KB, Bot: a.Bot, Callbacks: a.Callbacks, Logger: a.Log, Now: a.Now,
 		ClientIP: clientIP, LoginLimiter: logins, SecureCookies: a.Config.SecureCookies(),
 	}).Register(mux)
 	web.NewHelpCenter(web.HelpDeps{KB: a.KB, Logger: a.Log, ClientIP: clientIP,
@@ -60,7 +61,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		MaxBody: a.Config.MaxBodyBytes, MaxUpload: a.Config.MaxUploadMB << 20, ClientIP: clientIP,
 		SessionLimiter: auth.NewSharedLimiter(a.DB, "widget-session", 1, 30, a.Now), MessageLimiter: auth.NewSharedLimiter(a.DB, "widget-message", 2, 20, a.Now),
 		Announcements: a.notices,
-		Trust:         a.Trust, VerifyLimiter: verifies, ReportLimiter: reports,
+		Trust:         a.Trust, VerifyLimiter: verifies, ReportLimiter: reports, Callbacks: a.Callbacks,
 	}).Register(mux)
 	if a.Telegram != nil {
 		a.Telegram.Register(mux)
@@ -151,6 +152,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	defer stopChannels()
 	go a.WatchFreezes(hubCtx)
+	go a.SweepRecordings(hubCtx)
+	// Calls in progress are hung up and logged before storage closes.
+	defer a.Callbacks.Close()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.Log.Info("serving", "component", "http", "addr", ln.Addr().String(), "database", a.DB.Dialect)

@@ -54,6 +54,7 @@ type conversationData struct {
 	CanFreeze  bool // the customer has an exchange account and no freeze in force
 	Macros     []option
 	MacroDone  bool
+	Callback   *callbackPanel // phone callbacks only
 }
 
 // thread is how many messages the page renders; older ones load on demand
@@ -176,6 +177,10 @@ func (c *Console) conversation(w http.ResponseWriter, r *http.Request, p *page) 
 		d.Teams = append(d.Teams, option{strconv.FormatInt(t.ID, 10), t.Name, t.ID == conv.TeamID})
 	}
 	if d.Macros, err = c.macroOptions(r, p, scope); err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	if d.Callback, err = c.callbackPanelFor(ctx, p, scope, conv.ID); err != nil {
 		c.fail(w, r, err)
 		return
 	}

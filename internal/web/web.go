@@ -20,6 +20,7 @@ import (
 	"vigil/internal/assets"
 	"vigil/internal/auth"
 	"vigil/internal/bot"
+	"vigil/internal/callback"
 	"vigil/internal/customer"
 	"vigil/internal/exchange"
 	"vigil/internal/i18n"
@@ -48,6 +49,7 @@ type Deps struct {
 	Incidents     *incident.Service
 	KB            *kb.Service
 	Bot           *bot.Bot
+	Callbacks     *callback.Service // nil: no phone callbacks
 	Logger        *slog.Logger
 	Now           func() time.Time
 	ClientIP      func(*http.Request) string
@@ -76,7 +78,7 @@ func New(d Deps) *Console {
 		d.Now = time.Now
 	}
 	c := &Console{Deps: d, pages: map[string]*template.Template{}, assets: assets.New(files, "static", "/console/static/")}
-	for _, page := range []string{"login", "inbox", "conversation", "security", "coverage", "queues", "settings", "reports", "incidents", "campaigns",
+	for _, page := range []string{"login", "inbox", "conversation", "security", "coverage", "queues", "settings", "reports", "incidents", "campaigns", "callbacks",
 		"kb", "kb_article", "kb_version", "announcements", "botlog"} {
 		c.pages[page] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/kbnav.html", "templates/"+page+".html"))
 	}
@@ -108,6 +110,7 @@ func (c *Console) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /console/conversations/{id}/macro", c.agentOnly(c.applyMacro))
 	mux.HandleFunc("GET /console/incidents", c.agentOnly(c.incidentsPage))
 	mux.HandleFunc("GET /console/campaigns", c.agentOnly(c.campaignsPage))
+	mux.HandleFunc("GET /console/callbacks", c.agentOnly(c.callbacksPage))
 	mux.HandleFunc("POST /console/incidents", c.agentOnly(c.incidentAction(c.declareIncident)))
 	mux.HandleFunc("POST /console/incidents/{id}/updates", c.agentOnly(c.incidentAction(c.postIncidentUpdate)))
 	mux.HandleFunc("POST /console/incidents/{id}/resolve", c.agentOnly(c.incidentAction(c.resolveIncident)))

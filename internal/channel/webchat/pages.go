@@ -47,6 +47,8 @@ var widgetKeys = []string{
 	"widget.freeze", "widget.freeze_hint", "widget.freeze_reason", "widget.freeze_reason.not_me", "widget.freeze_reason.withdrawal",
 	"widget.freeze_reason.other", "widget.freeze_confirm", "widget.freeze_cancel", "widget.freeze_done", "widget.never_ask", "widget.staff_id",
 	"widget.rate", "widget.rate_n",
+	"widget.callback", "widget.callback_hint", "widget.callback_from", "widget.callback_to", "widget.callback_phone", "widget.callback_note",
+	"widget.callback_send", "widget.callback_done",
 }
 
 // chatPage is the page inside the iframe, and the standalone chat for an

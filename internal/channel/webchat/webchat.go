@@ -61,6 +61,8 @@ type Deps struct {
 	// Trust records a signed widget identity on the conversation and runs
 	// the self-service freeze; nil leaves both out.
 	Trust Trust
+	// Callbacks takes phone callback requests; nil refuses them.
+	Callbacks Callbacks
 }
 
 // Widget serves the channel.
@@ -90,6 +92,7 @@ func (w *Widget) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /widget/api/attachments/{id}", w.customerOnly(w.download))
 	mux.HandleFunc("GET /ws/widget", w.socket)
 	mux.HandleFunc("POST /widget/api/freeze", w.customerOnly(w.freeze))
+	mux.HandleFunc("POST /widget/api/callbacks", w.customerOnly(w.requestCallback))
 	mux.HandleFunc("GET /freeze", w.freezePage)
 	mux.HandleFunc("POST /freeze", w.freezeByLink)
 	mux.HandleFunc("GET /verify", w.verifyPage)

@@ -18,6 +18,7 @@
   var outbox = [];           // sends waiting for a connection: {client_id, body}
   var queueTimer = null, typingTimer = null, lastTypingSent = 0;
   var lastMineSeq = 0, agentReadSeq = 0;
+  var securityCase = null;   // the customer's open security conversation, if any
 
   function safeStorage() {
     try { localStorage.setItem("vigil.t", "1"); localStorage.removeItem("vigil.t"); return localStorage; }
@@ -145,6 +146,7 @@
     var composer = root.querySelector("form.composer"); if (composer) composer.remove();
     api("GET", "/widget/api/conversations").then(function (page) {
       var open = (page.data || []).filter(function (c) { return c.status !== "closed"; });
+      securityCase = open.filter(function (c) { return c.category === "account_security" || c.category === "2fa"; })[0] || null;
       if (!page.data || !page.data.length) return;
       pane.insertBefore(el("h2", { class: "hint" }, S.history), pane.firstChild);
       var ul = el("ul", { class: "history" });
@@ -189,7 +191,41 @@
         .catch(function (x) { err.textContent = x.message; go.disabled = false; });
     });
     pane.appendChild(form);
+    pane.appendChild(callbackForm());
     first.focus();
+  }
+
+  // ---- phone callback: for customers the policy entitles; others get
+  // the desk's refusal, in words, in place of the form.
+  function callbackForm() {
+    var box = el("details", { class: "callback", id: "callback" });
+    box.appendChild(el("summary", null, S.callback));
+    box.appendChild(el("p", { class: "hint" }, S.callback_hint));
+    var form = el("form", { id: "callback-form" });
+    function local(d) { var z = new Date(d.getTime() - d.getTimezoneOffset() * 60000); return z.toISOString().slice(0, 16); }
+    var soon = new Date(Date.now() + 3600000);
+    var from = el("input", { id: "cb-from", type: "datetime-local", required: "", value: local(soon) });
+    var to = el("input", { id: "cb-to", type: "datetime-local", required: "", value: local(new Date(soon.getTime() + 2 * 3600000)) });
+    var phone = el("input", { id: "cb-phone", type: "tel", autocomplete: "tel", placeholder: "+8613800138000", maxlength: "20" });
+    var note = el("textarea", { id: "cb-note", maxlength: "1000", rows: "2" });
+    [["cb-from", S.callback_from, from], ["cb-to", S.callback_to, to], ["cb-phone", S.callback_phone, phone], ["cb-note", S.callback_note, note]]
+      .forEach(function (f) { form.appendChild(el("label", { for: f[0] }, f[1])); form.appendChild(f[2]); });
+    var go = el("button", { type: "submit" }, S.callback_send);
+    var out = el("p", { id: "callback-status", role: "status" });
+    form.appendChild(go); form.appendChild(out);
+    form.addEventListener("submit", function (e) {
+      e.preventDefault(); go.disabled = true; out.textContent = "";
+      var body = { window_start: new Date(from.value).toISOString(), window_end: new Date(to.value).toISOString(), language: lang,
+        phone: phone.value.trim(), note: note.value };
+      // An open security case may be what entitles the customer.
+      if (securityCase) body.conversation_id = securityCase.id;
+      api("POST", "/widget/api/callbacks", body).then(function (r) {
+        form.hidden = true; out.textContent = S.callback_done; box.appendChild(out);
+        setTimeout(function () { openConversation(r.conversation); }, 1500);
+      }).catch(function (x) { out.textContent = x.message; go.disabled = false; });
+    });
+    box.appendChild(form);
+    return box;
   }
 
   // ---- conversation
