@@ -186,3 +186,49 @@ func (s *Service) FirstWaits(ctx context.Context, channel string, from, to time.
 	}
 	return out, rows.Err()
 }
+
+// IdleQuery selects conversations in one of Statuses whose last update
+// falls in [Since, Before), oldest first, at most Limit.
+type IdleQuery struct {
+	Statuses      []Status
+	Since, Before time.Time
+	Limit         int
+}
+
+// Idle is a conversation left alone: its id and when it last changed.
+type Idle struct {
+	ID        int64
+	UpdatedAt time.Time
+}
+
+// Idle returns the conversations a query selects, for rules on
+// conversations nobody touched for a while.
+func (s *Service) Idle(ctx context.Context, q IdleQuery) ([]Idle, error) {
+	if len(q.Statuses) == 0 {
+		return nil, nil
+	}
+	args := []any{db.Millis(q.Since), db.Millis(q.Before), q.Limit}
+	ph := make([]string, len(q.Statuses))
+	for i, st := range q.Statuses {
+		args = append(args, string(st))
+		ph[i] = fmt.Sprintf("$%d", len(args))
+	}
+	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT id, updated_at FROM conversations
+		WHERE updated_at >= $1 AND updated_at < $2 AND merged_into IS NULL AND status IN (`+strings.Join(ph, ", ")+`)
+		ORDER BY updated_at, id LIMIT $3`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("ticket: idle: %w", err)
+	}
+	defer rows.Close()
+	var out []Idle
+	for rows.Next() {
+		var c Idle
+		var at int64
+		if err := rows.Scan(&c.ID, &at); err != nil {
+			return nil, fmt.Errorf("ticket: idle: %w", err)
+		}
+		c.UpdatedAt = db.Time(at)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
