@@ -16,8 +16,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"vigil/internal/api"
 	"vigil/internal/audit"
+	"vigil/internal/automation"
 	"vigil/internal/canned"
 	"vigil/internal/customer"
 	"vigil/internal/macro"
@@ -211,6 +214,27 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 		}
 	})
 
+	t.Run("enums follow the code", func(t *testing.T) {
+		schemas := doc["components"].(map[string]any)["schemas"].(map[string]any)
+		enum := func(v any) []string {
+			var out []string
+			for _, x := range deref(doc, v).(map[string]any)["enum"].([]any) {
+				out = append(out, x.(string))
+			}
+			return out
+		}
+		hookEvents := schemas["WebhookInput"].(map[string]any)["properties"].(map[string]any)["events"].(map[string]any)["items"]
+		if d := cmp.Diff(webhook.Types, enum(hookEvents)); d != "" {
+			t.Errorf("WebhookInput events enum is not webhook.Types (-code +doc):\n%s", d)
+		}
+		for _, name := range []string{"AutomationRuleInput", "AutomationRule"} {
+			on := schemas[name].(map[string]any)["properties"].(map[string]any)["on"]
+			if d := cmp.Diff(automation.Triggers, enum(on)); d != "" {
+				t.Errorf("%s on enum is not automation.Triggers (-code +doc):\n%s", name, d)
+			}
+		}
+	})
+
 	t.Run("operation ids are unique", func(t *testing.T) {
 		seen := map[string]string{}
 		for key, op := range ops {
@@ -375,6 +399,13 @@ func TestOpenAPIResponsesMatchHandlers(t *testing.T) {
 			"conditions": []map[string]string{{"field": "category", "op": "in", "value": "2fa,account_security"}},
 			"actions":    map[string]any{"priority": "urgent", "add_tags": []string{"security"}}}, made},
 		{"POST /api/v1/automations", "/api/v1/automations", admin, map[string]any{"name": "x", "on": "moon.full", "actions": map[string]any{"status": "open"}}, i422},
+		{"POST /api/v1/automations", "/api/v1/automations", admin, map[string]any{"name": "Quiet pending", "on": "idle",
+			"idle": map[string]any{"hours": 48, "statuses": []string{"pending"}}, "conditions": []map[string]string{{"field": "channel", "op": "eq", "value": "email"}},
+			"actions": map[string]any{"status": "solved", "notify": map[string]any{"assignee": true, "team": true}}}, made},
+		{"POST /api/v1/automations", "/api/v1/automations", admin, map[string]any{"name": "No hours", "on": "idle",
+			"idle": map[string]any{"statuses": []string{"pending"}}, "actions": map[string]any{"status": "solved"}}, i422},
+		{"POST /api/v1/automations", "/api/v1/automations", admin, map[string]any{"name": "No such macro", "on": "conversation.created",
+			"actions": map[string]any{"macro_id": 999999}}, i422},
 		{"GET /api/v1/automations", "/api/v1/automations", admin, nil, ok},
 		{"DELETE /api/v1/automations/{id}", "/api/v1/automations/999999", admin, nil, n404},
 		{"GET /api/v1/openapi.json", "/api/v1/openapi.json", e.anonymous(), nil, ok},

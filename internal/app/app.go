@@ -168,11 +168,12 @@ func New(cfg config.Config, log *slog.Logger, d *db.DB, now func() time.Time) (*
 	a.Bot = bot.New(bot.Options{DB: d, KB: a.KB, Tickets: a.Tickets, Bus: bus, Log: log, Now: now, Generator: gen,
 		Account: botAccount{a}, Incidents: a.Incidents})
 	a.openSettings(context.Background())
-	a.Reports = report.New(report.Options{DB: d, Tickets: a.Tickets, Bot: a.Bot, Secret: []byte(cfg.SecretKey), PublicURL: cfg.PublicURL, Now: now,
+	a.Reports = report.New(report.Options{DB: d, Tickets: a.Tickets, Facts: a.Tickets, Customers: a.Customers, Bot: a.Bot, Secret: []byte(cfg.SecretKey), PublicURL: cfg.PublicURL, Now: now,
 		Online: a.Agents.OnlineCount})
 	a.Webhooks = webhook.New(webhook.Options{DB: d, Audit: a.Audit, Outbox: a.Jobs, Log: log, Now: now})
-	a.Rules = automation.New(automation.Options{DB: d, Audit: a.Audit, Tickets: a.Tickets, Outbox: a.Jobs, Now: now})
 	a.Macros = macro.New(macro.Options{DB: d, Audit: a.Audit, Tickets: a.Tickets, Customers: a.Customers, Now: now})
+	a.Rules = automation.New(automation.Options{DB: d, Audit: a.Audit, Bus: a.Bus, Tickets: a.Tickets, Outbox: a.Jobs, Macros: a.Macros,
+		Webhooks: a.Webhooks, Agents: a.Agents, Now: now})
 	if err := a.openChannels(); err != nil {
 		return nil, err
 	}

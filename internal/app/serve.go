@@ -142,6 +142,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	go a.RollUpReports(hubCtx)
 	go a.Webhooks.Run(hubCtx, a.Bus)
 	go a.Rules.Run(hubCtx, a.Bus, a.Log)
+	go a.Rules.Watch(hubCtx, time.Minute, a.Log)
 	go a.consoles.beat(hubCtx, a)
 	go a.Bot.Run(hubCtx)
 	go a.LinkIncidents(hubCtx)

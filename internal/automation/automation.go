@@ -1,10 +1,11 @@
 // Package automation runs rules: on an event (a conversation created, the
 // customer or an agent replying, a status change, an SLA warning or
-// breach), when every condition on the conversation holds, the rule's
-// actions change it. A rule fires at most once per event chain: the
-// changes rules make are evaluated at once, in the same chain, and a rule
-// that already fired in it is skipped, so rules that undo each other
-// stop after one round.
+// breach) or on a conversation nobody updated for some hours, when every
+// condition on the conversation holds, the rule's actions change it, send
+// a macro, notify agents or call a webhook. A rule fires at most once per
+// event chain: the changes rules make are evaluated at once, in the same
+// chain, and a rule that already fired in it is skipped, so rules that
+// undo each other stop after one round.
 package automation
 
 import (
@@ -17,10 +18,13 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"vigil/internal/agent"
 	"vigil/internal/apperr"
 	"vigil/internal/audit"
 	"vigil/internal/db"
+	"vigil/internal/event"
 	"vigil/internal/job"
+	"vigil/internal/macro"
 	"vigil/internal/ticket"
 )
 
@@ -32,10 +36,19 @@ const (
 	OnStatusChanged = "status.changed"
 	OnSLAWarning    = "sla.warning"
 	OnSLABreach     = "sla.breach"
+	// OnIdle fires for conversations in the rule's statuses that nobody
+	// updated for its hours, once per such quiet period.
+	OnIdle = "idle"
 )
 
 // Triggers lists them.
-var Triggers = []string{OnCreated, OnCustomerReply, OnAgentReply, OnStatusChanged, OnSLAWarning, OnSLABreach}
+var Triggers = []string{OnCreated, OnCustomerReply, OnAgentReply, OnStatusChanged, OnSLAWarning, OnSLABreach, OnIdle}
+
+// MaxIdleHours bounds an idle rule's wait (90 days).
+const MaxIdleHours = 90 * 24
+
+// IdleStatuses are the statuses an idle rule may watch.
+var IdleStatuses = []string{"new", "open", "pending", "on_hold", "solved"}
 
 // Fields a condition may test.
 var Fields = []string{"channel", "language", "category", "priority", "status", "team_id", "assignee_id", "tags", "subject"}
@@ -47,13 +60,39 @@ type Condition struct {
 	Value string `json:"value"`
 }
 
-// Actions are what a rule changes; empty means unchanged.
+// Actions are what a rule does; empty means not done. A macro runs first
+// (its reply and its own changes), then the field changes, then the
+// notice and the webhook call, all in one transaction.
 type Actions struct {
 	Status     string   `json:"status,omitempty"`
 	Priority   string   `json:"priority,omitempty"`
 	TeamID     int64    `json:"team_id,omitempty"`
 	AssigneeID int64    `json:"assignee_id,omitempty"`
 	AddTags    []string `json:"add_tags,omitempty"`
+	// MacroID sends a team or global macro: its reply in the customer's
+	// language, as a system message, and its field changes.
+	MacroID int64 `json:"macro_id,omitempty"`
+	// Notify calls agents' attention in their consoles, with an internal
+	// note on the conversation naming them.
+	Notify *Notify `json:"notify,omitempty"`
+	// WebhookID posts the rule's firing to a webhook endpoint as a signed,
+	// retried and logged delivery of type "automation.rule".
+	WebhookID int64 `json:"webhook_id,omitempty"`
+}
+
+// Notify names who a rule notifies: the assignee, every active member of
+// the conversation's team, and listed agents.
+type Notify struct {
+	Assignee bool    `json:"assignee,omitempty"`
+	Team     bool    `json:"team,omitempty"`
+	AgentIDs []int64 `json:"agent_ids,omitempty"`
+}
+
+// Idle is what an idle rule waits for: Hours without an update while in
+// one of Statuses.
+type Idle struct {
+	Hours    int      `json:"hours"`
+	Statuses []string `json:"statuses"`
 }
 
 // Rule is one automation rule.
@@ -63,25 +102,50 @@ type Rule struct {
 	On         string      `json:"on"`
 	Conditions []Condition `json:"conditions"`
 	Actions    Actions     `json:"actions"`
+	Idle       *Idle       `json:"idle,omitempty"` // only on idle rules
 	Position   int         `json:"position"`
 	CreatedAt  time.Time   `json:"created_at"`
+	sweptUntil int64       // how far the idle sweep has looked
 }
 
 // Tickets is what rules read and change.
 type Tickets interface {
 	ByID(ctx context.Context, scope ticket.Scope, id int64) (ticket.Conversation, error)
 	Update(ctx context.Context, id int64, p ticket.Patch) (ticket.Conversation, error)
+	AddMessage(ctx context.Context, in ticket.MessageInput) (ticket.Message, error)
+	Idle(ctx context.Context, q ticket.IdleQuery) ([]ticket.Idle, error)
+}
+
+// Macros sends shared macros for rules (macro.Service).
+type Macros interface {
+	Shared(ctx context.Context, id int64) (macro.Macro, error)
+	ApplyForRule(ctx context.Context, macroID, convID int64) (macro.Result, error)
+}
+
+// Webhooks calls endpoints for rules (webhook.Service).
+type Webhooks interface {
+	Check(ctx context.Context, id int64) error
+	Send(ctx context.Context, hookID int64, occurrence, typ string, data any) error
+}
+
+// Agents names who a rule notifies (agent.Service).
+type Agents interface {
+	List(ctx context.Context) ([]agent.Agent, error)
 }
 
 // Options wire a Service.
 type Options struct {
 	DB      *db.DB
 	Audit   *audit.Log
+	Bus     event.Bus // carries notices; nil: none are shown live
 	Tickets Tickets
 	Outbox  interface {
 		Enqueue(ctx context.Context, s job.Spec) (bool, error)
 	}
-	Now func() time.Time
+	Macros   Macros   // nil: rules cannot send macros
+	Webhooks Webhooks // nil: rules cannot call webhooks
+	Agents   Agents   // nil: rules cannot notify
+	Now      func() time.Time
 }
 
 // Service keeps and runs rules.
@@ -110,11 +174,65 @@ func (r *Rule) validate() error {
 	if _, ok := ticket.ParsePriority(a.Priority); a.Priority != "" && !ok {
 		return apperr.Field("actions", "automation.action_invalid", "priority must be low, normal, high or urgent")
 	}
-	if a.Status == "" && a.Priority == "" && a.TeamID == 0 && a.AssigneeID == 0 && len(a.AddTags) == 0 {
+	if n := a.Notify; n != nil && (!n.Assignee && !n.Team && len(n.AgentIDs) == 0 || len(n.AgentIDs) > 50) {
+		return apperr.Field("actions", "automation.notify_invalid", "notify the assignee, the team or up to 50 agents")
+	}
+	if a.Status == "" && a.Priority == "" && a.TeamID == 0 && a.AssigneeID == 0 && len(a.AddTags) == 0 && a.MacroID == 0 &&
+		a.Notify == nil && a.WebhookID == 0 {
 		return apperr.Field("actions", "automation.action_invalid", "a rule needs an action")
+	}
+	if err := r.validateIdle(); err != nil {
+		return err
 	}
 	if r.Conditions == nil {
 		r.Conditions = []Condition{}
+	}
+	return nil
+}
+
+func (r *Rule) validateIdle() error {
+	if r.On != OnIdle {
+		if r.Idle != nil {
+			return apperr.Field("idle", "automation.idle_invalid", "only idle rules take idle")
+		}
+		return nil
+	}
+	if r.Idle == nil || r.Idle.Hours < 1 || r.Idle.Hours > MaxIdleHours || len(r.Idle.Statuses) == 0 {
+		return apperr.Field("idle", "automation.idle_invalid", "an idle rule needs 1-%d hours and at least one status", MaxIdleHours)
+	}
+	for _, st := range r.Idle.Statuses {
+		if !slices.Contains(IdleStatuses, st) {
+			return apperr.Field("idle", "automation.idle_invalid", "statuses are %v", IdleStatuses)
+		}
+	}
+	return nil
+}
+
+// checkTargets refuses a rule whose macro or webhook does not exist (or
+// that this desk cannot send).
+func (s *Service) checkTargets(ctx context.Context, a Actions) error {
+	if a.MacroID != 0 {
+		if s.o.Macros == nil {
+			return apperr.Field("actions", "automation.macro_invalid", "no such team or global macro")
+		}
+		if _, err := s.o.Macros.Shared(ctx, a.MacroID); apperr.Is(err, apperr.NotFound) {
+			return apperr.Field("actions", "automation.macro_invalid", "no such team or global macro")
+		} else if err != nil {
+			return err
+		}
+	}
+	if a.WebhookID != 0 {
+		if s.o.Webhooks == nil {
+			return apperr.Field("actions", "automation.webhook_invalid", "no such webhook")
+		}
+		if err := s.o.Webhooks.Check(ctx, a.WebhookID); apperr.Is(err, apperr.NotFound) {
+			return apperr.Field("actions", "automation.webhook_invalid", "no such webhook")
+		} else if err != nil {
+			return err
+		}
+	}
+	if a.Notify != nil && s.o.Agents == nil {
+		return apperr.Field("actions", "automation.notify_invalid", "notify the assignee, the team or up to 50 agents")
 	}
 	return nil
 }
@@ -126,10 +244,18 @@ func (s *Service) Create(ctx context.Context, r Rule) (Rule, error) {
 	}
 	conds, _ := json.Marshal(r.Conditions)
 	acts, _ := json.Marshal(r.Actions)
+	idle := []byte("{}")
+	if r.Idle != nil {
+		idle, _ = json.Marshal(r.Idle)
+	}
 	r.CreatedAt = s.o.Now().UTC().Truncate(time.Millisecond)
 	err := s.o.DB.WithTx(ctx, func(ctx context.Context) error {
-		if err := s.o.DB.Q(ctx).QueryRowContext(ctx, `INSERT INTO automation_rules (name, on_event, conditions, actions, position, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, r.Name, r.On, string(conds), string(acts), r.Position, db.Millis(r.CreatedAt)).Scan(&r.ID); err != nil {
+		if err := s.checkTargets(ctx, r.Actions); err != nil {
+			return err
+		}
+		if err := s.o.DB.Q(ctx).QueryRowContext(ctx, `INSERT INTO automation_rules (name, on_event, conditions, actions, idle, position, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, r.Name, r.On, string(conds), string(acts), string(idle), r.Position,
+			db.Millis(r.CreatedAt)).Scan(&r.ID); err != nil {
 			return fmt.Errorf("automation: create: %w", err)
 		}
 		return s.o.Audit.Record(ctx, "automation.create", "automation_rule", r.ID, map[string]any{"name": r.Name, "on": r.On})
@@ -153,7 +279,7 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 
 // Rules returns every rule in the order they run.
 func (s *Service) Rules(ctx context.Context) ([]Rule, error) {
-	rows, err := s.o.DB.Q(ctx).QueryContext(ctx, `SELECT id, name, on_event, conditions, actions, position, created_at
+	rows, err := s.o.DB.Q(ctx).QueryContext(ctx, `SELECT id, name, on_event, conditions, actions, idle, idle_swept_until, position, created_at
 		FROM automation_rules ORDER BY position, id`)
 	if err != nil {
 		return nil, fmt.Errorf("automation: rules: %w", err)
@@ -162,13 +288,17 @@ func (s *Service) Rules(ctx context.Context) ([]Rule, error) {
 	out := []Rule{}
 	for rows.Next() {
 		var r Rule
-		var conds, acts string
+		var conds, acts, idle string
 		var created int64
-		if err := rows.Scan(&r.ID, &r.Name, &r.On, &conds, &acts, &r.Position, &created); err != nil {
+		if err := rows.Scan(&r.ID, &r.Name, &r.On, &conds, &acts, &idle, &r.sweptUntil, &r.Position, &created); err != nil {
 			return nil, fmt.Errorf("automation: rules: %w", err)
 		}
 		_ = json.Unmarshal([]byte(conds), &r.Conditions)
 		_ = json.Unmarshal([]byte(acts), &r.Actions)
+		if r.On == OnIdle {
+			r.Idle = &Idle{}
+			_ = json.Unmarshal([]byte(idle), r.Idle)
+		}
 		r.CreatedAt = db.Time(created)
 		out = append(out, r)
 	}

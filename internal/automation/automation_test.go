@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"vigil/internal/agent"
 	"vigil/internal/apperr"
 	"vigil/internal/audit"
 	"vigil/internal/automation"
@@ -14,14 +15,21 @@ import (
 	"vigil/internal/db/dbtest"
 	"vigil/internal/event"
 	"vigil/internal/job"
+	"vigil/internal/macro"
 	"vigil/internal/ticket"
+	"vigil/internal/webhook"
 )
 
 type env struct {
 	ctx     context.Context
+	clock   *dbtest.Clock
+	bus     event.Bus
 	tickets *ticket.Service
 	jobs    *job.Queue
 	rules   *automation.Service
+	macros  *macro.Service
+	hooks   *webhook.Service
+	agents  *agent.Service
 	cust    customer.Customer
 }
 
@@ -30,25 +38,31 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	d := dbtest.Open(t)
-	now := dbtest.NewClock(time.Date(2026, 3, 2, 3, 0, 0, 0, time.UTC)).Now
+	clk := dbtest.NewClock(time.Date(2026, 3, 2, 3, 0, 0, 0, time.UTC))
+	now := clk.Now
 	a := audit.New(d, now)
 	bus := event.NewMemory()
 	customers := customer.New(d, a, bus, now)
-	jobs := job.New(job.Options{DB: d, Now: now})
+	agents := agent.New(d, a, bus, now)
+	jobs := job.New(job.Options{DB: d, Now: now, Backoff: 10 * time.Second})
 	tickets := ticket.New(ticket.Options{DB: d, Audit: a, Bus: bus, Customers: customers, Now: now})
-	rules := automation.New(automation.Options{DB: d, Audit: a, Tickets: tickets, Outbox: jobs, Now: now})
+	macros := macro.New(macro.Options{DB: d, Audit: a, Tickets: tickets, Customers: customers, Now: now})
+	hooks := webhook.New(webhook.Options{DB: d, Audit: a, Outbox: jobs, Now: now})
+	rules := automation.New(automation.Options{DB: d, Audit: a, Bus: bus, Tickets: tickets, Outbox: jobs, Macros: macros, Webhooks: hooks,
+		Agents: agents, Now: now})
 	ctx := audit.WithActor(context.Background(), audit.Actor{Kind: "agent", ID: 1})
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); rules.Run(runCtx, bus, nil) }()
 	t.Cleanup(func() { stop(); <-done })
 	time.Sleep(20 * time.Millisecond)
-	name := "Ana"
-	cust, err := customers.Create(ctx, customer.Input{Name: &name})
+	name, lang := "Ana Li", "zh"
+	cust, err := customers.Create(ctx, customer.Input{Name: &name, Language: &lang})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{ctx: ctx, tickets: tickets, jobs: jobs, rules: rules, cust: cust}
+	return &env{ctx: ctx, clock: clk, bus: bus, tickets: tickets, jobs: jobs, rules: rules, macros: macros, hooks: hooks, agents: agents,
+		cust: cust}
 }
 
 func (e *env) rule(t *testing.T, r automation.Rule) automation.Rule {
@@ -71,7 +85,7 @@ func (e *env) drain(t *testing.T, want int) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if _, err := e.jobs.RunOnce(e.ctx, map[string]job.Handler{automation.RunJob: e.rules.Handle}); err != nil {
+	if _, err := e.jobs.RunOnce(e.ctx, map[string]job.Handler{automation.RunJob: e.rules.Handle, webhook.DeliverJob: e.hooks.Deliver}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
+	"time"
 
 	"vigil/internal/apperr"
 	"vigil/internal/audit"
@@ -25,6 +27,8 @@ type runPayload struct {
 	Trigger        string `json:"trigger"`
 	ConversationID int64  `json:"conversation_id"`
 	Chain          string `json:"chain"`
+	// RuleID limits the first round to one rule (an idle rule's firing).
+	RuleID int64 `json:"rule_id,omitempty"`
 }
 
 // triggerOf maps a domain event to a rule trigger. Changes made by rules
@@ -105,15 +109,20 @@ func (s *Service) Handle(ctx context.Context, j job.Job) error {
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
 		return job.Permanent(fmt.Errorf("automation: payload: %w", err))
 	}
-	return s.Fire(ctx, p.Chain, p.Trigger, p.ConversationID)
+	return s.fire(ctx, p.Chain, p.Trigger, p.ConversationID, p.RuleID)
 }
 
 // Fire runs the rules for a trigger on a conversation within a chain. A
-// rule's status change triggers the status rules next, in the same
-// chain; each rule fires at most once per chain (a unique row records
-// it, so a repeated job does not fire it again either). A change the
-// conversation refuses (closed, an impossible status) skips that rule.
+// rule's status change (its own or its macro's) triggers the status rules
+// next, in the same chain; each rule fires at most once per chain (a
+// unique row records it, so a repeated job does not fire it again
+// either). A change the conversation refuses (closed, an impossible
+// status) skips that rule.
 func (s *Service) Fire(ctx context.Context, chain, trigger string, convID int64) error {
+	return s.fire(ctx, chain, trigger, convID, 0)
+}
+
+func (s *Service) fire(ctx context.Context, chain, trigger string, convID, only int64) error {
 	rules, err := s.Rules(ctx)
 	if err != nil {
 		return err
@@ -123,7 +132,7 @@ func (s *Service) Fire(ctx context.Context, chain, trigger string, convID int64)
 		trig := queue[0]
 		queue = queue[1:]
 		for _, r := range rules {
-			if r.On != trig {
+			if r.On != trig || only != 0 && trig == trigger && r.ID != only {
 				continue
 			}
 			changed, err := s.fireOne(ctx, chain, r, convID)
@@ -141,6 +150,7 @@ func (s *Service) Fire(ctx context.Context, chain, trigger string, convID int64)
 // fireOne applies one rule if it matches and has not fired in the chain;
 // it reports whether the status changed.
 func (s *Service) fireOne(ctx context.Context, chain string, r Rule, convID int64) (statusChanged bool, err error) {
+	var notice *event.AgentsNotified
 	err = s.o.DB.WithTx(ctx, func(ctx context.Context) error {
 		conv, err := s.o.Tickets.ByID(ctx, ticket.Scope{All: true}, convID)
 		if err != nil {
@@ -148,6 +158,9 @@ func (s *Service) fireOne(ctx context.Context, chain string, r Rule, convID int6
 		}
 		if conv.MergedInto != 0 || conv.Status == ticket.StatusClosed || !matches(r, conv) {
 			return nil
+		}
+		if idle, err := s.stillIdle(ctx, r, conv); err != nil || !idle {
+			return err
 		}
 		res, err := s.o.DB.Q(ctx).ExecContext(ctx, `INSERT INTO automation_firings (rule_id, conversation_id, chain, fired_at)
 			VALUES ($1, $2, $3, $4) ON CONFLICT (rule_id, chain) DO NOTHING`, r.ID, convID, chain, db.Millis(s.o.Now()))
@@ -157,17 +170,146 @@ func (s *Service) fireOne(ctx context.Context, chain string, r Rule, convID int6
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil // fired already in this chain
 		}
-		after, err := s.o.Tickets.Update(audit.WithActor(ctx, audit.Actor{Kind: ActorKind, ID: r.ID}), convID, patchOf(r.Actions, conv))
+		actx := audit.WithActor(ctx, audit.Actor{Kind: ActorKind, ID: r.ID})
+		after, err := s.act(actx, chain, r, conv)
 		if err != nil {
 			return err
 		}
 		statusChanged = after.Status != conv.Status
-		return nil
+		if notice, err = s.notify(actx, r, after); err != nil {
+			return err
+		}
+		return s.recordLeft(ctx, r, chain, convID)
 	})
 	if k := apperr.KindOf(err); k == apperr.Conflict || k == apperr.Invalid {
 		return false, nil
 	}
+	if err == nil && notice != nil && s.o.Bus != nil {
+		s.o.Bus.Publish(ctx, *notice)
+	}
 	return statusChanged, err
+}
+
+// stillIdle re-checks an idle rule when it runs: a conversation updated
+// or moved since the sweep saw it is no longer idle, and one whose last
+// update was this rule's own firing is in the quiet period it already
+// fired for.
+func (s *Service) stillIdle(ctx context.Context, r Rule, conv ticket.Conversation) (bool, error) {
+	if r.On != OnIdle {
+		return true, nil
+	}
+	if r.Idle == nil || !slices.Contains(r.Idle.Statuses, string(conv.Status)) ||
+		conv.UpdatedAt.After(s.o.Now().Add(-time.Duration(r.Idle.Hours)*time.Hour)) {
+		return false, nil
+	}
+	var n int
+	err := s.o.DB.Q(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM automation_firings WHERE rule_id = $1 AND conversation_id = $2
+		AND left_at = $3`, r.ID, conv.ID, db.Millis(conv.UpdatedAt)).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("automation: idle check: %w", err)
+	}
+	return n == 0, nil
+}
+
+// recordLeft stores the conversation's update time as an idle rule's
+// firing left it.
+func (s *Service) recordLeft(ctx context.Context, r Rule, chain string, convID int64) error {
+	if r.On != OnIdle {
+		return nil
+	}
+	conv, err := s.o.Tickets.ByID(ctx, ticket.Scope{All: true}, convID)
+	if err != nil {
+		return err
+	}
+	if _, err := s.o.DB.Q(ctx).ExecContext(ctx, `UPDATE automation_firings SET left_at = $1 WHERE rule_id = $2 AND chain = $3`,
+		db.Millis(conv.UpdatedAt), r.ID, chain); err != nil {
+		return fmt.Errorf("automation: record firing: %w", err)
+	}
+	return nil
+}
+
+// act runs a rule's macro, field changes and webhook call, returning the
+// conversation as they left it.
+func (s *Service) act(ctx context.Context, chain string, r Rule, conv ticket.Conversation) (ticket.Conversation, error) {
+	a := r.Actions
+	after := conv
+	if a.MacroID != 0 {
+		if s.o.Macros == nil {
+			return after, nil
+		}
+		res, err := s.o.Macros.ApplyForRule(ctx, a.MacroID, conv.ID)
+		if apperr.Is(err, apperr.NotFound) {
+			return after, nil // the macro was deleted since: nothing to send
+		}
+		if err != nil {
+			return after, err
+		}
+		after = res.Conversation
+	}
+	if p := patchOf(a, after); p != (ticket.Patch{}) {
+		var err error
+		if after, err = s.o.Tickets.Update(ctx, conv.ID, p); err != nil {
+			return after, err
+		}
+	}
+	if a.WebhookID != 0 && s.o.Webhooks != nil {
+		err := s.o.Webhooks.Send(ctx, a.WebhookID, fmt.Sprintf("automation:%d:%s", r.ID, chain), "automation.rule", firing{
+			RuleID: r.ID, Rule: r.Name, Chain: chain, ConversationID: after.ID, Status: string(after.Status),
+			Priority: after.Priority.String(), TeamID: after.TeamID, AssigneeID: after.AssigneeID, Tags: after.Tags, At: s.o.Now().UTC()})
+		if err != nil && !apperr.Is(err, apperr.NotFound) { // a deleted endpoint is not called
+			return after, err
+		}
+	}
+	return after, nil
+}
+
+// firing is what a rule's webhook call carries as its data.
+type firing struct {
+	RuleID         int64     `json:"rule_id"`
+	Rule           string    `json:"rule"`
+	Chain          string    `json:"chain"`
+	ConversationID int64     `json:"conversation_id"`
+	Status         string    `json:"status"`
+	Priority       string    `json:"priority"`
+	TeamID         int64     `json:"team_id,omitempty"`
+	AssigneeID     int64     `json:"assignee_id,omitempty"`
+	Tags           []string  `json:"tags"`
+	At             time.Time `json:"at"`
+}
+
+// notify writes the internal note naming the agents a rule notifies and
+// returns the notice to publish once committed; nil when nobody is.
+func (s *Service) notify(ctx context.Context, r Rule, conv ticket.Conversation) (*event.AgentsNotified, error) {
+	n := r.Actions.Notify
+	if n == nil || s.o.Agents == nil {
+		return nil, nil
+	}
+	all, err := s.o.Agents.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	var names []string
+	for _, a := range all {
+		if a.Disabled {
+			continue
+		}
+		if n.Assignee && a.ID == conv.AssigneeID || n.Team && conv.TeamID != 0 && slices.Contains(a.Teams, conv.TeamID) ||
+			slices.Contains(n.AgentIDs, a.ID) {
+			ids = append(ids, a.ID)
+			names = append(names, a.Name)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	body := fmt.Sprintf("Rule %q notified %s.", r.Name, strings.Join(names, ", "))
+	if _, err := s.o.Tickets.AddMessage(ctx, ticket.MessageInput{ConversationID: conv.ID, AuthorKind: ticket.BySystem, Internal: true,
+		Body: body}); err != nil {
+		return nil, err
+	}
+	return &event.AgentsNotified{Scope: event.Scope{ConversationID: conv.ID, CustomerID: conv.CustomerID, TeamID: conv.TeamID,
+		AssigneeID: conv.AssigneeID}, AgentIDs: ids, RuleID: r.ID, Rule: r.Name, At: s.o.Now().UTC()}, nil
 }
 
 func patchOf(a Actions, conv ticket.Conversation) ticket.Patch {

@@ -197,3 +197,23 @@ func (s *Service) Managers(ctx context.Context, ids []int64) (map[int64]int64, e
 	}
 	return out, rows.Err()
 }
+
+// VIPTiers returns the tier of every customer above tier 0; the others,
+// nearly all, are tier 0.
+func (s *Service) VIPTiers(ctx context.Context) (map[int64]int, error) {
+	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT id, vip_tier FROM customers WHERE vip_tier > 0`)
+	if err != nil {
+		return nil, fmt.Errorf("customer: vip tiers: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]int{}
+	for rows.Next() {
+		var id int64
+		var tier int
+		if err := rows.Scan(&id, &tier); err != nil {
+			return nil, fmt.Errorf("customer: vip tiers: %w", err)
+		}
+		out[id] = tier
+	}
+	return out, rows.Err()
+}

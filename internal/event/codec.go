@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 )
 
@@ -45,10 +46,23 @@ func init() {
 	Register[AgentChanged]()
 	Register[SLAAlerted]()
 	Register[OnCallPaged]()
+	Register[AgentsNotified]()
 	Register[Typing]()
 	Register[Read]()
 	Register[Viewing]()
 	Register[ConsolesOpen]()
+}
+
+// Types returns the registered event type names, sorted.
+func Types() []string {
+	decodersMu.RLock()
+	defer decodersMu.RUnlock()
+	out := make([]string, 0, len(decoders))
+	for t := range decoders {
+		out = append(out, t)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Encode wraps an event for the wire.

@@ -116,6 +116,18 @@ type OnCallPaged struct {
 
 func (OnCallPaged) EventType() string { return "oncall.paged" }
 
+// AgentsNotified fires when an automation rule calls agents' attention
+// to a conversation; their consoles show it.
+type AgentsNotified struct {
+	Scope
+	AgentIDs []int64   `json:"agent_ids"`
+	RuleID   int64     `json:"rule_id"`
+	Rule     string    `json:"rule"`
+	At       time.Time `json:"at"`
+}
+
+func (AgentsNotified) EventType() string { return "automation.notified" }
+
 // Typing is a live typing indicator in a conversation. It is ephemeral:
 // it crosses instances but is never stored.
 type Typing struct {

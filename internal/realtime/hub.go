@@ -363,6 +363,20 @@ func (h *Hub) dispatch(ev event.Event) {
 		for _, c := range to {
 			c.enqueue(f)
 		}
+	case event.AgentsNotified:
+		// Only the notified agents' consoles hear it.
+		f := frame(conversationFrame{Type: "notice", ConversationID: e.ConversationID})
+		h.mu.RLock()
+		var to []*conn
+		for c := range h.conns {
+			if c.v.isAgent() && slices.Contains(e.AgentIDs, c.v.AgentID) {
+				to = append(to, c)
+			}
+		}
+		h.mu.RUnlock()
+		for _, c := range to {
+			c.enqueue(f)
+		}
 	case event.AgentChanged:
 		// Teams or role may have changed: the agent's connections close and
 		// re-authenticate, so no stale permission outlives the change.

@@ -603,3 +603,20 @@ func TestCustomersHearOnlyPublicChanges(t *testing.T) {
 		}
 	}
 }
+
+// TestNoticeReachesOnlyNotifiedAgents: an automation rule's notice shows
+// in the named agents' consoles and in nobody else's.
+func TestNoticeReachesOnlyNotifiedAgents(t *testing.T) {
+	h := newHub(t, realtime.Options{})
+	a, a2, b, alice := h.dial("agentA"), h.dial("agentA2"), h.dial("agentB"), h.dial("alice")
+	time.Sleep(100 * time.Millisecond)
+	h.bus.Publish(context.Background(), event.AgentsNotified{Scope: event.Scope{ConversationID: 1, CustomerID: 1, TeamID: 1},
+		AgentIDs: []int64{10, 11}, RuleID: 3, Rule: "Breach alert"})
+	for name, c := range map[string]*client{"agentA": a, "agentB": b} {
+		if f, err := c.next(2 * time.Second); err != nil || f.Type != "notice" || f.ConversationID != 1 {
+			t.Errorf("%s: %+v %v, want a notice for conversation 1", name, f, err)
+		}
+	}
+	a2.quiet("notice")
+	alice.quiet("notice")
+}

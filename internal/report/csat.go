@@ -37,10 +37,27 @@ type Tickets interface {
 	AddMessage(ctx context.Context, in ticket.MessageInput) (ticket.Message, error)
 }
 
+// Facts is what reports read from the conversation domain: conversation
+// facts, the hours they changed in, the live backlog and first waits.
+type Facts interface {
+	Facts(ctx context.Context, r ticket.FactRange, fn func(ticket.Fact)) error
+	ChangedHours(ctx context.Context, since time.Time) ([]int64, error)
+	CreatedHours(ctx context.Context, ids []int64) ([]int64, error)
+	Backlog(ctx context.Context, field string) (map[string]int, error)
+	FirstWaits(ctx context.Context, channel string, from, to time.Time) ([]time.Duration, error)
+}
+
+// Customers gives each customer's VIP tier.
+type Customers interface {
+	VIPTiers(ctx context.Context) (map[int64]int, error)
+}
+
 // Options wire a Service.
 type Options struct {
-	DB      *db.DB
-	Tickets Tickets
+	DB        *db.DB
+	Tickets   Tickets
+	Facts     Facts
+	Customers Customers
 	// Secret signs rating links; PublicURL is where customers open them.
 	Secret    []byte
 	PublicURL string

@@ -45,7 +45,7 @@ func newEnv(tb testing.TB) *env {
 	jobs := job.New(job.Options{DB: d, Now: now})
 	slas := sla.New(d, a, now, ticket.Vocabulary())
 	tickets := ticket.New(ticket.Options{DB: d, Audit: a, Bus: bus, Customers: customers, Now: now, Outbox: jobs, Policies: slas})
-	reports := report.New(report.Options{DB: d, Tickets: tickets, Secret: []byte("0123456789abcdef0123456789abcdef"),
+	reports := report.New(report.Options{DB: d, Tickets: tickets, Facts: tickets, Customers: customers, Secret: []byte("0123456789abcdef0123456789abcdef"),
 		PublicURL: "https://desk.example/", Now: now})
 	return &env{ctx: context.Background(), d: d, clock: clk, customers: customers, agents: agents, tickets: tickets, jobs: jobs,
 		reports: reports, slas: slas}

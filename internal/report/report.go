@@ -2,13 +2,13 @@ package report
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"slices"
 	"strconv"
 	"time"
 
 	"vigil/internal/apperr"
+	"vigil/internal/ticket"
 )
 
 // Deflection is what reports read from the bot's turn log: how many
@@ -264,31 +264,27 @@ func compareKeys(a, b string) int {
 	return 0
 }
 
+// backlogFields is the conversation field each dimension's backlog is
+// counted by; VIP tiers are counted by customer, then added up by tier.
+var backlogFields = map[Dimension]string{
+	ByChannel: ticket.BacklogChannel, ByLanguage: ticket.BacklogLanguage, ByCategory: ticket.BacklogCategory,
+	ByTeam: ticket.BacklogTeam, ByAgent: ticket.BacklogAssignee, ByVIP: ticket.BacklogCustomer, ByAll: ticket.BacklogTotal,
+}
+
 // backlog counts the conversations waiting now, by the dimension's value.
-// It reads live rows (a handful compared with all conversations).
 func (s *Service) backlog(ctx context.Context, by Dimension) (map[string]int, error) {
-	expr := map[Dimension]string{
-		ByChannel: "c.channel", ByLanguage: "c.language", ByCategory: "c.category",
-		ByTeam: "COALESCE(c.team_id, 0)", ByAgent: "COALESCE(c.assignee_id, 0)", ByVIP: "cu.vip_tier", ByAll: "''",
-	}[by]
-	group := " GROUP BY " + expr
-	if by == ByAll {
-		group = ""
+	counts, err := s.o.Facts.Backlog(ctx, backlogFields[by])
+	if err != nil || by != ByVIP {
+		return counts, err
 	}
-	rows, err := s.o.DB.Q(ctx).QueryContext(ctx, fmt.Sprintf(`SELECT %s, COUNT(*) FROM conversations c JOIN customers cu ON cu.id = c.customer_id
-		WHERE c.status IN ('new', 'open', 'pending', 'on_hold') AND c.merged_into IS NULL%s`, expr, group))
+	tiers, err := s.o.Customers.VIPTiers(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("report: backlog: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
 	out := map[string]int{}
-	for rows.Next() {
-		var k string
-		var n int
-		if err := rows.Scan(&k, &n); err != nil {
-			return nil, fmt.Errorf("report: backlog: %w", err)
-		}
-		out[k] = n
+	for cust, n := range counts {
+		id, _ := strconv.ParseInt(cust, 10, 64)
+		out[strconv.Itoa(tiers[id])] += n
 	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -2,7 +2,6 @@ package report
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"strconv"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"vigil/internal/db"
+	"vigil/internal/ticket"
 )
 
 // Dimension is what a report breaks its figures down by.
@@ -68,15 +68,12 @@ type rollKey struct {
 	value string
 }
 
-// fact is what one conversation contributes.
+// fact is what one conversation contributes: its facts from the
+// conversation domain, its customer's VIP tier and its rating.
 type fact struct {
-	created, solved, firstResp sql.NullInt64
-	channel, language          string
-	team, agent                int64
-	category                   string
-	vip                        int
-	policy, breached, reopens  int
-	rating                     int
+	ticket.Fact
+	vip    int
+	rating int
 }
 
 func (f fact) values() [7]struct {
@@ -87,17 +84,10 @@ func (f fact) values() [7]struct {
 		dim   Dimension
 		value string
 	}{
-		{ByAll, ""}, {ByChannel, f.channel}, {ByLanguage, f.language}, {ByTeam, strconv.FormatInt(f.team, 10)},
-		{ByAgent, strconv.FormatInt(f.agent, 10)}, {ByCategory, f.category}, {ByVIP, strconv.Itoa(f.vip)},
+		{ByAll, ""}, {ByChannel, f.Channel}, {ByLanguage, f.Language}, {ByTeam, strconv.FormatInt(f.TeamID, 10)},
+		{ByAgent, strconv.FormatInt(f.AssigneeID, 10)}, {ByCategory, f.Category}, {ByVIP, strconv.Itoa(f.vip)},
 	}
 }
-
-const factColumns = `c.created_at, c.solved_at, c.first_response_at, c.channel, c.language, COALESCE(c.team_id, 0),
-	COALESCE(c.assignee_id, 0), c.category, cu.vip_tier, CASE WHEN c.sla_policy_id IS NULL THEN 0 ELSE 1 END,
-	CASE WHEN EXISTS (SELECT 1 FROM sla_events e WHERE e.conversation_id = c.id AND e.stage = 'breach') THEN 1 ELSE 0 END,
-	c.reopens, COALESCE(s.rating, 0)
-	FROM conversations c JOIN customers cu ON cu.id = c.customer_id
-	LEFT JOIN csat_surveys s ON s.conversation_id = c.id AND s.rating IS NOT NULL`
 
 // Refresh folds every change since the last refresh into the rollup: the
 // hours touched by changed conversations, new ratings and new SLA events
@@ -135,26 +125,36 @@ func (s *Service) Refresh(ctx context.Context) (int, error) {
 	return len(hours), nil
 }
 
+// touchedHours is the hours the conversation domain reports changed,
+// plus the creation hours of conversations rated since the watermark.
 func (s *Service) touchedHours(ctx context.Context, wm int64) ([]int64, error) {
-	rows, err := s.o.DB.Q(ctx).QueryContext(ctx, `
-		SELECT created_at / 3600000 FROM conversations WHERE updated_at >= $1
-		UNION SELECT solved_at / 3600000 FROM conversations WHERE updated_at >= $1 AND solved_at IS NOT NULL
-		UNION SELECT c.created_at / 3600000 FROM csat_surveys s JOIN conversations c ON c.id = s.conversation_id WHERE s.answered_at >= $1
-		UNION SELECT c.created_at / 3600000 FROM sla_events e JOIN conversations c ON c.id = e.conversation_id WHERE e.fired_at >= $1`, wm)
+	hours, err := s.o.Facts.ChangedHours(ctx, db.Time(wm))
 	if err != nil {
-		return nil, fmt.Errorf("report: touched hours: %w", err)
+		return nil, err
+	}
+	rows, err := s.o.DB.Q(ctx).QueryContext(ctx, `SELECT conversation_id FROM csat_surveys WHERE answered_at >= $1`, wm)
+	if err != nil {
+		return nil, fmt.Errorf("report: rated since: %w", err)
 	}
 	defer rows.Close()
-	var out []int64
+	var rated []int64
 	for rows.Next() {
-		var h int64
-		if err := rows.Scan(&h); err != nil {
-			return nil, err
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("report: rated since: %w", err)
 		}
-		out = append(out, h)
+		rated = append(rated, id)
 	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("report: rated since: %w", err)
+	}
+	ratedHours, err := s.o.Facts.CreatedHours(ctx, rated)
+	if err != nil {
+		return nil, err
+	}
+	out := append(hours, ratedHours...)
 	slices.Sort(out)
-	return slices.Compact(out), rows.Err()
+	return slices.Compact(out), nil
 }
 
 // runs groups sorted hours into [first, last] runs, so a first build over
@@ -184,23 +184,37 @@ func (s *Service) rebuild(ctx context.Context, first, last int64) error {
 		}
 		return c
 	}
+	tiers, err := s.o.Customers.VIPTiers(ctx)
+	if err != nil {
+		return err
+	}
+	ratings, err := s.ratings(ctx, from)
+	if err != nil {
+		return err
+	}
+	scan := func(r ticket.FactRange, fn func(fact)) error {
+		r.From, r.To = db.Time(from), db.Time(to)
+		return s.o.Facts.Facts(ctx, r, func(tf ticket.Fact) {
+			fn(fact{Fact: tf, vip: tiers[tf.CustomerID], rating: ratings[tf.ID]})
+		})
+	}
 	// Figures of the hour a conversation was created in.
-	err := s.scanFacts(ctx, `WHERE c.created_at >= $1 AND c.created_at < $2 AND c.merged_into IS NULL`, from, to, func(f fact) {
-		hour := f.created.Int64 / hourMs
+	err = scan(ticket.FactRange{}, func(f fact) {
+		hour := db.Millis(f.Created) / hourMs
 		for _, dv := range f.values() {
 			c := at(hour, dv.dim, dv.value)
 			c.In++
-			if f.firstResp.Valid {
-				c.FRT.Add(time.Duration(f.firstResp.Int64-f.created.Int64) * time.Millisecond)
+			if !f.FirstResponse.IsZero() {
+				c.FRT.Add(f.FirstResponse.Sub(f.Created))
 			}
-			if f.policy == 1 {
-				if f.breached == 1 {
+			if f.UnderPolicy {
+				if f.Breached {
 					c.SLABreached++
 				} else {
 					c.SLAMet++
 				}
 			}
-			if f.reopens > 0 {
+			if f.Reopens > 0 {
 				c.Reopened++
 			}
 			if f.rating > 0 {
@@ -216,12 +230,12 @@ func (s *Service) rebuild(ctx context.Context, first, last int64) error {
 		return err
 	}
 	// Figures of the hour a conversation was solved in.
-	err = s.scanFacts(ctx, `WHERE c.solved_at >= $1 AND c.solved_at < $2 AND c.merged_into IS NULL`, from, to, func(f fact) {
-		hour := f.solved.Int64 / hourMs
+	err = scan(ticket.FactRange{BySolved: true}, func(f fact) {
+		hour := db.Millis(f.Solved) / hourMs
 		for _, dv := range f.values() {
 			c := at(hour, dv.dim, dv.value)
 			c.Solved++
-			c.Res.Add(time.Duration(f.solved.Int64-f.created.Int64) * time.Millisecond)
+			c.Res.Add(f.Solved.Sub(f.Created))
 		}
 	})
 	if err != nil {
@@ -233,21 +247,26 @@ func (s *Service) rebuild(ctx context.Context, first, last int64) error {
 	return s.insertCells(ctx, cells)
 }
 
-func (s *Service) scanFacts(ctx context.Context, where string, from, to int64, fn func(fact)) error {
-	rows, err := s.o.DB.Q(ctx).QueryContext(ctx, `SELECT `+factColumns+` `+where, from, to)
+// ratings returns the ratings of conversations asked since from: a
+// survey is asked after its conversation was created, so these include
+// every rated conversation created since then.
+func (s *Service) ratings(ctx context.Context, from int64) (map[int64]int, error) {
+	rows, err := s.o.DB.Q(ctx).QueryContext(ctx, `SELECT conversation_id, rating FROM csat_surveys
+		WHERE answered_at IS NOT NULL AND rating IS NOT NULL AND asked_at >= $1`, from)
 	if err != nil {
-		return fmt.Errorf("report: facts: %w", err)
+		return nil, fmt.Errorf("report: ratings: %w", err)
 	}
 	defer rows.Close()
+	out := map[int64]int{}
 	for rows.Next() {
-		var f fact
-		if err := rows.Scan(&f.created, &f.solved, &f.firstResp, &f.channel, &f.language, &f.team, &f.agent, &f.category, &f.vip,
-			&f.policy, &f.breached, &f.reopens, &f.rating); err != nil {
-			return fmt.Errorf("report: facts: %w", err)
+		var id int64
+		var rating int
+		if err := rows.Scan(&id, &rating); err != nil {
+			return nil, fmt.Errorf("report: ratings: %w", err)
 		}
-		fn(f)
+		out[id] = rating
 	}
-	return rows.Err()
+	return out, rows.Err()
 }
 
 // insertCells writes rows in multi-row INSERTs (the parameter limit of

@@ -2,11 +2,8 @@ package report
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"time"
-
-	"vigil/internal/db"
 )
 
 // WaitWindow is the period the public median wait covers.
@@ -34,27 +31,14 @@ func (s *Service) Availability(ctx context.Context) (Availability, error) {
 		}
 		a.ChatAvailable = n > 0
 	}
-	rows, err := s.o.DB.Q(ctx).QueryContext(ctx, `SELECT first_response_at - created_at FROM conversations
-		WHERE channel = 'webchat' AND first_response_at >= $1 AND first_response_at <= $2`, db.Millis(now.Add(-WaitWindow)), db.Millis(now))
+	waits, err := s.o.Facts.FirstWaits(ctx, "webchat", now.Add(-WaitWindow), now)
 	if err != nil {
-		return Availability{}, fmt.Errorf("report: median wait: %w", err)
-	}
-	defer rows.Close()
-	var waits []int64
-	for rows.Next() {
-		var ms int64
-		if err := rows.Scan(&ms); err != nil {
-			return Availability{}, fmt.Errorf("report: median wait: %w", err)
-		}
-		waits = append(waits, ms)
-	}
-	if err := rows.Err(); err != nil {
-		return Availability{}, fmt.Errorf("report: median wait: %w", err)
+		return Availability{}, err
 	}
 	a.Answered = len(waits)
 	if len(waits) > 0 {
 		slices.Sort(waits)
-		v := float64(waits[(len(waits)-1)/2] / 1000)
+		v := float64(waits[(len(waits)-1)/2] / time.Second)
 		a.MedianWait = &v
 	}
 	return a, nil

@@ -25,7 +25,7 @@ func TestAvailability(t *testing.T) {
 	e := newEnv(t)
 	ag := e.agent(t, "x@desk.example")
 	cust := e.customer(t, "Ana", "en", 0)
-	reports := report.New(report.Options{DB: e.d, Tickets: e.tickets, Now: e.clock.Now, Online: e.agents.OnlineCount})
+	reports := report.New(report.Options{DB: e.d, Tickets: e.tickets, Facts: e.tickets, Customers: e.customers, Now: e.clock.Now, Online: e.agents.OnlineCount})
 
 	answer := func(channel string, wait time.Duration) {
 		c := e.open(t, cust, channel, "en", "deposit")

@@ -234,7 +234,7 @@ var jsKeys = map[string]string{
 	"note_badge": "console.note_badge", "reply_ph": "console.reply_placeholder", "note_ph": "console.note_placeholder",
 	"read": "console.read_by_customer", "customer": "console.author.customer", "canned_none": "console.canned_none",
 	"transferred": "console.transfer_done", "transfer_pick": "console.transfer_pick",
-	"paged": "console.paged",
+	"paged": "console.paged", "notified": "console.notified",
 }
 
 // JSStrings is the JSON object of translated strings for console.js.

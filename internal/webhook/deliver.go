@@ -75,14 +75,10 @@ func (s *Service) Enqueue(ctx context.Context, ev event.Event) error {
 	if !slices.Contains(Types, ev.EventType()) {
 		return nil
 	}
-	data, err := json.Marshal(ev)
+	body, err := wire(ev.EventType(), ev)
 	if err != nil {
-		return fmt.Errorf("webhook: encode %s: %w", ev.EventType(), err)
+		return err
 	}
-	body, _ := json.Marshal(struct {
-		Type string          `json:"type"`
-		Data json.RawMessage `json:"data"`
-	}{ev.EventType(), data})
 	id := event.Key(ev)
 	all, err := s.hooks(ctx)
 	if err != nil {
@@ -96,14 +92,51 @@ func (s *Service) Enqueue(ctx context.Context, ev event.Event) error {
 	}
 	return s.o.DB.WithTx(ctx, func(ctx context.Context) error {
 		for _, h := range hooks {
-			key := fmt.Sprintf("webhook:%d:%s", h.ID, id)
-			if _, err := s.o.Outbox.Enqueue(ctx, job.Spec{Kind: DeliverJob, Key: key, MaxAttempts: 10,
-				Payload: payload{WebhookID: h.ID, Type: ev.EventType(), Body: body}}); err != nil {
+			if err := s.enqueue(ctx, h.ID, id, ev.EventType(), body); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+}
+
+// wire is the body every delivery carries: {"type", "data"}.
+func wire(typ string, data any) ([]byte, error) {
+	b, err := json.Marshal(data)
+	if err != nil {
+		return nil, fmt.Errorf("webhook: encode %s: %w", typ, err)
+	}
+	return json.Marshal(struct {
+		Type string          `json:"type"`
+		Data json.RawMessage `json:"data"`
+	}{typ, b})
+}
+
+func (s *Service) enqueue(ctx context.Context, hookID int64, occurrence, typ string, body []byte) error {
+	_, err := s.o.Outbox.Enqueue(ctx, job.Spec{Kind: DeliverJob, Key: fmt.Sprintf("webhook:%d:%s", hookID, occurrence), MaxAttempts: 10,
+		Payload: payload{WebhookID: hookID, Type: typ, Body: body}})
+	return err
+}
+
+// Check reports whether an endpoint exists, for rules that call it.
+func (s *Service) Check(ctx context.Context, id int64) error {
+	_, err := s.hook(ctx, id)
+	return err
+}
+
+// Send queues one signed delivery of data as typ to an endpoint, whatever
+// events it subscribed to, in the caller's transaction: an automation
+// rule's call is delivered, retried and logged like any event. The
+// occurrence names it, so sending it twice delivers it once.
+func (s *Service) Send(ctx context.Context, hookID int64, occurrence, typ string, data any) error {
+	body, err := wire(typ, data)
+	if err != nil {
+		return err
+	}
+	if err := s.Check(ctx, hookID); err != nil {
+		return err
+	}
+	return s.enqueue(ctx, hookID, occurrence, typ, body)
 }
 
 // Deliver is the DeliverJob handler: one signed POST, logged. Any 2xx

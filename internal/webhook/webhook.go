@@ -22,6 +22,7 @@ import (
 	"vigil/internal/apperr"
 	"vigil/internal/audit"
 	"vigil/internal/db"
+	"vigil/internal/event"
 	"vigil/internal/job"
 )
 
@@ -73,10 +74,11 @@ type Input struct {
 	Events []string `json:"events"`
 }
 
-// Types are the event types a webhook may receive: every stored domain
-// event. Live signals (typing, read receipts, viewers) are not sent.
-var Types = []string{"conversation.created", "conversation.changed", "message.created", "conversation.merged", "customer.merged",
-	"agent.changed", "sla.alerted", "oncall.paged"}
+// Types are the event types a webhook may receive: every registered
+// domain event, so a new one can be subscribed to as soon as it exists.
+// Live signals (typing, read receipts, viewers, open consoles) are not
+// sent.
+var Types = slices.DeleteFunc(event.Types(), func(t string) bool { return strings.HasPrefix(t, "live.") })
 
 func (in *Input) validate() error {
 	in.URL = strings.TrimSpace(in.URL)

@@ -10,7 +10,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -154,5 +156,59 @@ func TestWebhookSignedRetriedAndLogged(t *testing.T) {
 	list, _ := hooks.List(ctx)
 	if len(list) != 1 || list[0].Secret != "" {
 		t.Errorf("list = %+v, want one hook without its secret", list)
+	}
+}
+
+// TestEveryEventTypeCanBeSubscribed: each registered domain event type is
+// accepted in a subscription and delivered to it, signed; live signals
+// are neither accepted nor sent.
+func TestEveryEventTypeCanBeSubscribed(t *testing.T) {
+	d := dbtest.Open(t)
+	clk := dbtest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+	ctx := audit.WithActor(context.Background(), audit.Actor{Kind: "system"})
+	jobs := job.New(job.Options{DB: d, Now: clk.Now})
+	hooks := webhook.New(webhook.Options{DB: d, Audit: audit.New(d, clk.Now), Outbox: jobs, Now: clk.Now})
+	rv := &receiver{now: clk.Now}
+	srv := httptest.NewServer(rv)
+	defer srv.Close()
+	var domain []string
+	for _, typ := range event.Types() {
+		if !strings.HasPrefix(typ, "live.") {
+			domain = append(domain, typ)
+		}
+	}
+	if len(domain) < 9 {
+		t.Fatalf("only %d domain event types registered", len(domain))
+	}
+	h, err := hooks.Create(ctx, 1, webhook.Input{URL: srv.URL, Events: domain})
+	if err != nil {
+		t.Fatalf("subscribing to every domain event type: %v", err)
+	}
+	rv.secret = h.Secret
+	if _, err := hooks.Create(ctx, 1, webhook.Input{URL: srv.URL, Events: []string{"live.typing"}}); !apperr.Is(err, apperr.Invalid) {
+		t.Errorf("subscribing to live.typing: %v, want invalid", err)
+	}
+	for i, typ := range event.Types() {
+		// A zero event of each type, told apart by its conversation.
+		ev, _, err := event.Decode([]byte(`{"type":"` + typ + `","data":{"conversation_id":` + strconv.Itoa(i+1) + `}}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := hooks.Enqueue(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := jobs.RunOnce(ctx, map[string]job.Handler{webhook.DeliverJob: hooks.Deliver}); err != nil {
+		t.Fatal(err)
+	}
+	rv.mu.Lock()
+	defer rv.mu.Unlock()
+	var got []string
+	for _, a := range rv.accepted {
+		got = append(got, a.event)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, domain) || rv.refused != 0 {
+		t.Errorf("receiver accepted %v (refused %d), want each of %v once", got, rv.refused, domain)
 	}
 }

@@ -101,7 +101,7 @@
     };
   }
   // An on-call page: a banner that stays until followed or dismissed.
-  function showPage(id) {
+  function showPage(id, text) {
     var b = document.getElementById("page-banner");
     if (!b) {
       b = document.createElement("p");
@@ -111,7 +111,7 @@
     b.textContent = "";
     var a = document.createElement("a");
     a.href = "/console/conversations/" + id;
-    a.textContent = fmt(S.paged, "#" + id);
+    a.textContent = fmt(text || S.paged, "#" + id);
     b.appendChild(a);
   }
   function wsSend(f) { if (ws && ws.readyState === 1) ws.send(JSON.stringify(f)); }
@@ -138,6 +138,9 @@
         break;
       case "page":
         showPage(f.conversation_id);
+        break;
+      case "notice":
+        showPage(f.conversation_id, S.notified);
         break;
       case "revoked":
         if (f.conversation_id === convID) {
