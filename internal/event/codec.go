@@ -44,6 +44,7 @@ func init() {
 	Register[CustomersMerged]()
 	Register[AgentChanged]()
 	Register[SLAAlerted]()
+	Register[ComplaintAlerted]()
 	Register[OnCallPaged]()
 	Register[Typing]()
 	Register[Read]()
