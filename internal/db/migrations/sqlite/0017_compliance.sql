@@ -25,6 +25,7 @@ CREATE INDEX complaints_open ON complaints (final_at, raised_at);
 -- Messages whose content retention or erasure removed keep their place in
 -- the thread (sequence, author kind, time) with an empty body.
 ALTER TABLE messages ADD COLUMN redacted_at INTEGER;
+ALTER TABLE conversations ADD COLUMN redacted_at INTEGER;
 ALTER TABLE customers ADD COLUMN erased_at INTEGER;
 
 -- legal_holds is owned by internal/compliance: while a customer is held,
