@@ -138,6 +138,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	go func() { _ = a.Hub.Run(hubCtx) }()
 	go a.Router.Run(hubCtx)
 	go a.WatchSLA(hubCtx)
+	go a.WatchRetention(hubCtx)
 	go a.RollUpReports(hubCtx)
 	go a.Webhooks.Run(hubCtx, a.Bus)
 	go a.Rules.Run(hubCtx, a.Bus, a.Log)

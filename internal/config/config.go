@@ -64,6 +64,9 @@ type Config struct {
 	// Transparency (VIGIL_TRANSPARENCY) publishes live chat availability
 	// and the median wait of the last hour to anyone; off by default.
 	Transparency bool
+	// Compliance sets complaint clocks and retention (VIGIL_COMPLAINT_*,
+	// VIGIL_RETENTION_*).
+	Compliance Compliance
 }
 
 // Defaults returns the configuration used when nothing is set.
@@ -80,6 +83,7 @@ func Defaults() Config {
 		UrgentCategories: []string{"account_security", "2fa"},
 		VIPPriorityTier:  3,
 		ExchangeTimeout:  3 * time.Second,
+		Compliance:       defaultCompliance(),
 	}
 }
 
@@ -155,6 +159,7 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 	secret(&c.ExchangeSecret, "VIGIL_EXCHANGE_SECRET")
 	duration(&c.ExchangeTimeout, "VIGIL_EXCHANGE_TIMEOUT")
 	errs = append(errs, c.Discord.load(getenv)...)
+	errs = append(errs, c.Compliance.load(getenv)...)
 	if v := getenv("VIGIL_TRUST_PROXY"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -272,6 +277,9 @@ func (c *Config) Validate() error {
 	errs = append(errs, c.Email.validate()...)
 	errs = append(errs, c.Telegram.validate()...)
 	errs = append(errs, c.Discord.validate()...)
+	if c.Compliance.RetainAudit > 0 && c.SecretKey == "" {
+		errs = append(errs, errors.New("VIGIL_RETENTION_AUDIT: needs VIGIL_SECRET_KEY to sign the checkpoint of pruned entries"))
+	}
 	if c.Email.Enabled() && c.SecretKey == "" {
 		errs = append(errs, errors.New("VIGIL_SECRET_KEY: needed by the email channel to make unguessable Message-IDs"))
 	}

@@ -16,8 +16,8 @@ type Period struct {
 	Duration     time.Duration
 }
 
-// ParsePeriod reads "2bd" (business days), "8w" (weeks), "14d" (days) or a
-// Go duration ("48h").
+// ParsePeriod reads "2bd" (business days), "8w" (weeks), "14d" (days),
+// "5y" (years of 365 days) or a Go duration ("48h").
 func ParsePeriod(s string) (Period, error) {
 	s = strings.TrimSpace(s)
 	num := func(suffix string) (int, bool) {
@@ -31,6 +31,9 @@ func ParsePeriod(s string) (Period, error) {
 	if n, ok := num("bd"); ok {
 		return Period{BusinessDays: n}, nil
 	}
+	if n, ok := num("y"); ok {
+		return Period{Duration: time.Duration(n) * 365 * 24 * time.Hour}, nil
+	}
 	if n, ok := num("w"); ok {
 		return Period{Duration: time.Duration(n) * 7 * 24 * time.Hour}, nil
 	}
@@ -40,7 +43,7 @@ func ParsePeriod(s string) (Period, error) {
 	if d, err := time.ParseDuration(s); err == nil && d > 0 {
 		return Period{Duration: d}, nil
 	}
-	return Period{}, fmt.Errorf("%q is not a period: use business days (2bd), weeks (8w), days (14d) or hours (48h)", s)
+	return Period{}, fmt.Errorf("%q is not a period: use business days (2bd), weeks (8w), days (14d), years (5y) or hours (48h)", s)
 }
 
 // End returns when a period started at t runs out, counting business days
@@ -68,6 +71,8 @@ func (sp Period) String() string {
 	switch {
 	case sp.BusinessDays > 0:
 		return fmt.Sprintf("%dbd", sp.BusinessDays)
+	case sp.Duration%(365*24*time.Hour) == 0:
+		return fmt.Sprintf("%dy", sp.Duration/(365*24*time.Hour))
 	case sp.Duration%(7*24*time.Hour) == 0:
 		return fmt.Sprintf("%dw", sp.Duration/(7*24*time.Hour))
 	case sp.Duration%(24*time.Hour) == 0:

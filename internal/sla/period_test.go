@@ -30,6 +30,7 @@ func TestPeriodEnd(t *testing.T) {
 		{"8w", fri, time.UTC, fri.AddDate(0, 0, 56)},
 		{"14d", fri, time.UTC, fri.AddDate(0, 0, 14)},
 		{"48h", fri, time.UTC, fri.Add(48 * time.Hour)},
+		{"5y", fri, time.UTC, fri.AddDate(0, 0, 5*365)},
 	}
 	for _, c := range cases {
 		sp, err := ParsePeriod(c.span)
