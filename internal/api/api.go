@@ -21,6 +21,7 @@ import (
 	"vigil/internal/canned"
 	"vigil/internal/channel"
 	"vigil/internal/channel/settings"
+	"vigil/internal/compliance"
 	"vigil/internal/customer"
 	"vigil/internal/incident"
 	"vigil/internal/kb"
@@ -53,6 +54,7 @@ type Deps struct {
 	Webhooks      *webhook.Service
 	Automation    *automation.Service
 	Incidents     *incident.Service
+	Compliance    *compliance.Service
 	Logger        *slog.Logger
 	MaxBody       int64
 	MaxUpload     int64
@@ -200,7 +202,7 @@ func (a *API) Routes() []Route {
 		{"POST", "/api/v1/official-channels/{id}/retire", auth.PermOfficialManage, "Mark a channel formerly official", a.retireOfficial},
 		{"GET", "/api/v1/access-alerts", auth.PermAuditRead, "Agents opening unusually many customer profiles this hour", a.accessAlerts},
 	}, slices.Concat(a.kbRoutes(), a.channelSettingsRoutes(), a.reportRoutes(), a.macroRoutes(), a.webhookRoutes(), a.automationRoutes(),
-		a.incidentRoutes(), a.campaignRoutes())...)
+		a.incidentRoutes(), a.campaignRoutes(), a.complianceRoutes())...)
 }
 
 // Register adds every route to mux behind authentication and authorisation.
