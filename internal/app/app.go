@@ -81,8 +81,8 @@ type App struct {
 	Incidents *incident.Service
 	// Compliance keeps legal holds and runs retention, export and erasure.
 	Compliance *compliance.Service
-	consoles  consoles
-	Now       func() time.Time
+	consoles   consoles
+	Now        func() time.Time
 	// Instance names this process on the bus (host, address, pid).
 	Instance string
 	closers  []func() error
