@@ -46,7 +46,7 @@ var widgetKeys = []string{
 	"widget.attachment_too_large", "widget.back",
 	"widget.freeze", "widget.freeze_hint", "widget.freeze_reason", "widget.freeze_reason.not_me", "widget.freeze_reason.withdrawal",
 	"widget.freeze_reason.other", "widget.freeze_confirm", "widget.freeze_cancel", "widget.freeze_done", "widget.never_ask", "widget.staff_id",
-	"widget.rate", "widget.rate_n",
+	"widget.rate", "widget.rate_n", "widget.complaint.action", "widget.complaint.confirm",
 }
 
 // chatPage is the page inside the iframe, and the standalone chat for an
