@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"vigil/internal/ticket"
 )
 
 // TestComplaintAPI: an agent marks a conversation as a complaint, sees its
@@ -123,5 +125,31 @@ func TestLegalHoldExportAndErasureAPI(t *testing.T) {
 	}
 	if p := call("GET /api/v1/retention", "/api/v1/retention", admin, nil, ok); p["messages_days"].(float64) != 0 {
 		t.Fatalf("policy: %v", p)
+	}
+}
+
+// TestErasureForgetsRawEmails: the raw email kept with a message goes
+// with the customer's erasure.
+func TestErasureForgetsRawEmails(t *testing.T) {
+	e := newEnv(t)
+	call := checkedCall(t, e)
+	admin := e.login(e.admin)
+	id := e.emailMessageID()
+	orig, err := e.app.Channels.OriginalOf(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv, err := e.app.Tickets.ByID(t.Context(), ticket.Scope{All: true}, orig.ConversationID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := fmt.Sprintf("/api/v1/messages/%d/original", id)
+	if r := admin.call("GET", path, nil); r.status != http.StatusOK {
+		t.Fatalf("original before erasure: %d", r.status)
+	}
+	call("POST /api/v1/customers/{id}/erase", fmt.Sprintf("/api/v1/customers/%d/erase", conv.CustomerID), admin,
+		map[string]any{"confirm": conv.CustomerID}, ok)
+	if r := admin.call("GET", path, nil); r.status != http.StatusNotFound {
+		t.Fatalf("original after erasure: %d %s", r.status, r.body)
 	}
 }
