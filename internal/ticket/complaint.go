@@ -344,23 +344,10 @@ func (s *Service) saveComplaintAlerts(ctx context.Context, k Complaint) error {
 func (s *Service) FireComplaints(ctx context.Context, now time.Time, batch int) (int, error) {
 	fired := 0
 	for {
-		rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT conversation_id FROM complaints WHERE next_alert_at <= $1
+		ids, err := s.ids(ctx, `SELECT conversation_id FROM complaints WHERE next_alert_at <= $1
 			ORDER BY next_alert_at LIMIT $2`, db.Millis(now), batch)
 		if err != nil {
-			return fired, wrap("due complaints", err)
-		}
-		var ids []int64
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return fired, wrap("due complaints", err)
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fired, wrap("due complaints", err)
+			return fired, err
 		}
 		for _, id := range ids {
 			n, err := s.fireComplaint(ctx, id, now)

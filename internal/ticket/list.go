@@ -190,21 +190,8 @@ func (s *Service) CustomerIDs(ctx context.Context, scope Scope, before int64, li
 	if before > 0 {
 		where = append(where, "customer_id < "+arg(before))
 	}
-	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT DISTINCT customer_id FROM conversations WHERE `+
+	return s.ids(ctx, `SELECT DISTINCT customer_id FROM conversations WHERE `+
 		strings.Join(where, " AND ")+` ORDER BY customer_id DESC LIMIT `+arg(limit), args...)
-	if err != nil {
-		return nil, wrap("customer ids", err)
-	}
-	defer rows.Close()
-	ids := []int64{}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, wrap("customer ids", err)
-		}
-		ids = append(ids, id)
-	}
-	return ids, wrap("customer ids", rows.Err())
 }
 
 // SeesCustomer reports whether the scope may see a customer: supervisors

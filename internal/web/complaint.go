@@ -1,9 +1,8 @@
 package web
 
 import (
+	"context"
 	"net/http"
-	"net/url"
-	"strconv"
 	"time"
 
 	"vigil/internal/api"
@@ -57,36 +56,15 @@ func (c *Console) complaintPanelFor(r *http.Request, p *page, scope ticket.Scope
 // complaintAction marks the conversation as a complaint or sends the
 // final response, then returns to the conversation page.
 func (c *Console) complaintAction(w http.ResponseWriter, r *http.Request, p *page) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	back := "/console/conversations/" + r.PathValue("id")
-	if err != nil {
-		http.NotFound(w, r)
-		return
-	}
-	if !p.Principal.Can(auth.PermConversationWrite) {
-		http.Error(w, p.T("auth.forbidden"), http.StatusForbidden)
-		return
-	}
-	scope, err := c.scope(r, p)
-	if err != nil {
-		c.fail(w, r, err)
-		return
-	}
-	if r.PathValue("step") == "final" {
-		_, _, err = c.Tickets.SendFinalResponse(r.Context(), scope, ticket.MessageInput{ConversationID: id,
-			AuthorID: p.Principal.AgentID, AuthorName: p.Principal.Name, Body: r.PostFormValue("body")})
-	} else {
-		_, _, err = c.Tickets.RaiseComplaint(r.Context(), scope, id, ticket.ComplaintInput{ByKind: ticket.ByAgent,
-			ByID: p.Principal.AgentID, Summary: r.PostFormValue("summary")})
-	}
-	if err != nil {
-		e, ok := apperr.As(err)
-		if !ok || e.Kind == apperr.Internal {
-			c.fail(w, r, err)
-			return
+	c.conversationForm(w, r, p, "#complaint", "complaint_error", func(ctx context.Context, scope ticket.Scope, id int64) error {
+		var err error
+		if r.PathValue("step") == "final" {
+			_, _, err = c.Tickets.SendFinalResponse(ctx, scope, ticket.MessageInput{ConversationID: id,
+				AuthorID: p.Principal.AgentID, AuthorName: p.Principal.Name, Body: r.PostFormValue("body")})
+		} else {
+			_, _, err = c.Tickets.RaiseComplaint(ctx, scope, id, ticket.ComplaintInput{ByKind: ticket.ByAgent,
+				ByID: p.Principal.AgentID, Summary: r.PostFormValue("summary")})
 		}
-		http.Redirect(w, r, back+"?complaint_error="+url.QueryEscape(e.Code)+"#complaint", http.StatusSeeOther)
-		return
-	}
-	http.Redirect(w, r, back+"#complaint", http.StatusSeeOther)
+		return err
+	})
 }
