@@ -143,6 +143,7 @@
   function showHome() {
     backBtn.hidden = true; conv = null; pane.textContent = "";
     var composer = root.querySelector("form.composer"); if (composer) composer.remove();
+    var complaint = root.querySelector("section.complaint"); if (complaint) complaint.remove();
     api("GET", "/widget/api/conversations").then(function (page) {
       var open = (page.data || []).filter(function (c) { return c.status !== "closed"; });
       if (!page.data || !page.data.length) return;
@@ -319,6 +320,7 @@
 
   function buildComposer() {
     var old = root.querySelector("form.composer"); if (old) old.remove();
+    var oldComplaint = root.querySelector("section.complaint"); if (oldComplaint) oldComplaint.remove();
     if (conv.status === "closed") { pane.appendChild(el("p", { class: "hint" }, S.closed)); return; }
     var form = el("form", { class: "composer" });
     var ta = el("textarea", { "aria-label": S.placeholder, placeholder: S.placeholder, maxlength: "8000" });
