@@ -22,6 +22,7 @@ import (
 	"vigil/internal/canned"
 	"vigil/internal/channel"
 	"vigil/internal/channel/settings"
+	"vigil/internal/compliance"
 	"vigil/internal/customer"
 	"vigil/internal/incident"
 	"vigil/internal/kb"
@@ -55,6 +56,7 @@ type Deps struct {
 	Automation    *automation.Service
 	Incidents     *incident.Service
 	Callbacks     *callback.Service // nil: no phone callbacks
+	Compliance    *compliance.Service
 	Logger        *slog.Logger
 	MaxBody       int64
 	MaxUpload     int64
@@ -202,7 +204,7 @@ func (a *API) Routes() []Route {
 		{"POST", "/api/v1/official-channels/{id}/retire", auth.PermOfficialManage, "Mark a channel formerly official", a.retireOfficial},
 		{"GET", "/api/v1/access-alerts", auth.PermAuditRead, "Agents opening unusually many customer profiles this hour", a.accessAlerts},
 	}, slices.Concat(a.kbRoutes(), a.channelSettingsRoutes(), a.reportRoutes(), a.macroRoutes(), a.webhookRoutes(), a.automationRoutes(),
-		a.incidentRoutes(), a.campaignRoutes(), a.callbackRoutes())...)
+		a.incidentRoutes(), a.campaignRoutes(), a.callbackRoutes(), a.complianceRoutes())...)
 }
 
 // Register adds every route to mux behind authentication and authorisation.

@@ -137,6 +137,13 @@ func conversationFilter(r *http.Request) (ticket.Filter, error) {
 		}
 	}
 	f.Category, f.Channel, f.Tag, f.Text = q.Get("category"), q.Get("channel"), q.Get("tag"), q.Get("q")
+	switch q.Get("complaint") {
+	case "":
+	case "open":
+		f.Complaints = true
+	default:
+		return f, apperr.Field("complaint", "complaint.state_filter_invalid", "complaint must be open")
+	}
 	if f.CustomerID, err = queryInt(r, "customer"); err != nil {
 		return f, err
 	}

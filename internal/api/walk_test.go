@@ -238,6 +238,20 @@ func walkTable(e *env, attachmentID int64) map[string]expectation {
 		"POST /api/v1/callbacks/{id}/hangup": {cb + "/hangup", nil, [5]int{u401, n404, c409, c409, c409}},
 		"POST /api/v1/callbacks/{id}/done": {cb + "/done", map[string]any{"outcome": "answered", "duration_seconds": 60},
 			[5]int{u401, n404, c409, c409, c409}},
+		// Complaints: agents on the conversations they see; the first marks it.
+		"GET /api/v1/complaints":                    {"/api/v1/complaints", nil, [5]int{u401, ok, ok, ok, ok}},
+		"POST /api/v1/conversations/{id}/complaint": {conv + "/complaint", map[string]any{"summary": "walk"}, [5]int{u401, n404, made, ok, ok}},
+		"GET /api/v1/conversations/{id}/complaint":  {conv + "/complaint", nil, [5]int{u401, n404, ok, ok, ok}},
+		"POST /api/v1/conversations/{id}/complaint/final-response": {conv + "/complaint/final-response", map[string]any{"body": ""},
+			[5]int{u401, n404, i422, i422, i422}},
+		// Legal holds, data-subject requests and retention: administrators.
+		"GET /api/v1/legal-holds":                  {"/api/v1/legal-holds", nil, [5]int{u401, f403, f403, f403, ok}},
+		"PUT /api/v1/customers/{id}/legal-hold":    {cust + "/legal-hold", map[string]any{"reason": ""}, [5]int{u401, f403, f403, f403, i422}},
+		"DELETE /api/v1/customers/{id}/legal-hold": {cust + "/legal-hold", nil, [5]int{u401, f403, f403, f403, n404}},
+		"GET /api/v1/customers/{id}/export":        {cust + "/export", nil, [5]int{u401, f403, f403, f403, ok}},
+		"POST /api/v1/customers/{id}/erase":        {cust + "/erase", map[string]any{"confirm": 0}, [5]int{u401, f403, f403, f403, i422}},
+		"GET /api/v1/retention":                    {"/api/v1/retention", nil, [5]int{u401, f403, f403, f403, ok}},
+		"POST /api/v1/retention/run":               {"/api/v1/retention/run", nil, [5]int{u401, f403, f403, f403, ok}},
 	}
 }
 

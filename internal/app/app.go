@@ -26,6 +26,7 @@ import (
 	"vigil/internal/channel/email"
 	"vigil/internal/channel/settings"
 	"vigil/internal/channel/telegram"
+	"vigil/internal/compliance"
 	"vigil/internal/config"
 	"vigil/internal/customer"
 	"vigil/internal/db"
@@ -81,8 +82,10 @@ type App struct {
 	Incidents *incident.Service
 	// Callbacks keeps phone callback requests and their calls.
 	Callbacks *callback.Service
-	consoles  consoles
-	Now       func() time.Time
+	// Compliance keeps legal holds and runs retention, export and erasure.
+	Compliance *compliance.Service
+	consoles   consoles
+	Now        func() time.Time
 	// Instance names this process on the bus (host, address, pid).
 	Instance string
 	closers  []func() error
@@ -124,7 +127,7 @@ func New(cfg config.Config, log *slog.Logger, d *db.DB, now func() time.Time) (*
 		closers = append(closers, nb.Close)
 	}
 	a := &App{Config: cfg, Log: log, DB: d, Bus: bus, Now: now, Instance: instance, closers: closers}
-	a.Audit = audit.New(d, now)
+	a.Audit = audit.NewSigned(d, now, cfg.SecretKey)
 	a.Agents = agent.New(d, a.Audit, bus, now)
 	a.Customers = customer.New(d, a.Audit, bus, now)
 	files := filepath.Join(cfg.DataDir, "attachments")
@@ -144,7 +147,9 @@ func New(cfg config.Config, log *slog.Logger, d *db.DB, now func() time.Time) (*
 	screen := trust.NewScreen(d, a.Audit, now, i18n.T, trust.DefaultPolicy.CodeAttempts)
 	a.Tickets = ticket.New(ticket.Options{DB: d, Audit: a.Audit, Bus: bus, Customers: a.Customers, Now: now, Policies: a.SLA, Outbox: a.Jobs, Redactor: screen,
 		Files: &ticket.Files{Dir: files, MaxSize: cfg.MaxUploadMB << 20},
-		Rules: &ticket.PriorityRules{UrgentCategories: cfg.UrgentCategories, VIPTier: int(cfg.VIPPriorityTier)}})
+		Rules: &ticket.PriorityRules{UrgentCategories: cfg.UrgentCategories, VIPTier: int(cfg.VIPPriorityTier)},
+		Complaints: &ticket.ComplaintRules{Ack: cfg.Compliance.ComplaintAck, Final: cfg.Compliance.ComplaintFinal,
+			Location: cfg.Compliance.ComplaintTZ}})
 	a.Trust = trust.New(trust.Options{DB: d, Audit: a.Audit, Exchange: a.Exchange, Customers: a.Customers, Tickets: a.Tickets,
 		Screen: screen, Now: now, T: i18n.T, Staff: staff{a.Agents}.lookup})
 	a.Canned = canned.New(d, a.Audit, now)
@@ -180,6 +185,7 @@ func New(cfg config.Config, log *slog.Logger, d *db.DB, now func() time.Time) (*
 	if err := a.openCallbacks(); err != nil {
 		return nil, err
 	}
+	a.openCompliance()
 	return a, nil
 }
 

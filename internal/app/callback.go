@@ -1,11 +1,9 @@
 package app
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
 	"vigil/internal/callback"
 	"vigil/internal/channel/voice"
@@ -36,33 +34,9 @@ func (a *App) openCallbacks() error {
 		a.Log.Info("callbacks dial through a SIP trunk", "component", "callback", "trunk", cc.Trunk, "transport", cc.Transport)
 	}
 	policy := callback.DefaultPolicy
-	policy.MinTier, policy.NoticeLead, policy.Retention = int(cc.MinTier), cc.NoticeLead, cc.Retention
+	policy.MinTier, policy.NoticeLead = int(cc.MinTier), cc.NoticeLead
 	policy.SecurityCategories = []string{"account_security", "2fa"}
 	a.Callbacks = callback.New(callback.Options{DB: a.DB, Audit: a.Audit, Tickets: a.Tickets, Customers: a.Customers, Agents: a.Agents,
 		Outbox: a.Jobs, Dialer: dialer, Policy: policy, RecordingDir: dir, T: i18n.T, Log: a.Log, Now: a.Now})
 	return nil
-}
-
-// recordingSweep is how often recordings past their retention are deleted.
-const recordingSweep = time.Hour
-
-// SweepRecordings deletes call recordings past their retention until ctx
-// ends. The deadline is stored on each call, so a restart loses nothing.
-func (a *App) SweepRecordings(ctx context.Context) {
-	t := time.NewTicker(recordingSweep)
-	defer t.Stop()
-	for {
-		n, err := a.Callbacks.SweepRecordings(systemCtx(ctx))
-		switch {
-		case err != nil && ctx.Err() == nil:
-			a.Log.Warn("recording sweep failed", "component", "callback", "err", err)
-		case n > 0:
-			a.Log.Info("recordings past retention deleted", "component", "callback", "recordings", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }

@@ -32,6 +32,8 @@ Usage:
                                 create an agent; the password is read from stdin
   vigil demo                    load demo data into the database
   vigil audit verify            check the audit log's hash chain
+  vigil customer export UID DIR write everything held about a customer (exchange UID, or id:N) to DIR as a zip
+  vigil retention run           remove what has outlived its retention now (see docs/compliance.md)
   vigil kb import DIR           bring the help center in line with DIR/*.md (Markdown with front matter)
   vigil kb export DIR           write every article translation to DIR as Markdown with front matter
   vigil bot eval --train FILE --test FILE [--oos-label LABEL] [--json]
@@ -83,6 +85,10 @@ func Run(ctx context.Context, args []string, std IO) int {
 		err = cmdAudit(ctx, args[1:], std)
 	case "kb":
 		err = cmdKB(ctx, args[1:], std)
+	case "customer":
+		err = cmdCustomer(ctx, args[1:], std)
+	case "retention":
+		err = cmdRetention(ctx, args[1:], std)
 	case "bot":
 		err = cmdBot(args[1:], std)
 	case "bench":

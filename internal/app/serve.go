@@ -33,7 +33,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 	apiH := api.New(api.Deps{
 		Auth: a.Auth, Agents: a.Agents, Customers: a.Customers, Tickets: a.Tickets, Channels: a.Channels, Canned: a.Canned, Router: a.Router, SLA: a.SLA, Audit: a.Audit,
 		KB: a.KB, Bot: a.Bot, Trust: a.Trust, Settings: a.Settings, Reports: a.Reports, Macros: a.Macros, Webhooks: a.Webhooks, Automation: a.Rules,
-		Transparency: a.Config.Transparency, TransparencyLimiter: availability, Incidents: a.Incidents,
+		Transparency: a.Config.Transparency, TransparencyLimiter: availability, Incidents: a.Incidents, Compliance: a.Compliance,
 		Callbacks: a.Callbacks,
 		Logger:    a.Log, MaxBody: a.Config.MaxBodyBytes, MaxUpload: a.Config.MaxUploadMB << 20,
 		SecureCookies: a.Config.SecureCookies(), ClientIP: clientIP, Tx: a.DB.WithTx,
@@ -139,6 +139,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	go func() { _ = a.Hub.Run(hubCtx) }()
 	go a.Router.Run(hubCtx)
 	go a.WatchSLA(hubCtx)
+	go a.WatchRetention(hubCtx)
 	go a.RollUpReports(hubCtx)
 	go a.Webhooks.Run(hubCtx, a.Bus)
 	go a.Rules.Run(hubCtx, a.Bus, a.Log)
@@ -153,7 +154,6 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	defer stopChannels()
 	go a.WatchFreezes(hubCtx)
-	go a.SweepRecordings(hubCtx)
 	// Calls in progress are hung up and logged before storage closes.
 	defer a.Callbacks.Close()
 	errc := make(chan error, 1)

@@ -57,10 +57,23 @@ type Entry struct {
 type Log struct {
 	db  *db.DB
 	now func() time.Time
+	// key signs and checks checkpoints of pruned entries; nil means the
+	// log cannot be pruned and a checkpoint cannot be checked.
+	key []byte
 }
 
 // New returns a Log using the given clock.
 func New(d *db.DB, now func() time.Time) *Log { return &Log{db: d, now: now} }
+
+// NewSigned returns a Log that can prune its oldest entries behind a
+// checkpoint signed with a key derived from secret (VIGIL_SECRET_KEY).
+func NewSigned(d *db.DB, now func() time.Time, secret string) *Log {
+	l := New(d, now)
+	if secret != "" {
+		l.key = checkpointKey(secret)
+	}
+	return l
+}
 
 // Record appends an entry for the actor in ctx. It joins the transaction in
 // ctx, or opens its own.
@@ -122,15 +135,30 @@ type Break struct {
 
 // Verify walks the chain in order and returns the number of entries checked
 // and the first break, if any.
+//
+// When older entries were pruned, the walk starts from the newest signed
+// checkpoint: the first entry left must follow the checkpoint's entry and
+// link to its hash.
 func (l *Log) Verify(ctx context.Context) (int64, *Break, error) {
+	cp, ok, err := l.LastCheckpoint(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	var want int64
+	prev := ""
+	if ok {
+		if brk := l.checkCheckpoint(cp); brk != nil {
+			return 0, brk, nil
+		}
+		want, prev = cp.Seq, cp.Hash
+	}
 	rows, err := l.db.Q(ctx).QueryContext(ctx, `SELECT seq, at, actor_kind, actor_id, action, object_kind, object_id,
-		detail, ip, prev_hash, hash FROM audit_log ORDER BY seq`)
+		detail, ip, prev_hash, hash FROM audit_log WHERE seq > $1 ORDER BY seq`, want)
 	if err != nil {
 		return 0, nil, fmt.Errorf("audit: verify: %w", err)
 	}
 	defer rows.Close()
-	var n, want int64
-	prev := ""
+	var n int64
 	for rows.Next() {
 		var e Entry
 		var at int64

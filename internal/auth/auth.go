@@ -56,6 +56,10 @@ const (
 	// PermIncidentManage declares, updates and resolves incidents and sets
 	// the status page's component states.
 	PermIncidentManage Permission = "incident:manage"
+	// PermComplianceManage places legal holds, exports and erases a
+	// customer's data and runs retention. Marking a complaint needs only
+	// conversation:write.
+	PermComplianceManage Permission = "compliance:manage"
 )
 
 var agentPerms = []Permission{PermConversationRead, PermConversationWrite, PermConversationAssign,
@@ -65,7 +69,7 @@ var supervisorPerms = append(slices.Clone(agentPerms), PermConversationMerge, Pe
 	PermTagManage, PermAuditRead, PermTeamManage, PermCannedManage, PermSLAManage, PermShiftManage, PermKBManage, PermUnfreezeApprove,
 	PermReportRead, PermIncidentManage)
 
-var adminPerms = append(slices.Clone(supervisorPerms), PermAgentManage, PermSettingsManage, PermOfficialManage)
+var adminPerms = append(slices.Clone(supervisorPerms), PermAgentManage, PermSettingsManage, PermOfficialManage, PermComplianceManage)
 
 // rolePerms is the whole permission table.
 var rolePerms = map[Role][]Permission{RoleAgent: agentPerms, RoleSupervisor: supervisorPerms, RoleAdmin: adminPerms}

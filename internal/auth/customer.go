@@ -79,3 +79,12 @@ func (s *Service) UseNonce(ctx context.Context, nonce string, expires time.Time)
 		return nil
 	})
 }
+
+// EndCustomerSessions signs a customer out of every widget session, as
+// erasing the customer requires.
+func (s *Service) EndCustomerSessions(ctx context.Context, customerID int64) error {
+	if _, err := s.db.Q(ctx).ExecContext(ctx, `DELETE FROM customer_sessions WHERE customer_id = $1`, customerID); err != nil {
+		return fmt.Errorf("auth: end customer sessions: %w", err)
+	}
+	return nil
+}

@@ -36,6 +36,7 @@ func TestRolePermissions(t *testing.T) {
 		{auth.PermSettingsManage, false, false, true},
 		{auth.PermUnfreezeApprove, false, true, true},
 		{auth.PermOfficialManage, false, false, true},
+		{auth.PermComplianceManage, false, false, true},
 		{auth.PermIncidentManage, false, true, true},
 	}
 	for _, r := range table {

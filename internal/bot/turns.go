@@ -175,3 +175,13 @@ func (b *Bot) ReportFor(ctx context.Context, f TurnFilter) (Report, error) {
 	}
 	return r, nil
 }
+
+// ForgetQuestions blanks the customer's questions kept with the bot's
+// turns in a conversation whose content retention or erasure removed; the
+// turns' outcomes stay for the deflection figures.
+func (b *Bot) ForgetQuestions(ctx context.Context, convID int64) error {
+	if _, err := b.o.DB.Q(ctx).ExecContext(ctx, `UPDATE bot_turns SET question = '' WHERE conversation_id = $1`, convID); err != nil {
+		return fmt.Errorf("bot: forget questions: %w", err)
+	}
+	return nil
+}

@@ -437,7 +437,8 @@ func TestRecordingsDeletedAfterRetention(t *testing.T) {
 	if _, err := e.svc.Complete(e.ctx, all, old.ID, mei.ID, callback.CompleteInput{Outcome: callback.Answered, Seconds: 60, Recording: "old.wav"}); err != nil {
 		t.Fatal(err)
 	}
-	e.clock.Advance(callback.DefaultPolicy.Retention - 24*time.Hour)
+	const retention = 90 * 24 * time.Hour
+	e.clock.Advance(retention - 24*time.Hour)
 	recent := e.scheduled(t, mei)
 	if err := os.WriteFile(filepath.Join(e.dir, "recent.wav"), []byte("RIFF"), 0o600); err != nil {
 		t.Fatal(err)
@@ -445,11 +446,15 @@ func TestRecordingsDeletedAfterRetention(t *testing.T) {
 	if _, err := e.svc.Complete(e.ctx, all, recent.ID, mei.ID, callback.CompleteInput{Outcome: callback.Answered, Seconds: 60, Recording: "recent.wav"}); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := e.svc.SweepRecordings(e.ctx); err != nil || n != 0 {
+	purge := func(held ...int64) (int64, error) { return e.svc.PurgeRecordings(e.ctx, e.clock.Now().Add(-retention), held) }
+	if n, err := purge(); err != nil || n != 0 {
 		t.Fatalf("sweep before retention ran out: %d, %v", n, err)
 	}
 	e.clock.Advance(24 * time.Hour)
-	if n, err := e.svc.SweepRecordings(e.ctx); err != nil || n != 1 {
+	if n, err := purge(old.CustomerID); err != nil || n != 0 {
+		t.Fatalf("sweep with the customer under legal hold: %d deleted, %v; want none", n, err)
+	}
+	if n, err := purge(); err != nil || n != 1 {
 		t.Fatalf("sweep: %d deleted, %v; want the old one", n, err)
 	}
 	if _, err := os.Stat(filepath.Join(e.dir, "old.wav")); !os.IsNotExist(err) {
@@ -469,7 +474,7 @@ func TestRecordingsDeletedAfterRetention(t *testing.T) {
 	if !found {
 		t.Error("no audit entry for the deleted recording")
 	}
-	if n, err := e.svc.SweepRecordings(e.ctx); err != nil || n != 0 {
+	if n, err := purge(); err != nil || n != 0 {
 		t.Errorf("second sweep: %d, %v; want nothing left to delete", n, err)
 	}
 }

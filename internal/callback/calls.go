@@ -235,36 +235,35 @@ func (s *Service) finish(ctx context.Context, cb Callback, call Call, res Result
 	return call, err
 }
 
-// SweepRecordings deletes recordings older than the retention period:
-// the file (when it is kept in the recording directory) and the
-// reference on the call. It returns how many it deleted.
-func (s *Service) SweepRecordings(ctx context.Context) (int, error) {
-	if s.policy.Retention <= 0 {
-		return 0, nil
-	}
+// PurgeRecordings deletes the recordings of calls that ended before
+// cutoff, except those of customers under legal hold: the file (when it
+// is kept in the recording directory) and the reference on the call. It
+// returns how many it deleted; retention calls it on its schedule.
+func (s *Service) PurgeRecordings(ctx context.Context, cutoff time.Time, held []int64) (int64, error) {
 	now := s.now().UTC().Truncate(time.Millisecond)
-	due, err := s.expiredRecordings(ctx, now.Add(-s.policy.Retention))
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, c := range due {
-		if err := s.removeFile(c.Recording); err != nil {
-			return n, err // the reference stays, so the next sweep tries again
-		}
-		err := s.db.WithTx(ctx, func(ctx context.Context) error {
-			if err := s.clearRecording(ctx, c.ID, now); err != nil {
-				return err
-			}
-			return s.audit.Record(ctx, "callback.recording_deleted", "callback", c.CallbackID, map[string]any{"call": c.ID,
-				"recording": c.Recording, "ended_at": c.EndedAt})
-		})
-		if err != nil {
+	var n int64
+	for {
+		due, err := s.expiredRecordings(ctx, cutoff, held)
+		if err != nil || len(due) == 0 {
 			return n, err
 		}
-		n++
+		for _, c := range due {
+			if err := s.removeFile(c.Recording); err != nil {
+				return n, err // the reference stays, so the next run tries again
+			}
+			err := s.db.WithTx(ctx, func(ctx context.Context) error {
+				if err := s.clearRecording(ctx, c.ID, now); err != nil {
+					return err
+				}
+				return s.audit.Record(ctx, "callback.recording_deleted", "callback", c.CallbackID, map[string]any{"call": c.ID,
+					"recording": c.Recording, "ended_at": c.EndedAt})
+			})
+			if err != nil {
+				return n, err
+			}
+			n++
+		}
 	}
-	return n, nil
 }
 
 // removeFile deletes a recording kept in the recording directory; a

@@ -33,13 +33,11 @@ type Policy struct {
 	// may start.
 	MaxWindow time.Duration
 	MaxAhead  time.Duration
-	// Retention is how long call recordings are kept.
-	Retention time.Duration
 }
 
 // DefaultPolicy is the policy when the configuration says nothing.
 var DefaultPolicy = Policy{MinTier: 3, SecurityCategories: []string{"account_security", "2fa"}, NoticeLead: 5 * time.Minute,
-	MaxWindow: 12 * time.Hour, MaxAhead: 7 * 24 * time.Hour, Retention: 90 * 24 * time.Hour}
+	MaxWindow: 12 * time.Hour, MaxAhead: 7 * 24 * time.Hour}
 
 // Outbox writes durable jobs in the caller's transaction (job.Queue).
 type Outbox = ticket.Outbox

@@ -142,10 +142,20 @@ func (s *Service) calls(ctx context.Context, callbackID int64) ([]Call, error) {
 	return s.queryCalls(ctx, `SELECT `+callColumns+` FROM callback_calls WHERE callback_id = $1 ORDER BY id`, callbackID)
 }
 
-// expiredRecordings are calls ended before cutoff that still have a recording.
-func (s *Service) expiredRecordings(ctx context.Context, cutoff time.Time) ([]Call, error) {
-	return s.queryCalls(ctx, `SELECT `+callColumns+` FROM callback_calls
-		WHERE recording <> '' AND ended_at < $1 ORDER BY ended_at LIMIT 500`, db.Millis(cutoff))
+// expiredRecordings are calls ended before cutoff that still have a
+// recording, leaving out the held customers' calls.
+func (s *Service) expiredRecordings(ctx context.Context, cutoff time.Time, held []int64) ([]Call, error) {
+	q := `SELECT ` + callColumns + ` FROM callback_calls WHERE recording <> '' AND ended_at < $1`
+	args := []any{db.Millis(cutoff)}
+	if len(held) > 0 {
+		ph := make([]string, len(held))
+		for i, id := range held {
+			args = append(args, id)
+			ph[i] = fmt.Sprintf("$%d", len(args))
+		}
+		q += ` AND callback_id NOT IN (SELECT id FROM callbacks WHERE customer_id IN (` + strings.Join(ph, ", ") + `))`
+	}
+	return s.queryCalls(ctx, q+` ORDER BY ended_at LIMIT 500`, args...)
 }
 
 func (s *Service) queryCalls(ctx context.Context, q string, args ...any) ([]Call, error) {

@@ -141,3 +141,14 @@ func (s *Service) OriginalOf(ctx context.Context, messageID int64) (Original, er
 	}
 	return o, nil
 }
+
+// ForgetOriginals drops the raw copies (the emails as they arrived) kept
+// for a conversation's messages, when retention or erasure removes the
+// conversation's content; the external ids stay so threading still works.
+func (s *Service) ForgetOriginals(ctx context.Context, convID int64) error {
+	_, err := s.db.Q(ctx).ExecContext(ctx, `UPDATE channel_messages SET original = NULL WHERE conversation_id = $1 AND original IS NOT NULL`, convID)
+	if err != nil {
+		return fmt.Errorf("channel: forget originals: %w", err)
+	}
+	return nil
+}

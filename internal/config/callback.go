@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// Callback configures phone callbacks (VIGIL_CALLBACK_*, VIGIL_RECORDING_*)
+// Callback configures phone callbacks (VIGIL_CALLBACK_*, VIGIL_RECORDING_DIR)
 // and the SIP trunk calls go out through (VIGIL_SIP_*). Without a trunk,
 // agents call from desk phones and record the outcome.
 type Callback struct {
@@ -21,10 +21,9 @@ type Callback struct {
 	// NoticeLead (VIGIL_CALLBACK_NOTICE_LEAD) is the least time between
 	// telling the customer who calls and when, and the call.
 	NoticeLead time.Duration
-	// Retention (VIGIL_RECORDING_RETENTION) is how long call recordings
-	// are kept; RecordingDir (VIGIL_RECORDING_DIR, default DATA_DIR/recordings)
-	// holds recording files the sweep deletes with their reference.
-	Retention    time.Duration
+	// RecordingDir (VIGIL_RECORDING_DIR, default DATA_DIR/recordings) holds
+	// recording files; retention (VIGIL_RETENTION_RECORDINGS, see
+	// Compliance) deletes them with their reference.
 	RecordingDir string
 	Trunk        string        // VIGIL_SIP_TRUNK: the trunk's host:port; empty: no trunk
 	Transport    string        // VIGIL_SIP_TRANSPORT: udp or tcp
@@ -38,7 +37,7 @@ type Callback struct {
 func (c *Callback) Dials() bool { return c.Trunk != "" }
 
 func defaultCallback() Callback {
-	return Callback{MinTier: 3, NoticeLead: 5 * time.Minute, Retention: 90 * 24 * time.Hour, Transport: "udp", RingTimeout: 45 * time.Second}
+	return Callback{MinTier: 3, NoticeLead: 5 * time.Minute, Transport: "udp", RingTimeout: 45 * time.Second}
 }
 
 func (c *Callback) load(getenv func(string) string) []error {
@@ -53,7 +52,7 @@ func (c *Callback) load(getenv func(string) string) []error {
 	for _, d := range []struct {
 		dst  *time.Duration
 		name string
-	}{{&c.NoticeLead, "VIGIL_CALLBACK_NOTICE_LEAD"}, {&c.Retention, "VIGIL_RECORDING_RETENTION"}, {&c.RingTimeout, "VIGIL_SIP_RING_TIMEOUT"}} {
+	}{{&c.NoticeLead, "VIGIL_CALLBACK_NOTICE_LEAD"}, {&c.RingTimeout, "VIGIL_SIP_RING_TIMEOUT"}} {
 		if v := getenv(d.name); v != "" {
 			dur, err := time.ParseDuration(v)
 			if err != nil {
@@ -89,9 +88,6 @@ func (c *Callback) validate() []error {
 	}
 	if c.NoticeLead < 0 || c.NoticeLead > 24*time.Hour {
 		errs = append(errs, errors.New("VIGIL_CALLBACK_NOTICE_LEAD: must be between 0 and 24h"))
-	}
-	if c.Retention < time.Hour {
-		errs = append(errs, errors.New("VIGIL_RECORDING_RETENTION: must be at least 1h"))
 	}
 	if !c.Dials() {
 		return errs

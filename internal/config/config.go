@@ -67,6 +67,9 @@ type Config struct {
 	// Callback configures phone callbacks and the SIP trunk (VIGIL_CALLBACK_*,
 	// VIGIL_RECORDING_*, VIGIL_SIP_*).
 	Callback Callback
+	// Compliance sets complaint clocks and retention (VIGIL_COMPLAINT_*,
+	// VIGIL_RETENTION_*).
+	Compliance Compliance
 }
 
 // Defaults returns the configuration used when nothing is set.
@@ -84,6 +87,7 @@ func Defaults() Config {
 		VIPPriorityTier:  3,
 		ExchangeTimeout:  3 * time.Second,
 		Callback:         defaultCallback(),
+		Compliance:       defaultCompliance(),
 	}
 }
 
@@ -160,6 +164,7 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 	duration(&c.ExchangeTimeout, "VIGIL_EXCHANGE_TIMEOUT")
 	errs = append(errs, c.Discord.load(getenv)...)
 	errs = append(errs, c.Callback.load(getenv)...)
+	errs = append(errs, c.Compliance.load(getenv)...)
 	if v := getenv("VIGIL_TRUST_PROXY"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -278,6 +283,9 @@ func (c *Config) Validate() error {
 	errs = append(errs, c.Telegram.validate()...)
 	errs = append(errs, c.Discord.validate()...)
 	errs = append(errs, c.Callback.validate()...)
+	if c.Compliance.RetainAudit > 0 && c.SecretKey == "" {
+		errs = append(errs, errors.New("VIGIL_RETENTION_AUDIT: needs VIGIL_SECRET_KEY to sign the checkpoint of pruned entries"))
+	}
 	if c.Email.Enabled() && c.SecretKey == "" {
 		errs = append(errs, errors.New("VIGIL_SECRET_KEY: needed by the email channel to make unguessable Message-IDs"))
 	}

@@ -285,7 +285,8 @@ func NullID(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id 
 
 // Lock keys for cluster-wide locks (PostgreSQL advisory locks).
 const (
-	LockRouting int64 = 0x76_69_67_01 // one instance assigns at a time
+	LockRouting   int64 = 0x76_69_67_01 // one instance assigns at a time
+	LockRetention int64 = 0x76_69_67_02 // one instance runs retention at a time
 )
 
 // TryLock takes a cluster-wide lock if no other instance holds it; release

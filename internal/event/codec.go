@@ -45,6 +45,7 @@ func init() {
 	Register[CustomersMerged]()
 	Register[AgentChanged]()
 	Register[SLAAlerted]()
+	Register[ComplaintAlerted]()
 	Register[OnCallPaged]()
 	Register[AgentsNotified]()
 	Register[Typing]()

@@ -104,6 +104,17 @@ type SLAAlerted struct {
 
 func (SLAAlerted) EventType() string { return "sla.alerted" }
 
+// ComplaintAlerted fires once for each complaint reminder and breach
+// notice (ack_reminder, ack_breach, final_reminder, final_breach).
+type ComplaintAlerted struct {
+	Scope
+	Alert string    `json:"alert"`
+	Due   time.Time `json:"due"`
+	At    time.Time `json:"at"`
+}
+
+func (ComplaintAlerted) EventType() string { return "complaint.alerted" }
+
 // OnCallPaged fires when an on-call supervisor is paged for an urgent
 // conversation nobody is scheduled to answer.
 type OnCallPaged struct {

@@ -240,3 +240,13 @@ func (s *Service) Answer(ctx context.Context, token string, rating int, comment 
 	})
 	return out, err
 }
+
+// ForgetComment blanks the customer's comment on a conversation's survey
+// when retention or erasure removes the conversation's content; the
+// rating stays for the figures.
+func (s *Service) ForgetComment(ctx context.Context, convID int64) error {
+	if _, err := s.o.DB.Q(ctx).ExecContext(ctx, `UPDATE csat_surveys SET comment = '' WHERE conversation_id = $1`, convID); err != nil {
+		return fmt.Errorf("report: forget comment: %w", err)
+	}
+	return nil
+}

@@ -31,8 +31,11 @@ type Filter struct {
 	// it. With NoReplyBefore as well, either rule qualifies, and the
 	// no-reply rule applies only to conversations without an SLA clock.
 	DueBefore time.Time
-	Before    int64
-	Limit     int
+	// Complaints keeps conversations with a complaint still awaiting its
+	// final response.
+	Complaints bool
+	Before     int64
+	Limit      int
 }
 
 // List returns the conversations in scope that match f, and the cursor for
@@ -187,21 +190,8 @@ func (s *Service) CustomerIDs(ctx context.Context, scope Scope, before int64, li
 	if before > 0 {
 		where = append(where, "customer_id < "+arg(before))
 	}
-	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT DISTINCT customer_id FROM conversations WHERE `+
+	return s.ids(ctx, `SELECT DISTINCT customer_id FROM conversations WHERE `+
 		strings.Join(where, " AND ")+` ORDER BY customer_id DESC LIMIT `+arg(limit), args...)
-	if err != nil {
-		return nil, wrap("customer ids", err)
-	}
-	defer rows.Close()
-	ids := []int64{}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, wrap("customer ids", err)
-		}
-		ids = append(ids, id)
-	}
-	return ids, wrap("customer ids", rows.Err())
 }
 
 // SeesCustomer reports whether the scope may see a customer: supervisors
@@ -220,7 +210,7 @@ func (s *Service) SeesCustomer(ctx context.Context, scope Scope, customerID int6
 // filtered reports whether f narrows the list beyond status and cursor.
 func filtered(f Filter) bool {
 	return f.Priority != nil || f.TeamID != 0 || len(f.TeamIDs) > 0 || !f.NoReplyBefore.IsZero() || !f.DueBefore.IsZero() || f.AssigneeID != 0 || f.Category != "" || f.Channel != "" ||
-		f.CustomerID != 0 || f.Tag != "" || strings.TrimSpace(f.Text) != ""
+		f.CustomerID != 0 || f.Tag != "" || strings.TrimSpace(f.Text) != "" || f.Complaints
 }
 
 // listConditions renders every condition of f except status, adding its
@@ -259,6 +249,9 @@ func listConditions(scope Scope, f Filter, arg func(any) string) []string {
 	}
 	if f.Category != "" {
 		where = append(where, "category = "+arg(f.Category))
+	}
+	if f.Complaints {
+		where = append(where, "id IN (SELECT conversation_id FROM complaints WHERE final_at IS NULL)")
 	}
 	if f.Channel != "" {
 		where = append(where, "channel = "+arg(f.Channel))

@@ -34,20 +34,23 @@ type Options struct {
 	// desk (email, Telegram); nil leaves them undelivered (tests, tools).
 	Outbox   Outbox
 	Redactor Redactor // nil: customer messages are stored as written
+	// Complaints sets the complaint clocks; nil: DefaultComplaintRules.
+	Complaints *ComplaintRules
 }
 
 // Service is the conversation domain.
 type Service struct {
-	db        *db.DB
-	audit     *audit.Log
-	bus       event.Bus
-	customers *customer.Service
-	files     *Files
-	now       func() time.Time
-	rules     PriorityRules
-	policies  Policies
-	outbox    Outbox
-	redactor  Redactor
+	db         *db.DB
+	audit      *audit.Log
+	bus        event.Bus
+	customers  *customer.Service
+	files      *Files
+	now        func() time.Time
+	rules      PriorityRules
+	policies   Policies
+	outbox     Outbox
+	redactor   Redactor
+	complaints ComplaintRules
 }
 
 // New returns a Service.
@@ -56,8 +59,18 @@ func New(o Options) *Service {
 	if o.Rules != nil {
 		rules = *o.Rules
 	}
+	complaints := DefaultComplaintRules
+	if o.Complaints != nil {
+		complaints = *o.Complaints
+	}
+	if complaints.Location == nil {
+		complaints.Location = time.UTC
+	}
+	if complaints.RemindAt <= 0 || complaints.RemindAt >= 1 {
+		complaints.RemindAt = DefaultComplaintRules.RemindAt
+	}
 	return &Service{db: o.DB, audit: o.Audit, bus: o.Bus, customers: o.Customers, files: o.Files, now: o.Now, rules: rules,
-		policies: o.Policies, outbox: o.Outbox, redactor: o.Redactor}
+		policies: o.Policies, outbox: o.Outbox, redactor: o.Redactor, complaints: complaints}
 }
 
 // OpenInput starts a conversation with its first message.
@@ -345,6 +358,9 @@ func (s *Service) addMessage(ctx context.Context, c Conversation, in MessageInpu
 		c.Status = afterAgentReply(c.Status)
 		if c.FirstResponseAt == nil {
 			c.FirstResponseAt = &now
+		}
+		if err := s.acknowledgeComplaint(ctx, c.ID, now); err != nil {
+			return Message{}, c, err
 		}
 	}
 	if in.Status != nil && in.AuthorKind == ByAgent {

@@ -203,7 +203,7 @@ func (s *Service) messageByExternalID(ctx context.Context, convID int64, ext str
 	return ms[0], nil
 }
 
-const msgColumns = `id, conversation_id, seq, author_kind, author_id, author_name, internal, body, body_html, delivery, created_at`
+const msgColumns = `id, conversation_id, seq, author_kind, author_id, author_name, internal, body, body_html, delivery, created_at, redacted_at`
 
 func (s *Service) scanMessages(ctx context.Context, rows *sql.Rows) ([]Message, error) {
 	defer rows.Close()
@@ -212,11 +212,12 @@ func (s *Service) scanMessages(ctx context.Context, rows *sql.Rows) ([]Message, 
 		var m Message
 		var author sql.NullInt64
 		var created int64
+		var redacted sql.NullInt64
 		if err := rows.Scan(&m.ID, &m.ConversationID, &m.Seq, &m.AuthorKind, &author, &m.AuthorName, &m.Internal,
-			&m.Body, &m.BodyHTML, &m.Delivery, &created); err != nil {
+			&m.Body, &m.BodyHTML, &m.Delivery, &created, &redacted); err != nil {
 			return nil, wrap("messages", err)
 		}
-		m.AuthorID, m.CreatedAt = author.Int64, db.Time(created)
+		m.AuthorID, m.CreatedAt, m.Removed = author.Int64, db.Time(created), redacted.Valid && m.Body == ""
 		m.Attachments = []Attachment{}
 		out = append(out, m)
 	}

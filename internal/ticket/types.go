@@ -125,6 +125,8 @@ type Message struct {
 	Delivery       string       `json:"delivery"`
 	Attachments    []Attachment `json:"attachments"`
 	CreatedAt      time.Time    `json:"created_at"`
+	// Removed marks a message whose content retention or erasure took away.
+	Removed bool `json:"removed,omitempty"`
 }
 
 // Attachment is a stored file linked to a message.

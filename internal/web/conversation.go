@@ -55,6 +55,7 @@ type conversationData struct {
 	Macros     []option
 	MacroDone  bool
 	Callback   *callbackPanel // phone callbacks only
+	Complaint  complaintPanel
 }
 
 // thread is how many messages the page renders; older ones load on demand
@@ -186,6 +187,13 @@ func (c *Console) conversation(w http.ResponseWriter, r *http.Request, p *page) 
 	}
 	d.MacroDone = r.URL.Query().Get("macro") == "applied"
 	macroNotice(r, p)
+	if d.Complaint, err = c.complaintPanelFor(r, p, scope, conv); err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	if code := r.URL.Query().Get("complaint_error"); code != "" && i18n.Has(code) {
+		p.Error = p.T(code)
+	}
 	p.Title = "#" + strconv.FormatInt(conv.ID, 10) + " " + conv.Subject
 	p.Data = d
 	if p.Nav, err = c.nav(r, p, scope); err != nil {

@@ -16,7 +16,7 @@ import (
 )
 
 // views are the inbox tabs, in display order.
-var views = []string{"mine", "unassigned", "teams", "all", "at_risk"}
+var views = []string{"mine", "unassigned", "teams", "all", "at_risk", "complaints"}
 
 var activeStatuses = []ticket.Status{ticket.StatusNew, ticket.StatusOpen, ticket.StatusPending, ticket.StatusOnHold}
 
@@ -38,6 +38,9 @@ func (c *Console) viewFilter(ctx context.Context, view string, p *page) (ticket.
 		f.Statuses = []ticket.Status{ticket.StatusNew, ticket.StatusOpen}
 		f.NoReplyBefore = c.Now().Add(-AtRisk)
 		f.DueBefore = c.Now().Add(DueSoon)
+	case "complaints":
+		// Every complaint awaiting its final response, whatever the status.
+		f.Statuses, f.Complaints = nil, true
 	default:
 		return f, false, nil
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -38,11 +39,26 @@ func (c *Console) macroOptions(r *http.Request, p *page, scope ticket.Scope) ([]
 // back to the conversation with the outcome in the address, so a reload
 // does not apply it twice.
 func (c *Console) applyMacro(w http.ResponseWriter, r *http.Request, p *page) {
-	id, err1 := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	macroID, err2 := strconv.ParseInt(r.PostFormValue("macro_id"), 10, 64)
+	c.conversationForm(w, r, p, "?macro=applied", "macro_error", func(ctx context.Context, scope ticket.Scope, id int64) error {
+		macroID, err := strconv.ParseInt(r.PostFormValue("macro_id"), 10, 64)
+		if err != nil {
+			return apperr.NotFoundf("macro.not_found", "no such macro")
+		}
+		_, err = c.Macros.Apply(ctx, macroCaller(p, scope), scope, macroID, id)
+		return err
+	})
+}
+
+// conversationForm runs a form of the conversation page that changes the
+// conversation (conversation:write), then returns to the page: with done
+// appended, or with the refusal's code in the errParam parameter so the
+// page explains it. Going back by redirect means a reload repeats nothing.
+func (c *Console) conversationForm(w http.ResponseWriter, r *http.Request, p *page, done, errParam string,
+	act func(ctx context.Context, scope ticket.Scope, id int64) error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	back := "/console/conversations/" + r.PathValue("id")
-	if err1 != nil || err2 != nil {
-		http.Redirect(w, r, back+"?macro_error=macro.not_found", http.StatusSeeOther)
+	if err != nil {
+		http.NotFound(w, r)
 		return
 	}
 	if !p.Principal.Can(auth.PermConversationWrite) {
@@ -54,16 +70,16 @@ func (c *Console) applyMacro(w http.ResponseWriter, r *http.Request, p *page) {
 		c.fail(w, r, err)
 		return
 	}
-	if _, err := c.Macros.Apply(r.Context(), macroCaller(p, scope), scope, macroID, id); err != nil {
+	if err := act(r.Context(), scope, id); err != nil {
 		e, ok := apperr.As(err)
 		if !ok || e.Kind == apperr.Internal {
 			c.fail(w, r, err)
 			return
 		}
-		http.Redirect(w, r, back+"?macro_error="+url.QueryEscape(e.Code), http.StatusSeeOther)
+		http.Redirect(w, r, back+"?"+errParam+"="+url.QueryEscape(e.Code), http.StatusSeeOther)
 		return
 	}
-	http.Redirect(w, r, back+"?macro=applied", http.StatusSeeOther)
+	http.Redirect(w, r, back+done, http.StatusSeeOther)
 }
 
 // macroNotice is the outcome of a macro the page was sent back with.

@@ -108,6 +108,8 @@ func (c *Console) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /console/settings/channels", c.agentOnly(c.saveChannelSettings))
 	mux.HandleFunc("GET /console/reports", c.agentOnly(c.reportsPage))
 	mux.HandleFunc("POST /console/conversations/{id}/macro", c.agentOnly(c.applyMacro))
+	mux.HandleFunc("POST /console/conversations/{id}/complaint", c.agentOnly(c.complaintAction))
+	mux.HandleFunc("POST /console/conversations/{id}/complaint/{step}", c.agentOnly(c.complaintAction))
 	mux.HandleFunc("GET /console/incidents", c.agentOnly(c.incidentsPage))
 	mux.HandleFunc("GET /console/campaigns", c.agentOnly(c.campaignsPage))
 	mux.HandleFunc("GET /console/callbacks", c.agentOnly(c.callbacksPage))

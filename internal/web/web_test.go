@@ -301,7 +301,7 @@ func TestInboxViewsShowOnlyWhatTheAgentMaySee(t *testing.T) {
 		t.Errorf("at risk after 16 min: %s", got)
 	}
 	status, counts, _ := ann.get("/console/counts")
-	if status != http.StatusOK || counts != `{"all":"2","at_risk":"2","mine":"1","teams":"1","unassigned":"1"}`+"\n" {
+	if status != http.StatusOK || counts != `{"all":"2","at_risk":"2","complaints":"0","mine":"1","teams":"1","unassigned":"1"}`+"\n" {
 		t.Errorf("counts: %d %s", status, counts)
 	}
 }

@@ -48,7 +48,7 @@ var widgetKeys = []string{
 	"widget.freeze_reason.other", "widget.freeze_confirm", "widget.freeze_cancel", "widget.freeze_done", "widget.never_ask", "widget.staff_id",
 	"widget.rate", "widget.rate_n",
 	"widget.callback", "widget.callback_hint", "widget.callback_from", "widget.callback_to", "widget.callback_phone", "widget.callback_note",
-	"widget.callback_send", "widget.callback_done",
+	"widget.callback_send", "widget.callback_done", "widget.complaint.action", "widget.complaint.confirm",
 }
 
 // chatPage is the page inside the iframe, and the standalone chat for an

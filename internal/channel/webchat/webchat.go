@@ -88,6 +88,7 @@ func (w *Widget) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /widget/api/conversations/{id}/messages", w.customerOnly(w.messages))
 	mux.HandleFunc("POST /widget/api/conversations/{id}/messages", w.customerOnly(w.send))
 	mux.HandleFunc("GET /widget/api/conversations/{id}/queue", w.customerOnly(w.queue))
+	mux.HandleFunc("POST /widget/api/conversations/{id}/complaint", w.customerOnly(w.complaint))
 	mux.HandleFunc("POST /widget/api/conversations/{id}/attachments", w.customerOnly(w.upload))
 	mux.HandleFunc("GET /widget/api/attachments/{id}", w.customerOnly(w.download))
 	mux.HandleFunc("GET /ws/widget", w.socket)

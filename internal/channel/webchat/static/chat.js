@@ -144,6 +144,7 @@
   function showHome() {
     backBtn.hidden = true; conv = null; pane.textContent = "";
     var composer = root.querySelector("form.composer"); if (composer) composer.remove();
+    var complaint = root.querySelector("section.complaint"); if (complaint) complaint.remove();
     api("GET", "/widget/api/conversations").then(function (page) {
       var open = (page.data || []).filter(function (c) { return c.status !== "closed"; });
       securityCase = open.filter(function (c) { return c.category === "account_security" || c.category === "2fa"; })[0] || null;
@@ -330,8 +331,32 @@
   }
   document.addEventListener("visibilitychange", markRead);
 
+  // "Make this a complaint": the customer turns their own conversation
+  // into a formal complaint; the desk answers when it will respond.
+  function buildComplaint() {
+    var old = root.querySelector("section.complaint"); if (old) old.remove();
+    var box = el("section", { class: "complaint" });
+    var open = el("button", { type: "button", id: "complaint-open" }, S["complaint.action"]);
+    var form = el("form", { id: "complaint-form", hidden: "" });
+    form.appendChild(el("label", { for: "complaint-summary" }, S["complaint.confirm"]));
+    var ta = el("textarea", { id: "complaint-summary", maxlength: "2000", rows: "3" });
+    var go = el("button", { type: "submit", id: "complaint-confirm" }, S["complaint.action"]);
+    var out = el("p", { id: "complaint-status", role: "status" });
+    form.appendChild(ta); form.appendChild(go);
+    box.appendChild(open); box.appendChild(form); box.appendChild(out);
+    root.appendChild(box);
+    open.addEventListener("click", function () { form.hidden = false; open.hidden = true; ta.focus(); });
+    form.addEventListener("submit", function (e) {
+      e.preventDefault(); go.disabled = true;
+      api("POST", "/widget/api/conversations/" + conv.id + "/complaint", { summary: ta.value.trim() }).then(function (r) {
+        form.hidden = true; out.textContent = r.notice;
+      }).catch(function (x) { out.textContent = x.message; go.disabled = false; });
+    });
+  }
+
   function buildComposer() {
     var old = root.querySelector("form.composer"); if (old) old.remove();
+    var oldComplaint = root.querySelector("section.complaint"); if (oldComplaint) oldComplaint.remove();
     if (conv.status === "closed") { pane.appendChild(el("p", { class: "hint" }, S.closed)); return; }
     var form = el("form", { class: "composer" });
     var ta = el("textarea", { "aria-label": S.placeholder, placeholder: S.placeholder, maxlength: "8000" });
@@ -340,6 +365,7 @@
     var send = el("button", { type: "submit" }, S.send);
     form.appendChild(attach); form.appendChild(file); form.appendChild(ta); form.appendChild(send);
     root.appendChild(form);
+    buildComplaint();
     ta.addEventListener("keydown", function (e) {
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); }
     });

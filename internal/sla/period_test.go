@@ -1,0 +1,52 @@
+package sla
+
+import (
+	"testing"
+	"time"
+)
+
+func TestPeriodEnd(t *testing.T) {
+	london, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		t.Skip("no time zone data")
+	}
+	fri := time.Date(2026, 11, 27, 15, 0, 0, 0, time.UTC) // a Friday
+	cases := []struct {
+		span string
+		from time.Time
+		loc  *time.Location
+		want time.Time
+	}{
+		// Received Friday: Monday and Tuesday count; due end of Tuesday.
+		{"2bd", fri, time.UTC, time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)},
+		// Received Saturday: the same two days.
+		{"2bd", fri.Add(24 * time.Hour), time.UTC, time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)},
+		// Received Monday: Tuesday and Wednesday.
+		{"2bd", time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC), time.UTC, time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC)},
+		// 15 business days spans three weekends.
+		{"15bd", fri, time.UTC, time.Date(2026, 12, 19, 0, 0, 0, 0, time.UTC)},
+		// In London in summer the day ends at 23:00 UTC.
+		{"1bd", time.Date(2026, 7, 6, 12, 0, 0, 0, time.UTC), london, time.Date(2026, 7, 7, 23, 0, 0, 0, time.UTC)},
+		{"8w", fri, time.UTC, fri.AddDate(0, 0, 56)},
+		{"14d", fri, time.UTC, fri.AddDate(0, 0, 14)},
+		{"48h", fri, time.UTC, fri.Add(48 * time.Hour)},
+		{"5y", fri, time.UTC, fri.AddDate(0, 0, 5*365)},
+	}
+	for _, c := range cases {
+		sp, err := ParsePeriod(c.span)
+		if err != nil {
+			t.Fatalf("%s: %v", c.span, err)
+		}
+		if got := sp.End(c.from, c.loc); !got.Equal(c.want) {
+			t.Errorf("%s from %s: %s, want %s", c.span, c.from, got, c.want)
+		}
+		if back, err := ParsePeriod(sp.String()); err != nil || back != sp {
+			t.Errorf("%s prints as %s, which reads back as %+v", c.span, sp, back)
+		}
+	}
+	for _, bad := range []string{"", "0bd", "-2w", "soon", "2x", "bd"} {
+		if _, err := ParsePeriod(bad); err == nil {
+			t.Errorf("ParsePeriod(%q) accepted", bad)
+		}
+	}
+}
