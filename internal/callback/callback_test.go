@@ -446,7 +446,9 @@ func TestRecordingsDeletedAfterRetention(t *testing.T) {
 	if _, err := e.svc.Complete(e.ctx, all, recent.ID, mei.ID, callback.CompleteInput{Outcome: callback.Answered, Seconds: 60, Recording: "recent.wav"}); err != nil {
 		t.Fatal(err)
 	}
-	purge := func(held ...int64) (int64, error) { return e.svc.PurgeRecordings(e.ctx, e.clock.Now().Add(-retention), held) }
+	purge := func(held ...int64) (int64, error) {
+		return e.svc.PurgeRecordings(e.ctx, e.clock.Now().Add(-retention), held)
+	}
 	if n, err := purge(); err != nil || n != 0 {
 		t.Fatalf("sweep before retention ran out: %d, %v", n, err)
 	}

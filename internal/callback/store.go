@@ -75,6 +75,16 @@ func (s *Service) byConversation(ctx context.Context, convID int64) (Callback, e
 	return cb, wrap("load by conversation", err)
 }
 
+// openFor is the customer's open callback, if any.
+func (s *Service) openFor(ctx context.Context, customerID int64) (Callback, bool, error) {
+	cb, err := scanCallback(s.db.Q(ctx).QueryRowContext(ctx, `SELECT `+cbColumns+` FROM callbacks
+		WHERE customer_id = $1 AND state <> $2 ORDER BY id DESC LIMIT 1`, customerID, string(Done)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Callback{}, false, nil
+	}
+	return cb, err == nil, wrap("open callback", err)
+}
+
 func (s *Service) openCount(ctx context.Context, customerID int64) (int, error) {
 	var n int
 	err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM callbacks WHERE customer_id = $1 AND state <> $2`,

@@ -7,6 +7,11 @@ var callbackCatalogue = map[string]map[string]string{
 	"en": {
 		"callback.subject":                        "Phone callback request",
 		"callback.request_body":                   "Please call me back. Time window: %s.\n%s",
+		"callback.offer_subject":                  "We offer you a call about an incident",
+		"callback.offer_body":                     "Incident %d may affect this customer's account. Offer a call in the window %s; send the notice with your staff ID first.",
+		"callback.incident_required":              "The desk calls customers who did not ask only about a declared incident.",
+		"callback.no_phone":                       "This customer has no phone number on file.",
+		"console.callback_reason.incident":        "offered during an incident",
 		"callback.notice":                         "We will call you at %[2]s on the number ending %[3]s. The caller is staff ID %[1]s: you can check it on our verification page before you answer. We will never ask for your password, 2FA code or recovery phrase on the phone.",
 		"callback.note_outcome":                   "Callback call: %s, %d s (%s).",
 		"callback.note_recording":                 "Recording: %s",
@@ -83,6 +88,11 @@ var callbackCatalogue = map[string]map[string]string{
 	"zh": {
 		"callback.subject":                        "电话回拨请求",
 		"callback.request_body":                   "请给我回电话。时间段：%s。\n%s",
+		"callback.offer_subject":                  "关于事件，我们为您提供电话回拨",
+		"callback.offer_body":                     "事件 %d 可能影响该客户的账户。请在 %s 内致电；致电前先发送含您工号的通知。",
+		"callback.incident_required":              "客户未提出请求时，只有在已宣布的事件中才会致电。",
+		"callback.no_phone":                       "该客户没有登记电话号码。",
+		"console.callback_reason.incident":        "事件期间主动提供",
 		"callback.notice":                         "我们将于 %[2]s 拨打您尾号为 %[3]s 的电话。来电人员的工号是 %[1]s：接听前您可以在我们的验证页面核实。我们绝不会在电话中索要您的密码、双重验证码或助记词。",
 		"callback.note_outcome":                   "回拨电话：%s，%d 秒（%s）。",
 		"callback.note_recording":                 "录音：%s",
