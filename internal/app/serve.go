@@ -65,6 +65,9 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 	if a.Telegram != nil {
 		a.Telegram.Register(mux)
 	}
+	if a.SMS != nil {
+		a.SMS.Register(mux)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))

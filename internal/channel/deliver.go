@@ -55,6 +55,9 @@ func (s *Service) Deliver(ctx context.Context, j job.Job) error {
 	if out.To == "" && conv.Channel == "email" {
 		out.To = cust.Email
 	}
+	if out.To == "" && conv.Channel == "sms" {
+		out.To = cust.Phone
+	}
 	if out.To == "" {
 		return s.permanent(ctx, msg.ID, fmt.Errorf("channel: customer %d has no %s address", cust.ID, conv.Channel))
 	}

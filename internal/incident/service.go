@@ -27,6 +27,7 @@ type Service struct {
 	jobs      *job.Queue
 	verifyURL string
 	exchange  exchange.Outreach
+	rates     map[string]int
 	now       func() time.Time
 }
 
@@ -46,7 +47,10 @@ type Options struct {
 	// Exchange finds affected customers and shows in-app notices; nil
 	// when no exchange is connected (no "inapp" channel, no queries).
 	Exchange exchange.Outreach
-	Now      func() time.Time
+	// ChannelRates caps each channel, in messages a minute across every
+	// campaign ("sms": 600); a campaign's own rate applies below the cap.
+	ChannelRates map[string]int
+	Now          func() time.Time
 }
 
 // New returns the service.
@@ -55,7 +59,7 @@ func New(o Options) *Service {
 		o.Now = time.Now
 	}
 	return &Service{db: o.DB, audit: o.Audit, tickets: o.Tickets, customers: o.Customers, jobs: o.Jobs, verifyURL: o.VerifyURL,
-		exchange: o.Exchange, now: o.Now}
+		exchange: o.Exchange, rates: o.ChannelRates, now: o.Now}
 }
 
 const incidentColumns = `id, severity, status, features, assets, networks, regions, components,

@@ -115,7 +115,9 @@ func (q *Queue) run(ctx context.Context, handlers map[string]Handler, j Job) {
 	if err == nil {
 		err = q.Finish(rctx, j)
 	} else {
-		q.log.Warn("job failed", "component", "job", "kind", j.Kind, "job", j.ID, "attempt", j.Attempt, "err", err)
+		if !IsLater(err) {
+			q.log.Warn("job failed", "component", "job", "kind", j.Kind, "job", j.ID, "attempt", j.Attempt, "err", err)
+		}
 		err = q.Fail(rctx, j, err)
 	}
 	if err != nil && !errors.Is(err, errStale) {

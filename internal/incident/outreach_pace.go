@@ -1,0 +1,78 @@
+package incident
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"vigil/internal/customer"
+	"vigil/internal/db"
+)
+
+// interval is the time one message of campaign c takes on channel ch:
+// the campaign's own pace, or the channel's cap when that is slower.
+func (s *Service) interval(c Campaign, ch string) time.Duration {
+	d := time.Minute / time.Duration(c.RatePerMinute)
+	if r := s.rates[ch]; r > 0 {
+		d = max(d, time.Minute/time.Duration(r))
+	}
+	return d
+}
+
+// reserve takes the recipient's send slot on its channel's pace, which
+// every campaign shares, and returns how long to wait for it (0: send
+// now). A recipient keeps the slot it reserved, so a postponed job sends
+// when it comes back without taking another. The reservation is written
+// in the caller's transaction: a worker killed before commit took none.
+//
+// Jobs are already spread at each campaign's pace when recipients are
+// added; this is what holds the channel's rate when campaigns overlap, and
+// after an outage, when every overdue job is due at once.
+func (s *Service) reserve(ctx context.Context, p outreachPayload, c Campaign, ch string, slot sql.NullInt64) (time.Duration, error) {
+	now := s.now()
+	if slot.Valid {
+		return max(db.Time(slot.Int64).Sub(now), 0), nil
+	}
+	step := s.interval(c, ch)
+	var next int64
+	for range 2 {
+		err := s.db.Q(ctx).QueryRowContext(ctx, `UPDATE outreach_channel_pace
+			SET next_at = CASE WHEN next_at < $1 THEN $1 ELSE next_at END + $2 WHERE channel = $3 RETURNING next_at`,
+			db.Millis(now), step.Milliseconds(), ch).Scan(&next)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return 0, fmt.Errorf("outreach: channel pace: %w", err)
+		}
+		// The channel's first message ever: start its pace, then take from it.
+		if _, err := s.db.Q(ctx).ExecContext(ctx, `INSERT INTO outreach_channel_pace (channel, next_at) VALUES ($1, $2)
+			ON CONFLICT (channel) DO NOTHING`, ch, db.Millis(now)); err != nil {
+			return 0, fmt.Errorf("outreach: channel pace: %w", err)
+		}
+	}
+	at := db.Time(next).Add(-step)
+	// Half a step of slack absorbs the workers' own jitter without letting
+	// two messages share one slot.
+	if wait := at.Sub(now); wait > step/2 {
+		if _, err := s.db.Q(ctx).ExecContext(ctx, `UPDATE outreach_recipients SET slot_at = $1 WHERE campaign_id = $2 AND customer_id = $3`,
+			db.Millis(at), p.CampaignID, p.CustomerID); err != nil {
+			return 0, fmt.Errorf("outreach: reserve slot: %w", err)
+		}
+		return wait, nil
+	}
+	return 0, nil
+}
+
+// smsNumber is where a customer gets text messages: the number of their
+// SMS identity, or the phone number on their record.
+func smsNumber(c customer.Customer) string {
+	for _, id := range c.Identities {
+		if id.Channel == "sms" {
+			return id.ExternalID
+		}
+	}
+	return c.Phone
+}
