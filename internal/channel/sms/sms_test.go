@@ -81,8 +81,14 @@ type recorder struct {
 	received []channel.Inbound
 }
 
-func (r *recorder) Receipt(_ context.Context, rc sms.Receipt) error { r.receipts = append(r.receipts, rc); return nil }
-func (r *recorder) StopNumber(_ context.Context, n string) error  { r.stopped = append(r.stopped, n); return nil }
+func (r *recorder) Receipt(_ context.Context, rc sms.Receipt) error {
+	r.receipts = append(r.receipts, rc)
+	return nil
+}
+func (r *recorder) StopNumber(_ context.Context, n string) error {
+	r.stopped = append(r.stopped, n)
+	return nil
+}
 func (r *recorder) Receive(_ context.Context, in channel.Inbound) (channel.Received, error) {
 	r.received = append(r.received, in)
 	return channel.Received{}, nil
