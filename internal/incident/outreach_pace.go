@@ -24,7 +24,8 @@ func (s *Service) interval(c Campaign, ch string) time.Duration {
 // reserve takes the recipient's send slot on its channel's pace, which
 // every campaign shares, and returns how long to wait for it (0: send
 // now). A recipient keeps the slot it reserved, so a postponed job sends
-// when it comes back without taking another. The reservation is written
+// when it comes back without taking another, unless it comes back more
+// than staleSlot late. The reservation is written
 // in the caller's transaction: a worker killed before commit took none.
 //
 // Jobs are already spread at each campaign's pace when recipients are
@@ -32,7 +33,7 @@ func (s *Service) interval(c Campaign, ch string) time.Duration {
 // after an outage, when every overdue job is due at once.
 func (s *Service) reserve(ctx context.Context, p outreachPayload, c Campaign, ch string, slot sql.NullInt64) (time.Duration, error) {
 	now := s.now()
-	if slot.Valid {
+	if slot.Valid && !db.Time(slot.Int64).Before(now.Add(-staleSlot)) {
 		return max(db.Time(slot.Int64).Sub(now), 0), nil
 	}
 	step := s.interval(c, ch)
@@ -54,9 +55,9 @@ func (s *Service) reserve(ctx context.Context, p outreachPayload, c Campaign, ch
 		}
 	}
 	at := db.Time(next).Add(-step)
-	// Half a step of slack absorbs the workers' own jitter without letting
-	// two messages share one slot.
-	if wait := at.Sub(now); wait > step/2 {
+	// A little slack absorbs the workers' own jitter without letting two
+	// messages share one slot.
+	if wait := at.Sub(now); wait > min(step/2, 50*time.Millisecond) {
 		if _, err := s.db.Q(ctx).ExecContext(ctx, `UPDATE outreach_recipients SET slot_at = $1 WHERE campaign_id = $2 AND customer_id = $3`,
 			db.Millis(at), p.CampaignID, p.CustomerID); err != nil {
 			return 0, fmt.Errorf("outreach: reserve slot: %w", err)
@@ -65,6 +66,12 @@ func (s *Service) reserve(ctx context.Context, p outreachPayload, c Campaign, ch
 	}
 	return 0, nil
 }
+
+// staleSlot is how late a reserved slot may be taken. Later than that, the
+// workers were away (killed, or stopped): the slot is given up for a new
+// one, so messages held up by an outage do not all leave at once when
+// the workers return. It is well above the workers' polling interval.
+const staleSlot = 5 * time.Second
 
 // smsNumber is where a customer gets text messages: the number of their
 // SMS identity, or the phone number on their record.

@@ -1,0 +1,122 @@
+package incident_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"vigil/internal/audit"
+	"vigil/internal/db/dbtest"
+	"vigil/internal/incident"
+	"vigil/internal/job"
+	"vigil/internal/ticket"
+)
+
+// delivered stands for a channel that delivers every message.
+func delivered(context.Context, job.Job) error { return nil }
+
+// paceEnv makes n customers reachable by email, named prefix0…, and
+// returns their UIDs.
+func (e *outreachEnv) emailCustomers(t *testing.T, prefix string, n int) []string {
+	var uids []string
+	for k := range n {
+		uid := fmt.Sprintf("%s%d", prefix, k)
+		e.customer(t, uid, "en", uid+"@example.com", "", "")
+		uids = append(uids, uid)
+	}
+	return uids
+}
+
+// sentOn counts the recipients of the campaigns written out so far.
+func (e *outreachEnv) sentOn(t *testing.T, ids ...int64) int {
+	n := 0
+	for _, id := range ids {
+		p, err := e.inc.Progress(e.ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += p.Opened
+	}
+	return n
+}
+
+// TestOutreachPaceAcrossCampaigns: two campaigns on email at 60 a minute
+// each, running at once, share the channel's pace: together they send one
+// message a second, not two, and both finish.
+func TestOutreachPaceAcrossCampaigns(t *testing.T) {
+	e := newOutreachEnv(t, dbtest.Open(t))
+	in := campaign
+	in.Channels, in.RatePerMinute = []string{"email"}, 60
+	a, _ := e.inc.CreateCampaign(e.ctx, 0, in)
+	in.Name = "Second notice"
+	b, _ := e.inc.CreateCampaign(e.ctx, 0, in)
+	if _, err := e.inc.AddRecipients(e.ctx, a.ID, e.emailCustomers(t, "A", 5)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.inc.AddRecipients(e.ctx, b.ID, e.emailCustomers(t, "B", 5)); err != nil {
+		t.Fatal(err)
+	}
+	handlers := map[string]job.Handler{incident.OutreachJob: e.inc.SendOutreach, ticket.DeliverJob: delivered}
+	for sec := range 12 {
+		if _, err := e.jobs.RunOnce(e.ctx, handlers); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := e.sentOn(t, a.ID, b.ID), min(sec+1, 10); got != want {
+			t.Errorf("after %d s: %d sent on email, want %d (one a second across both campaigns)", sec, got, want)
+		}
+		e.clock.Advance(time.Second)
+	}
+	// Nobody was sent twice and no job is left waiting.
+	counts, _ := e.jobs.Counts(e.ctx)
+	if counts[job.Done] != 20 || counts[job.Queued] != 0 || counts[job.Dead] != 0 {
+		t.Errorf("jobs = %v", counts)
+	}
+}
+
+// TestOutreachChannelCap: a channel capped below a campaign's rate sends
+// at the cap, and workers that were down for a minute do not catch up in
+// a burst when they come back: the overdue messages leave at the pace.
+func TestOutreachChannelCap(t *testing.T) {
+	d := dbtest.Open(t)
+	e := newOutreachEnv(t, d)
+	e.inc = incident.New(incident.Options{DB: d, Audit: audit.New(d, e.clock.Now), Tickets: e.tickets, Customers: e.custs, Jobs: e.jobs,
+		VerifyURL: "https://desk.example/verify", ChannelRates: map[string]int{"email": 30}, Now: e.clock.Now})
+	in := campaign
+	in.Channels, in.RatePerMinute = []string{"email"}, 600
+	c, _ := e.inc.CreateCampaign(e.ctx, 0, in)
+	if _, err := e.inc.AddRecipients(e.ctx, c.ID, e.emailCustomers(t, "C", 40)); err != nil {
+		t.Fatal(err)
+	}
+	handlers := map[string]job.Handler{incident.OutreachJob: e.inc.SendOutreach}
+	for sec := range 6 {
+		if _, err := e.jobs.RunOnce(e.ctx, handlers); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := e.sentOn(t, c.ID), sec/2+1; got != want {
+			t.Errorf("after %d s at 30 a minute: %d sent, want %d", sec, got, want)
+		}
+		e.clock.Advance(time.Second)
+	}
+	// The workers stop for a minute; every remaining job is now overdue.
+	// What leaves at once is at most the slots reserved for the last five
+	// seconds; then the pace holds again.
+	e.clock.Advance(time.Minute)
+	before := e.sentOn(t, c.ID)
+	if _, err := e.jobs.RunOnce(e.ctx, handlers); err != nil {
+		t.Fatal(err)
+	}
+	burst := e.sentOn(t, c.ID) - before
+	if burst < 1 || burst > 3 {
+		t.Errorf("after the pause %d went at once, want 1-3 (five seconds at 30 a minute)", burst)
+	}
+	for step := range 10 {
+		e.clock.Advance(2 * time.Second)
+		if _, err := e.jobs.RunOnce(e.ctx, handlers); err != nil {
+			t.Fatal(err)
+		}
+		if got := e.sentOn(t, c.ID) - before - burst; got != step+1 {
+			t.Errorf("%d s after the pause: %d more sent, want %d", 2*(step+1), got, step+1)
+		}
+	}
+}
