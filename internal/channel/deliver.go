@@ -46,7 +46,7 @@ func (s *Service) Deliver(ctx context.Context, j job.Job) error {
 	if err != nil {
 		return s.permanent(ctx, msg.ID, err)
 	}
-	out := Outbound{Conversation: conv, Message: msg, Customer: cust, Key: j.Key}
+	out := Outbound{Conversation: conv, Message: msg, Customer: cust, Key: j.Key, Attempt: j.Attempt}
 	for _, id := range cust.Identities {
 		if id.Channel == conv.Channel {
 			out.To = id.ExternalID

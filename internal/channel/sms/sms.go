@@ -108,6 +108,12 @@ func (s *Sender) Send(ctx context.Context, out channel.Outbound) (string, error)
 	case !validNumber(out.To):
 		return "", job.Permanent(fmt.Errorf("sms: %q is not a number in international format", out.To))
 	}
+	if out.Attempt > 1 {
+		// An earlier run may have been accepted and not recorded.
+		if sid, err := s.find(ctx, out.To, body, out.Message.CreatedAt); err != nil || sid != "" {
+			return sid, err
+		}
+	}
 	form := url.Values{"To": {out.To}, "Body": {body}}
 	if s.o.MessagingService != "" {
 		form.Set("MessagingServiceSid", s.o.MessagingService)
@@ -122,17 +128,10 @@ func (s *Sender) Send(ctx context.Context, out channel.Outbound) (string, error)
 	if err != nil {
 		return "", job.Permanent(fmt.Errorf("sms: request: %w", err))
 	}
-	req.SetBasicAuth(s.o.AccountSID, s.o.AuthToken)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "application/json")
-	resp, err := s.o.HTTP.Do(req)
+	resp, raw, err := s.call(req)
 	if err != nil {
-		return "", fmt.Errorf("sms: send: %w", err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return "", fmt.Errorf("sms: read answer: %w", err)
+		return "", err
 	}
 	if resp.StatusCode/100 != 2 {
 		return "", refused(resp, raw)
@@ -145,6 +144,65 @@ func (s *Sender) Send(ctx context.Context, out channel.Outbound) (string, error)
 		return "", job.Permanent(fmt.Errorf("sms: provider failed message %s: %s", m.SID, m.ErrorMessage))
 	}
 	return m.SID, nil
+}
+
+// call makes one authenticated API call and reads the answer.
+func (s *Sender) call(req *http.Request) (*http.Response, []byte, error) {
+	req.SetBasicAuth(s.o.AccountSID, s.o.AuthToken)
+	req.Header.Set("Accept", "application/json")
+	resp, err := s.o.HTTP.Do(req)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sms: %s: %w", req.Method, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, nil, fmt.Errorf("sms: read answer: %w", err)
+	}
+	return resp, raw, nil
+}
+
+// page is one page of the provider's message list.
+type page struct {
+	Messages []struct {
+		message
+		Body        string `json:"body"`
+		From        string `json:"from"`
+		DateCreated string `json:"date_created"`
+	} `json:"messages"`
+}
+
+// find looks among the latest messages to a number for this text sent
+// since the desk wrote it, and returns its SID: the provider has no
+// idempotency key for a new message, so a retried delivery asks first.
+func (s *Sender) find(ctx context.Context, to, body string, since time.Time) (string, error) {
+	q := url.Values{"To": {to}, "PageSize": {"50"}}
+	if s.o.MessagingService == "" {
+		q.Set("From", s.o.From)
+	}
+	endpoint := s.o.API + "/2010-04-01/Accounts/" + url.PathEscape(s.o.AccountSID) + "/Messages.json?" + q.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
+	if err != nil {
+		return "", job.Permanent(fmt.Errorf("sms: request: %w", err))
+	}
+	resp, raw, err := s.call(req)
+	if err != nil {
+		return "", err
+	}
+	if resp.StatusCode/100 != 2 {
+		return "", refused(resp, raw)
+	}
+	var p page
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return "", fmt.Errorf("sms: unreadable message list: %w", err)
+	}
+	for _, m := range p.Messages {
+		at, err := time.Parse(time.RFC1123Z, m.DateCreated)
+		if m.Body == body && m.Status != "failed" && (err != nil || !at.Before(since.Add(-time.Minute))) {
+			return m.SID, nil
+		}
+	}
+	return "", nil
 }
 
 // refused turns an error answer into a retryable or permanent error.

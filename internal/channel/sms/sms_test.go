@@ -50,6 +50,20 @@ func TestSend(t *testing.T) {
 		t.Fatalf("sent %+v, sid %s", got, sid)
 	}
 
+	// A second run of the same delivery (its worker was killed after the
+	// provider took it) finds the message instead of sending it again.
+	retry := outbound(42, "+85291234567", "Your withdrawal is delayed.")
+	retry.Attempt = 2
+	if again, err := s.Send(context.Background(), retry); err != nil || again != sid || len(p.Sent()) != 1 || p.Lists() != 1 {
+		t.Fatalf("retried delivery: %s %v, provider has %d messages", again, err, len(p.Sent()))
+	}
+	// A retry of one that never got there sends it.
+	retry = outbound(48, "+85291234567", "A different text.")
+	retry.Attempt = 3
+	if _, err := s.Send(context.Background(), retry); err != nil || len(p.Sent()) != 2 {
+		t.Fatalf("retry of an unsent message: %v, provider has %d", err, len(p.Sent()))
+	}
+
 	p.Unsubscribe("+85290000000")
 	_, err = s.Send(context.Background(), outbound(43, "+85290000000", "hello"))
 	if !job.IsPermanent(err) || !errors.Is(err, sms.ErrUnsubscribed) {
@@ -70,8 +84,8 @@ func TestSend(t *testing.T) {
 		!strings.Contains(err.Error(), "20003") {
 		t.Errorf("wrong credentials should be retried once fixed: %v", err)
 	}
-	if n := len(p.Sent()); n != 1 {
-		t.Errorf("provider accepted %d messages, want 1", n)
+	if n := len(p.Sent()); n != 2 {
+		t.Errorf("provider accepted %d messages, want 2", n)
 	}
 }
 

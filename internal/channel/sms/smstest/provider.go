@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -28,6 +29,8 @@ type Message struct {
 	SID            string
 	To, From, Body string
 	StatusCallback string
+	Service        string // the MessagingServiceSid it was sent with
+	Created        time.Time
 }
 
 // Provider is the stand-in. Its zero value is not usable; use New.
@@ -38,6 +41,7 @@ type Provider struct {
 	sent         []Message
 	unsubscribed map[string]bool
 	down         int // answer this many calls with 503
+	lists        int
 	// OnSend, when set, sees every accepted message (under no lock).
 	OnSend func(Message)
 }
@@ -71,15 +75,19 @@ func (p *Provider) Sent() []Message {
 
 var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 
-// ServeHTTP is the Messages resource.
+// ServeHTTP is the Messages resource: POST creates, GET lists.
 func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	want := "/2010-04-01/Accounts/" + p.AccountSID + "/Messages.json"
-	if r.Method != http.MethodPost || r.URL.Path != want {
+	if (r.Method != http.MethodPost && r.Method != http.MethodGet) || r.URL.Path != want {
 		p.fail(w, http.StatusNotFound, 20404, "The requested resource "+r.URL.Path+" was not found")
 		return
 	}
 	if user, pass, ok := r.BasicAuth(); !ok || user != p.AccountSID || pass != p.AuthToken {
 		p.fail(w, http.StatusUnauthorized, 20003, "Authenticate")
+		return
+	}
+	if r.Method == http.MethodGet {
+		p.list(w, r)
 		return
 	}
 	p.mu.Lock()
@@ -126,24 +134,61 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m.SID = newSID("SM")
+	if m.From == "" {
+		m.From = "+15005550006" // chosen by the messaging service
+	}
+	m.Service, m.Created = f.Get("MessagingServiceSid"), time.Now().UTC()
 	p.sent = append(p.sent, m)
 	hook := p.OnSend
 	p.mu.Unlock()
 	if hook != nil {
 		hook(m)
 	}
-	if m.From == "" {
-		m.From = "+15005550006" // chosen by the messaging service
-	}
-	now := time.Now().UTC().Format(time.RFC1123Z)
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(http.StatusCreated)
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"account_sid": p.AccountSID, "api_version": "2010-04-01", "body": m.Body, "date_created": now, "date_sent": nil,
-		"date_updated": now, "direction": "outbound-api", "error_code": nil, "error_message": nil, "from": m.From,
-		"messaging_service_sid": nilIfEmpty(f.Get("MessagingServiceSid")), "num_media": "0", "num_segments": "1", "price": nil,
+	_ = json.NewEncoder(w).Encode(p.resource(m))
+}
+
+// resource is a message as the API shows it.
+func (p *Provider) resource(m Message) map[string]any {
+	at := m.Created.Format(time.RFC1123Z)
+	return map[string]any{
+		"account_sid": p.AccountSID, "api_version": "2010-04-01", "body": m.Body, "date_created": at, "date_sent": nil,
+		"date_updated": at, "direction": "outbound-api", "error_code": nil, "error_message": nil, "from": m.From,
+		"messaging_service_sid": nilIfEmpty(m.Service), "num_media": "0", "num_segments": "1", "price": nil,
 		"price_unit": "USD", "sid": m.SID, "status": "queued", "to": m.To,
-		"uri": fmt.Sprintf("/2010-04-01/Accounts/%s/Messages/%s.json", p.AccountSID, m.SID)})
+		"uri": fmt.Sprintf("/2010-04-01/Accounts/%s/Messages/%s.json", p.AccountSID, m.SID)}
+}
+
+// list answers the first page of messages, newest first, filtered by To
+// and From as the API filters them.
+func (p *Provider) list(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	size, err := strconv.Atoi(q.Get("PageSize"))
+	if err != nil || size < 1 || size > 1000 {
+		size = 50
+	}
+	out := []map[string]any{}
+	p.mu.Lock()
+	for k := len(p.sent) - 1; k >= 0 && len(out) < size; k-- {
+		m := p.sent[k]
+		if (q.Get("To") == "" || m.To == q.Get("To")) && (q.Get("From") == "" || m.From == q.Get("From")) {
+			out = append(out, p.resource(m))
+		}
+	}
+	p.lists++
+	p.mu.Unlock()
+	uri := fmt.Sprintf("/2010-04-01/Accounts/%s/Messages.json?%s", p.AccountSID, q.Encode())
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_ = json.NewEncoder(w).Encode(map[string]any{"messages": out, "end": len(out) - 1, "first_page_uri": uri,
+		"next_page_uri": nil, "page": 0, "page_size": size, "previous_page_uri": nil, "start": 0, "uri": uri})
+}
+
+// Lists counts the list calls, which a sender makes before a retry.
+func (p *Provider) Lists() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.lists
 }
 
 func nilIfEmpty(s string) any {
