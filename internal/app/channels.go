@@ -64,7 +64,7 @@ func (a *App) openChannels() error {
 		adapters = append(adapters, a.Discord)
 	}
 	a.Channels = channel.New(channel.Options{DB: a.DB, Customers: a.Customers, Tickets: a.Tickets, Adapters: adapters, Now: a.Now,
-		Presence: a.Hub, PublicURL: a.Config.PublicURL})
+		Presence: a.Hub, PublicURL: a.Config.PublicURL, Pacer: a.Incidents})
 	if ec.Enabled() {
 		a.Mail = email.NewReceiver(email.ReceiverOptions{DB: a.DB, Inbox: a.Channels, Log: a.Log, Now: a.Now,
 			Addresses: []string{ec.Address}, MaxMessageBytes: ec.MaxMB << 20, VerifySenders: ec.VerifySenders,

@@ -42,6 +42,17 @@ func (s *Service) Deliver(ctx context.Context, j job.Job) error {
 	if !ok {
 		return s.permanent(ctx, msg.ID, fmt.Errorf("channel: no %s adapter is configured", conv.Channel))
 	}
+	if s.pacer != nil {
+		// Taken just before the send, so the provider sees the pace
+		// however the workers ordered the jobs before it.
+		wait, err := s.pacer.Pace(ctx, conv.Channel, msg.ID)
+		if err != nil {
+			return err
+		}
+		if wait > 0 {
+			return job.Later(wait)
+		}
+	}
 	cust, err := s.customers.ByID(ctx, conv.CustomerID)
 	if err != nil {
 		return s.permanent(ctx, msg.ID, err)

@@ -30,7 +30,9 @@ func (s *Service) interval(c Campaign, ch string) time.Duration {
 //
 // Jobs are already spread at each campaign's pace when recipients are
 // added; this is what holds the channel's rate when campaigns overlap, and
-// after an outage, when every overdue job is due at once.
+// after an outage, when every overdue job is due at once. It is taken by
+// the delivery, just before the provider is called (Pace), or for in-app
+// notices by the outreach step itself.
 func (s *Service) reserve(ctx context.Context, p outreachPayload, c Campaign, ch string, slot sql.NullInt64) (time.Duration, error) {
 	now := s.now()
 	if slot.Valid && !db.Time(slot.Int64).Before(now.Add(-staleSlot)) {
@@ -65,6 +67,31 @@ func (s *Service) reserve(ctx context.Context, p outreachPayload, c Campaign, ch
 		return wait, nil
 	}
 	return 0, nil
+}
+
+// Pace is the channel.Pacer of outreach deliveries: a campaign message
+// waits for its slot on the channel's pace; any other message leaves now.
+func (s *Service) Pace(ctx context.Context, ch string, messageID int64) (time.Duration, error) {
+	var wait time.Duration
+	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		var p outreachPayload
+		var slot sql.NullInt64
+		err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT campaign_id, customer_id, slot_at FROM outreach_recipients
+			WHERE message_id = $1`, messageID).Scan(&p.CampaignID, &p.CustomerID, &slot)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("outreach: pace: %w", err)
+		}
+		c, err := s.Campaign(ctx, p.CampaignID)
+		if err != nil {
+			return err
+		}
+		wait, err = s.reserve(ctx, p, c, ch, slot)
+		return err
+	})
+	return wait, err
 }
 
 // staleSlot is how late a reserved slot may be taken. Later than that, the

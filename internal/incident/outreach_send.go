@@ -59,8 +59,11 @@ func (s *Service) SendOutreach(ctx context.Context, j job.Job) error {
 		} else if reason != "" {
 			return s.setRecipient(ctx, p, RecipientSkipped, reason, 0, 0)
 		}
-		if wait, err = s.reserve(ctx, p, c, ch, slot); err != nil || wait > 0 {
-			return err
+		if ch == "inapp" {
+			// No delivery job follows an in-app notice: pace it here.
+			if wait, err = s.reserve(ctx, p, c, ch, slot); err != nil || wait > 0 {
+				return err
+			}
 		}
 		if ch == "sms" {
 			if cust, err = s.smsIdentity(ctx, cust); err != nil {
