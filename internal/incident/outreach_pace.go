@@ -94,11 +94,12 @@ func (s *Service) Pace(ctx context.Context, ch string, messageID int64) (time.Du
 	return wait, err
 }
 
-// staleSlot is how late a reserved slot may be taken. Later than that, the
-// workers were away (killed, or stopped): the slot is given up for a new
-// one, so messages held up by an outage do not all leave at once when
-// the workers return. It is well above the workers' polling interval.
-const staleSlot = 5 * time.Second
+// staleSlot is how late a reserved slot may be taken. A worker wakes for a
+// postponed job when it comes due (job.Later), so a slot is late only when
+// the workers were busy or away (killed, stopped); later than this, the
+// slot is given up for a new one, so messages held up by an outage do not
+// all leave at once when the workers return: at most this long's worth.
+const staleSlot = 250 * time.Millisecond
 
 // smsNumber is where a customer gets text messages: the number of their
 // SMS identity, or the phone number on their record.
