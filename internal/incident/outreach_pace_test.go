@@ -15,8 +15,6 @@ import (
 	"vigil/internal/ticket"
 )
 
-
-
 // emailCustomers makes n customers reachable by email, named prefix0…, and
 // returns their UIDs.
 func (e *outreachEnv) emailCustomers(t *testing.T, prefix string, n int) []string {
