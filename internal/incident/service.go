@@ -28,6 +28,7 @@ type Service struct {
 	verifyURL string
 	exchange  exchange.Outreach
 	rates     map[string]int
+	accounts  Accounts
 	now       func() time.Time
 }
 
@@ -50,7 +51,10 @@ type Options struct {
 	// ChannelRates caps each channel, in messages a minute across every
 	// campaign ("sms": 600); a campaign's own rate applies below the cap.
 	ChannelRates map[string]int
-	Now          func() time.Time
+	// Accounts describes identified customers, so a banner is shown only
+	// to those an incident touches; nil: every customer is anonymous.
+	Accounts Accounts
+	Now      func() time.Time
 }
 
 // New returns the service.
@@ -59,7 +63,7 @@ func New(o Options) *Service {
 		o.Now = time.Now
 	}
 	return &Service{db: o.DB, audit: o.Audit, tickets: o.Tickets, customers: o.Customers, jobs: o.Jobs, verifyURL: o.VerifyURL,
-		exchange: o.Exchange, rates: o.ChannelRates, now: o.Now}
+		exchange: o.Exchange, rates: o.ChannelRates, accounts: o.Accounts, now: o.Now}
 }
 
 const incidentColumns = `id, severity, status, features, assets, networks, regions, components,
