@@ -163,7 +163,7 @@ func New(cfg config.Config, log *slog.Logger, d *db.DB, now func() time.Time) (*
 		gen = &bot.OpenAI{BaseURL: cfg.BotLLMURL, Model: cfg.BotLLMModel, Key: cfg.BotLLMKey}
 	}
 	a.Incidents = incident.New(incident.Options{DB: d, Audit: a.Audit, Tickets: a.Tickets, Customers: a.Customers, Jobs: a.Jobs,
-		VerifyURL: strings.TrimSuffix(cfg.PublicURL, "/") + "/verify", Exchange: outreachOf(a.Exchange), ChannelRates: cfg.OutreachRates, Now: now})
+		VerifyURL: strings.TrimSuffix(cfg.PublicURL, "/") + "/verify", Exchange: outreachOf(a.Exchange), ChannelRates: cfg.OutreachRates, Accounts: a.Exchange, Now: now})
 	a.Bot = bot.New(bot.Options{DB: d, KB: a.KB, Tickets: a.Tickets, Bus: bus, Log: log, Now: now, Generator: gen,
 		Account: botAccount{a}, Incidents: a.Incidents})
 	a.openSettings(context.Background())

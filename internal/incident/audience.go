@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"vigil/internal/exchange"
 )
@@ -129,4 +130,25 @@ func (s *Service) AudienceOf(ctx context.Context, uid string, page []string) Aud
 		}
 	}
 	return a
+}
+
+// maxPageWords bounds the page context a visitor can send.
+const maxPageWords = 20
+
+// PageWords splits a page context ("withdraw usdt", "/articles/trc20-delay")
+// into at most 20 lowercase words of at most 32 characters.
+func PageWords(s string) []string {
+	if len(s) > 400 {
+		s = s[:400]
+	}
+	var out []string
+	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		if len(out) == maxPageWords {
+			break
+		}
+		if len(w) <= 32 {
+			out = append(out, w)
+		}
+	}
+	return out
 }
