@@ -60,7 +60,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		MaxBody: a.Config.MaxBodyBytes, MaxUpload: a.Config.MaxUploadMB << 20, ClientIP: clientIP,
 		SessionLimiter: auth.NewSharedLimiter(a.DB, "widget-session", 1, 30, a.Now), MessageLimiter: auth.NewSharedLimiter(a.DB, "widget-message", 2, 20, a.Now),
 		Announcements: a.notices, NoticeLimiter: auth.NewLimiter(1, 10, a.Now),
-		Trust:         a.Trust, VerifyLimiter: verifies, ReportLimiter: reports,
+		Trust: a.Trust, VerifyLimiter: verifies, ReportLimiter: reports,
 	}).Register(mux)
 	if a.Telegram != nil {
 		a.Telegram.Register(mux)
