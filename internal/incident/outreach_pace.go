@@ -32,8 +32,9 @@ func (s *Service) interval(c Campaign, ch string) time.Duration {
 // added; this is what holds the channel's rate when campaigns overlap, and
 // after an outage, when every overdue job is due at once. It is taken by
 // the delivery, just before the provider is called (Pace), or for in-app
-// notices by the outreach step itself.
-func (s *Service) reserve(ctx context.Context, p outreachPayload, c Campaign, ch string, slot sql.NullInt64) (time.Duration, error) {
+// notices by the outreach step itself. pace names the pace row: the
+// channel's, or the one that paces writing the channel's messages.
+func (s *Service) reserve(ctx context.Context, p outreachPayload, c Campaign, ch, pace string, slot sql.NullInt64) (time.Duration, error) {
 	now := s.now()
 	if slot.Valid && !db.Time(slot.Int64).Before(now.Add(-staleSlot)) {
 		return max(db.Time(slot.Int64).Sub(now), 0), nil
@@ -43,7 +44,7 @@ func (s *Service) reserve(ctx context.Context, p outreachPayload, c Campaign, ch
 	for range 2 {
 		err := s.db.Q(ctx).QueryRowContext(ctx, `UPDATE outreach_channel_pace
 			SET next_at = CASE WHEN next_at < $1 THEN $1 ELSE next_at END + $2 WHERE channel = $3 RETURNING next_at`,
-			db.Millis(now), step.Milliseconds(), ch).Scan(&next)
+			db.Millis(now), step.Milliseconds(), pace).Scan(&next)
 		if err == nil {
 			break
 		}
@@ -52,7 +53,7 @@ func (s *Service) reserve(ctx context.Context, p outreachPayload, c Campaign, ch
 		}
 		// The channel's first message ever: start its pace, then take from it.
 		if _, err := s.db.Q(ctx).ExecContext(ctx, `INSERT INTO outreach_channel_pace (channel, next_at) VALUES ($1, $2)
-			ON CONFLICT (channel) DO NOTHING`, ch, db.Millis(now)); err != nil {
+			ON CONFLICT (channel) DO NOTHING`, pace, db.Millis(now)); err != nil {
 			return 0, fmt.Errorf("outreach: channel pace: %w", err)
 		}
 	}
@@ -88,7 +89,7 @@ func (s *Service) Pace(ctx context.Context, ch string, messageID int64) (time.Du
 		if err != nil {
 			return err
 		}
-		wait, err = s.reserve(ctx, p, c, ch, slot)
+		wait, err = s.reserve(ctx, p, c, ch, ch, slot)
 		return err
 	})
 	return wait, err

@@ -59,11 +59,16 @@ func (s *Service) SendOutreach(ctx context.Context, j job.Job) error {
 		} else if reason != "" {
 			return s.setRecipient(ctx, p, RecipientSkipped, reason, 0, 0)
 		}
-		if ch == "inapp" {
-			// No delivery job follows an in-app notice: pace it here.
-			if wait, err = s.reserve(ctx, p, c, ch, slot); err != nil || wait > 0 {
-				return err
-			}
+		// An in-app notice has no delivery job: its pace is taken here.
+		// Other messages are also written at the channel's pace (on a pace
+		// of their own), so a backlog of overdue recipients does not crowd
+		// the deliveries out of the workers.
+		pace := ch
+		if ch != "inapp" {
+			pace = "write:" + ch
+		}
+		if wait, err = s.reserve(ctx, p, c, ch, pace, slot); err != nil || wait > 0 {
+			return err
 		}
 		if ch == "sms" {
 			if cust, err = s.smsIdentity(ctx, cust); err != nil {
@@ -135,7 +140,7 @@ func CampaignTag(id int64) string { return fmt.Sprintf("outreach-%d", id) }
 
 func (s *Service) setRecipient(ctx context.Context, p outreachPayload, state, reason string, convID, msgID int64) error {
 	_, err := s.db.Q(ctx).ExecContext(ctx, `UPDATE outreach_recipients SET state = $1, reason = $2, conversation_id = $3, message_id = $4,
-		updated_at = $5 WHERE campaign_id = $6 AND customer_id = $7`, state, reason, db.NullID(convID), db.NullID(msgID),
+		slot_at = NULL, updated_at = $5 WHERE campaign_id = $6 AND customer_id = $7`, state, reason, db.NullID(convID), db.NullID(msgID),
 		db.Millis(s.now()), p.CampaignID, p.CustomerID)
 	if err != nil {
 		return fmt.Errorf("outreach: set recipient: %w", err)
