@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"vigil/internal/customer"
@@ -36,7 +37,9 @@ func (s *Service) interval(c Campaign, ch string) time.Duration {
 // channel's, or the one that paces writing the channel's messages.
 func (s *Service) reserve(ctx context.Context, p outreachPayload, c Campaign, ch, pace string, slot sql.NullInt64) (time.Duration, error) {
 	now := s.now()
-	if slot.Valid && !db.Time(slot.Int64).Before(now.Add(-staleSlot)) {
+	// Writing is inside the desk: a late write slot is still taken, as the
+	// deliveries that follow keep the pace the provider sees.
+	if slot.Valid && (strings.HasPrefix(pace, "write:") || !db.Time(slot.Int64).Before(now.Add(-staleSlot))) {
 		return max(db.Time(slot.Int64).Sub(now), 0), nil
 	}
 	step := s.interval(c, ch)
