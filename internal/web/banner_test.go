@@ -84,6 +84,10 @@ func TestTargetedBanners(t *testing.T) {
 		{"", "/help/en/", []bool{false, false, true}},
 		{"", "/help/en/search?q=solana+deposit", []bool{false, true, true}},
 	}
+	// The customer's banners need their session.
+	if resp, err := http.Get(e.srv.URL + "/widget/api/notices"); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("notices without a session: %v %v", resp, err)
+	}
 	titles := []string{"USDT TRC20 withdrawals delayed", "Solana transfers paused", "Website slow"}
 	for _, tt := range tests {
 		token := ""
