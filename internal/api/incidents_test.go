@@ -109,14 +109,18 @@ func TestIncidentAPI(t *testing.T) {
 	if err := json.Unmarshal([]byte(get(t, e.srv.URL+"/status/feed.json")), &feed); err != nil || feed.Status != "partial_outage" || len(feed.Active) != 1 {
 		t.Errorf("json feed = %+v, %v", feed, err)
 	}
-	// The widget and the help center carry the banner.
-	if widget := get(t, e.srv.URL+"/widget/chat?lang=zh"); !strings.Contains(widget, "USDT TRC20 提现延迟（提现 · USDT · TRC20）") &&
+	// The widget and the help center carry the banner on pages about what
+	// it touches, and only there.
+	if widget := get(t, e.srv.URL+"/widget/chat?lang=zh&context=%2Fzh%2Fwallet%2Fwithdraw%2Fusdt"); !strings.Contains(widget, "USDT TRC20 提现延迟（提现 · USDT · TRC20）") &&
 		!strings.Contains(widget, "USDT TRC20 提现延迟 (提现 · USDT · TRC20)") {
 		t.Errorf("widget has no incident banner")
 	}
 	// (help center)
-	if help := get(t, e.srv.URL+"/help/en/"); !strings.Contains(help, "USDT TRC20 withdrawals delayed (Withdrawals · USDT · TRC20)") {
+	if help := get(t, e.srv.URL+"/help/en/search?q=usdt+withdrawal"); !strings.Contains(help, "USDT TRC20 withdrawals delayed (Withdrawals · USDT · TRC20)") {
 		t.Errorf("help center has no incident banner")
+	}
+	if help := get(t, e.srv.URL+"/help/en/"); strings.Contains(help, "USDT TRC20 withdrawals delayed") {
+		t.Errorf("help center home shows a banner about USDT withdrawals to everyone")
 	}
 
 	res := call("POST /api/v1/incidents/{id}/resolve", id+"/resolve", sup, map[string]any{"notify_linked": true, "solve_linked": true,

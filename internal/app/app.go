@@ -25,6 +25,7 @@ import (
 	"vigil/internal/channel/discord"
 	"vigil/internal/channel/email"
 	"vigil/internal/channel/settings"
+	"vigil/internal/channel/sms"
 	"vigil/internal/channel/telegram"
 	"vigil/internal/compliance"
 	"vigil/internal/config"
@@ -71,6 +72,7 @@ type App struct {
 	Channels  *channel.Service
 	Mail      *email.Receiver   // nil unless the email channel is configured
 	Telegram  *telegram.Webhook // nil unless the Telegram bot is configured
+	SMS       *sms.Webhook      // nil unless the SMS channel is configured
 	// Exchange is the connector to the exchange backend; nil when none
 	// is configured. Sandbox is set when it is the built-in sandbox.
 	Exchange exchange.Connector
@@ -169,7 +171,7 @@ func New(cfg config.Config, log *slog.Logger, d *db.DB, now func() time.Time) (*
 		gen = &bot.OpenAI{BaseURL: cfg.BotLLMURL, Model: cfg.BotLLMModel, Key: cfg.BotLLMKey}
 	}
 	a.Incidents = incident.New(incident.Options{DB: d, Audit: a.Audit, Tickets: a.Tickets, Customers: a.Customers, Jobs: a.Jobs,
-		VerifyURL: strings.TrimSuffix(cfg.PublicURL, "/") + "/verify", Exchange: outreachOf(a.Exchange), Now: now})
+		VerifyURL: strings.TrimSuffix(cfg.PublicURL, "/") + "/verify", Exchange: outreachOf(a.Exchange), ChannelRates: cfg.OutreachRates, Accounts: a.Exchange, Now: now})
 	a.Bot = bot.New(bot.Options{DB: d, KB: a.KB, Tickets: a.Tickets, Bus: bus, Log: log, Now: now, Generator: gen,
 		Account: botAccount{a}, Incidents: a.Incidents})
 	a.openSettings(context.Background())

@@ -17,6 +17,7 @@ import (
 	"vigil/internal/channel"
 	"vigil/internal/channel/discord"
 	"vigil/internal/channel/email"
+	"vigil/internal/channel/sms"
 	"vigil/internal/channel/telegram"
 	"vigil/internal/incident"
 	"vigil/internal/job"
@@ -51,6 +52,10 @@ func (a *App) openChannels() error {
 	if tc := a.Config.Telegram; tc.Enabled() {
 		adapters = append(adapters, telegram.NewSender(telegram.SenderOptions{Tickets: a.Tickets, Token: tc.Token, APIBase: tc.API}))
 	}
+	if sc := a.Config.SMS; sc.Enabled() {
+		adapters = append(adapters, sms.NewSender(sms.Options{API: sc.API, AccountSID: sc.AccountSID, AuthToken: sc.AuthToken,
+			From: sc.From, MessagingService: sc.MessagingService, PublicURL: a.Config.PublicURL}))
+	}
 	if dc := a.Config.Discord; dc.Enabled() {
 		// The bot is the adapter and the gateway listener; its inbox is the
 		// channel service built next, so it reaches it through a.Channels.
@@ -59,7 +64,7 @@ func (a *App) openChannels() error {
 		adapters = append(adapters, a.Discord)
 	}
 	a.Channels = channel.New(channel.Options{DB: a.DB, Customers: a.Customers, Tickets: a.Tickets, Adapters: adapters, Now: a.Now,
-		Presence: a.Hub, PublicURL: a.Config.PublicURL})
+		Presence: a.Hub, PublicURL: a.Config.PublicURL, Pacer: a.Incidents})
 	if ec.Enabled() {
 		a.Mail = email.NewReceiver(email.ReceiverOptions{DB: a.DB, Inbox: a.Channels, Log: a.Log, Now: a.Now,
 			Addresses: []string{ec.Address}, MaxMessageBytes: ec.MaxMB << 20, VerifySenders: ec.VerifySenders,
@@ -72,7 +77,30 @@ func (a *App) openChannels() error {
 			APIBase: tc.API, ChatLimiter: auth.NewLimiter(1, 20, a.Now), IPLimiter: auth.NewLimiter(50, 200, a.Now), ClientIP: a.clientIP,
 			LinkSecret: []byte(a.Config.WidgetSecret), Now: a.Now})
 	}
+	if sc := a.Config.SMS; sc.Enabled() {
+		a.SMS = sms.NewWebhook(sms.WebhookOptions{Inbox: a.Channels, Outreach: smsOutreach{a}, Log: a.Log, AuthToken: sc.AuthToken,
+			PublicURL: a.Config.PublicURL, IPLimiter: auth.NewLimiter(50, 200, a.Now), ClientIP: a.clientIP})
+	}
 	return nil
+}
+
+// smsOutreach takes the SMS provider's receipts and STOP replies: the
+// message's delivery state for the agents, the recipient's for the
+// campaign.
+type smsOutreach struct{ a *App }
+
+func (o smsOutreach) Receipt(ctx context.Context, r sms.Receipt) error {
+	ctx = systemCtx(ctx)
+	if st := sms.DeliveryState(r.Status); st != "" {
+		if err := o.a.Tickets.SetDelivery(ctx, r.MessageID, st); err != nil {
+			return err
+		}
+	}
+	return o.a.Incidents.RecordReceipt(ctx, r.MessageID, r.Status, r.ErrorCode)
+}
+
+func (o smsOutreach) StopNumber(ctx context.Context, number string) error {
+	return o.a.Incidents.StopNumber(systemCtx(ctx), number)
 }
 
 // jobHandlers are the kinds of durable job this desk runs.

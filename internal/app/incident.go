@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 
+	"vigil/internal/channel/webchat"
 	"vigil/internal/event"
 	"vigil/internal/exchange"
 	"vigil/internal/kb"
@@ -10,18 +11,29 @@ import (
 	"vigil/internal/web"
 )
 
-// incidentNotices are the open incidents as banners.
-func (a *App) incidentNotices(ctx context.Context) ([]kb.Announcement, error) {
-	list, err := a.Incidents.Active(ctx)
+// incidentNotices are the open incidents as banners for an anonymous
+// reader of a page about these words.
+func (a *App) incidentNotices(ctx context.Context, page []string) ([]kb.Announcement, error) {
+	list, err := a.Incidents.ActiveFor(ctx, a.Incidents.AudienceOf(ctx, "", page))
 	if err != nil {
 		return nil, err
 	}
 	return web.IncidentNotices(list), nil
 }
 
-// notices are the widget's banners: open incidents, then announcements.
-func (a *App) notices(ctx context.Context) ([]kb.Announcement, error) {
-	incidents, err := a.incidentNotices(ctx)
+// notices are the widget's banners: the open incidents that concern the
+// viewer (described by the exchange when they signed in), then
+// announcements.
+func (a *App) notices(ctx context.Context, v webchat.Viewer) ([]kb.Announcement, error) {
+	uid := ""
+	if v.CustomerID != 0 {
+		c, err := a.Customers.ByID(ctx, v.CustomerID)
+		if err != nil {
+			return nil, err
+		}
+		uid = c.UID
+	}
+	list, err := a.Incidents.ActiveFor(ctx, a.Incidents.AudienceOf(ctx, uid, v.Page))
 	if err != nil {
 		return nil, err
 	}
@@ -29,7 +41,7 @@ func (a *App) notices(ctx context.Context) ([]kb.Announcement, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append(incidents, active...), nil
+	return append(web.IncidentNotices(list), active...), nil
 }
 
 // LinkIncidents links every new conversation whose first customer message

@@ -60,11 +60,14 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 		Logger: a.Log, Now: a.Now, WidgetSecret: []byte(a.Config.WidgetSecret), RequireIdentity: a.Config.RequireIdentity,
 		MaxBody: a.Config.MaxBodyBytes, MaxUpload: a.Config.MaxUploadMB << 20, ClientIP: clientIP,
 		SessionLimiter: auth.NewSharedLimiter(a.DB, "widget-session", 1, 30, a.Now), MessageLimiter: auth.NewSharedLimiter(a.DB, "widget-message", 2, 20, a.Now),
-		Announcements: a.notices,
-		Trust:         a.Trust, VerifyLimiter: verifies, ReportLimiter: reports, Callbacks: a.Callbacks,
+		Announcements: a.notices, NoticeLimiter: auth.NewLimiter(1, 10, a.Now),
+		Trust: a.Trust, VerifyLimiter: verifies, ReportLimiter: reports, Callbacks: a.Callbacks,
 	}).Register(mux)
 	if a.Telegram != nil {
 		a.Telegram.Register(mux)
+	}
+	if a.SMS != nil {
+		a.SMS.Register(mux)
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")

@@ -82,6 +82,10 @@ type Outbound struct {
 	// Key is the delivery's idempotency key: an adapter that derives the
 	// external id from it gives a repeated delivery the same id.
 	Key string
+	// Attempt counts the delivery's runs, 1 on the first; a later run may
+	// follow one that reached the channel but was not recorded (a worker
+	// killed after the send), which an adapter can check for.
+	Attempt int
 	// Link, when set, is where the customer continues the conversation on
 	// its own channel (the chat page of a web chat reply sent by email).
 	Link string

@@ -42,11 +42,22 @@ func (s *Service) Deliver(ctx context.Context, j job.Job) error {
 	if !ok {
 		return s.permanent(ctx, msg.ID, fmt.Errorf("channel: no %s adapter is configured", conv.Channel))
 	}
+	if s.pacer != nil {
+		// Taken just before the send, so the provider sees the pace
+		// however the workers ordered the jobs before it.
+		wait, err := s.pacer.Pace(ctx, conv.Channel, msg.ID)
+		if err != nil {
+			return err
+		}
+		if wait > 0 {
+			return job.Later(wait)
+		}
+	}
 	cust, err := s.customers.ByID(ctx, conv.CustomerID)
 	if err != nil {
 		return s.permanent(ctx, msg.ID, err)
 	}
-	out := Outbound{Conversation: conv, Message: msg, Customer: cust, Key: j.Key}
+	out := Outbound{Conversation: conv, Message: msg, Customer: cust, Key: j.Key, Attempt: j.Attempt}
 	for _, id := range cust.Identities {
 		if id.Channel == conv.Channel {
 			out.To = id.ExternalID
@@ -54,6 +65,9 @@ func (s *Service) Deliver(ctx context.Context, j job.Job) error {
 	}
 	if out.To == "" && conv.Channel == "email" {
 		out.To = cust.Email
+	}
+	if out.To == "" && conv.Channel == "sms" {
+		out.To = cust.Phone
 	}
 	if out.To == "" {
 		return s.permanent(ctx, msg.ID, fmt.Errorf("channel: customer %d has no %s address", cust.ID, conv.Channel))

@@ -33,6 +33,14 @@ type Options struct {
 	Presence  Presence
 	Quiet     time.Duration // 0: DefaultQuiet
 	PublicURL string
+	// Pacer, when set, holds deliveries to a rate (outreach campaigns).
+	Pacer Pacer
+}
+
+// Pacer decides when a message may leave on its channel: 0 means now,
+// more means the delivery runs again after that long.
+type Pacer interface {
+	Pace(ctx context.Context, channel string, messageID int64) (time.Duration, error)
 }
 
 // Service receives normalised inbound messages and delivers outbound ones.
@@ -45,12 +53,13 @@ type Service struct {
 	presence  Presence
 	quiet     time.Duration
 	publicURL string
+	pacer     Pacer
 }
 
 // New returns a Service.
 func New(o Options) *Service {
 	s := &Service{db: o.DB, customers: o.Customers, tickets: o.Tickets, adapters: map[string]Adapter{}, now: o.Now,
-		presence: o.Presence, quiet: o.Quiet, publicURL: strings.TrimRight(o.PublicURL, "/")}
+		presence: o.Presence, quiet: o.Quiet, publicURL: strings.TrimRight(o.PublicURL, "/"), pacer: o.Pacer}
 	if s.quiet <= 0 {
 		s.quiet = DefaultQuiet
 	}

@@ -51,6 +51,11 @@ type Config struct {
 	Email Email
 	// Telegram configures the Telegram bot (VIGIL_TELEGRAM_*).
 	Telegram Telegram
+	// SMS configures the SMS channel (VIGIL_SMS_*).
+	SMS SMS
+	// OutreachRates (VIGIL_OUTREACH_RATES, "sms=600,email=6000") caps each
+	// channel's outreach, in messages a minute across every campaign.
+	OutreachRates map[string]int
 	// ExchangeURL (VIGIL_EXCHANGE_URL) is the exchange backend's connector
 	// base URL, ExchangeSecret (VIGIL_EXCHANGE_SECRET(_FILE)) the shared
 	// signing secret, ExchangeTimeout (VIGIL_EXCHANGE_TIMEOUT) the limit
@@ -159,6 +164,12 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 	integer(&c.VIPPriorityTier, "VIGIL_VIP_PRIORITY_TIER")
 	errs = append(errs, c.Email.load(getenv)...)
 	errs = append(errs, c.Telegram.load(getenv)...)
+	errs = append(errs, c.SMS.load(getenv)...)
+	if rates, err := parseRates(getenv("VIGIL_OUTREACH_RATES")); err != nil {
+		errs = append(errs, err)
+	} else {
+		c.OutreachRates = rates
+	}
 	str(&c.ExchangeURL, "VIGIL_EXCHANGE_URL")
 	secret(&c.ExchangeSecret, "VIGIL_EXCHANGE_SECRET")
 	duration(&c.ExchangeTimeout, "VIGIL_EXCHANGE_TIMEOUT")
@@ -281,6 +292,7 @@ func (c *Config) Validate() error {
 	}
 	errs = append(errs, c.Email.validate()...)
 	errs = append(errs, c.Telegram.validate()...)
+	errs = append(errs, c.SMS.validate(c.PublicURL)...)
 	errs = append(errs, c.Discord.validate()...)
 	errs = append(errs, c.Callback.validate()...)
 	if c.Compliance.RetainAudit > 0 && c.SecretKey == "" {

@@ -46,7 +46,7 @@ type Identity struct {
 }
 
 // Channels a customer identity can belong to.
-var Channels = []string{"webchat", "email", "telegram", "discord", "phone", "api"}
+var Channels = []string{"webchat", "email", "telegram", "discord", "sms", "phone", "api"}
 
 // Languages the desk serves.
 var Languages = []string{"en", "zh"}

@@ -88,7 +88,7 @@ func TestInputValidation(t *testing.T) {
 		{"uid 64", customer.Input{UID: ptr(strings.Repeat("u", 64))}, ""},
 		{"uid 65", customer.Input{UID: ptr(strings.Repeat("u", 65))}, "uid"},
 		{"name 201", customer.Input{Name: ptr(strings.Repeat("n", 201))}, "name"},
-		{"identity on unknown channel", customer.Input{Identities: []customer.Identity{{Channel: "sms", ExternalID: "1"}}}, "identities"},
+		{"identity on unknown channel", customer.Input{Identities: []customer.Identity{{Channel: "fax", ExternalID: "1"}}}, "identities"},
 		{"identity without id", customer.Input{Identities: []customer.Identity{{Channel: "telegram", ExternalID: "  "}}}, "identities"},
 		{"identity id over 256", customer.Input{Identities: []customer.Identity{{Channel: "api", ExternalID: strings.Repeat("x", 257)}}}, "identities"},
 	}
@@ -243,7 +243,7 @@ func TestResolve(t *testing.T) {
 	if err != nil || !created || other.ID == first.ID {
 		t.Errorf("Resolve(discord) = customer %d created=%v err=%v; want a second customer", other.ID, created, err)
 	}
-	_, _, err = e.customers.Resolve(e.ctx, customer.Identity{Channel: "sms", ExternalID: "1"}, customer.Input{})
+	_, _, err = e.customers.Resolve(e.ctx, customer.Identity{Channel: "fax", ExternalID: "1"}, customer.Input{})
 	wantKind(t, err, apperr.Invalid)
 }
 

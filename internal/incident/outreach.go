@@ -22,7 +22,7 @@ const OutreachJob = "outreach.send"
 
 // OutreachChannels a campaign can use, in the order customers are usually
 // best reached; a campaign lists its own order.
-var OutreachChannels = []string{"inapp", "telegram", "email"}
+var OutreachChannels = []string{"inapp", "telegram", "sms", "email"}
 
 // Recipient states. A queued recipient becomes "opened" when its message
 // is written as an outbound conversation (the channel then delivers it,
@@ -57,7 +57,8 @@ type CampaignInput struct {
 	// they can be reached on.
 	Channels []string `json:"channels"`
 	// RatePerMinute paces each channel (at most this many messages a
-	// minute on it).
+	// minute on it). Campaigns running at once share each channel's pace,
+	// so together they never send faster than this either.
 	RatePerMinute int               `json:"rate_per_minute"`
 	Subjects      map[string]string `json:"subjects"`
 	Bodies        map[string]string `json:"bodies"`
@@ -260,6 +261,10 @@ func (s *Service) channelFor(ctx context.Context, c Campaign, cust customer.Cust
 			}
 		case "inapp":
 			if cust.UID != "" && s.exchange != nil {
+				return ch, "", nil
+			}
+		case "sms":
+			if smsNumber(cust) != "" {
 				return ch, "", nil
 			}
 		default:

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
+	"vigil/internal/apperr"
 	"vigil/internal/customer"
 	"vigil/internal/db"
 	"vigil/internal/exchange"
@@ -28,10 +30,12 @@ func (s *Service) SendOutreach(ctx context.Context, j job.Job) error {
 		return job.Permanent(fmt.Errorf("outreach: payload: %w", err))
 	}
 	var notice *exchange.Notice
+	var wait time.Duration
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
 		var state, ch string
-		err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT state, channel FROM outreach_recipients WHERE campaign_id = $1 AND customer_id = $2`,
-			p.CampaignID, p.CustomerID).Scan(&state, &ch)
+		var slot sql.NullInt64
+		err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT state, channel, slot_at FROM outreach_recipients
+			WHERE campaign_id = $1 AND customer_id = $2`, p.CampaignID, p.CustomerID).Scan(&state, &ch, &slot)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil // the campaign was deleted
 		}
@@ -54,6 +58,22 @@ func (s *Service) SendOutreach(ctx context.Context, j job.Job) error {
 			return err
 		} else if reason != "" {
 			return s.setRecipient(ctx, p, RecipientSkipped, reason, 0, 0)
+		}
+		// An in-app notice has no delivery job: its pace is taken here.
+		// Other messages are also written at the channel's pace (on a pace
+		// of their own), so a backlog of overdue recipients does not crowd
+		// the deliveries out of the workers.
+		pace := ch
+		if ch != "inapp" {
+			pace = "write:" + ch
+		}
+		if wait, err = s.reserve(ctx, p, c, ch, pace, slot); err != nil || wait > 0 {
+			return err
+		}
+		if ch == "sms" {
+			if cust, err = s.smsIdentity(ctx, cust); err != nil {
+				return err
+			}
 		}
 		lang := i18n.Normalize(cust.Language)
 		if ch == "inapp" {
@@ -80,8 +100,14 @@ func (s *Service) SendOutreach(ctx context.Context, j job.Job) error {
 		}
 		return s.setRecipient(ctx, p, RecipientOpened, "", conv.ID, msg.ID)
 	})
-	if err != nil || notice == nil {
+	if err != nil {
 		return err
+	}
+	if wait > 0 {
+		return job.Later(wait)
+	}
+	if notice == nil {
+		return nil
 	}
 	if _, err := s.exchange.Notify(ctx, *notice); err != nil {
 		return err
@@ -91,12 +117,30 @@ func (s *Service) SendOutreach(ctx context.Context, j job.Job) error {
 	})
 }
 
+// smsIdentity gives a customer texted at the number on their record an SMS
+// identity with it, so their reply, which the provider sends from that
+// number, lands in the campaign's conversation and a STOP finds them. A
+// number another customer already holds is left with them.
+func (s *Service) smsIdentity(ctx context.Context, cust customer.Customer) (customer.Customer, error) {
+	number := smsNumber(cust)
+	for _, id := range cust.Identities {
+		if id.Channel == "sms" {
+			return cust, nil
+		}
+	}
+	c, err := s.customers.Update(ctx, cust.ID, customer.Input{Identities: []customer.Identity{{Channel: "sms", ExternalID: number}}})
+	if apperr.Is(err, apperr.Conflict) {
+		return cust, nil
+	}
+	return c, err
+}
+
 // CampaignTag tags a campaign's conversations, so agents find the replies.
 func CampaignTag(id int64) string { return fmt.Sprintf("outreach-%d", id) }
 
 func (s *Service) setRecipient(ctx context.Context, p outreachPayload, state, reason string, convID, msgID int64) error {
 	_, err := s.db.Q(ctx).ExecContext(ctx, `UPDATE outreach_recipients SET state = $1, reason = $2, conversation_id = $3, message_id = $4,
-		updated_at = $5 WHERE campaign_id = $6 AND customer_id = $7`, state, reason, db.NullID(convID), db.NullID(msgID),
+		slot_at = NULL, updated_at = $5 WHERE campaign_id = $6 AND customer_id = $7`, state, reason, db.NullID(convID), db.NullID(msgID),
 		db.Millis(s.now()), p.CampaignID, p.CustomerID)
 	if err != nil {
 		return fmt.Errorf("outreach: set recipient: %w", err)
@@ -132,6 +176,9 @@ type Progress struct {
 	Notified int            `json:"notified"` // shown in the exchange's app
 	Skipped  map[string]int `json:"skipped"`  // by reason
 	Delivery map[string]int `json:"delivery"` // opened recipients by delivery state: pending, sent, delivered, failed
+	// Receipts counts recipients by the provider's last delivery receipt
+	// (SMS: queued, sent, delivered, undelivered, failed).
+	Receipts map[string]int `json:"receipts"`
 	Failures []Failure      `json:"failures"`
 }
 
@@ -148,7 +195,7 @@ func (s *Service) Progress(ctx context.Context, id int64) (Progress, error) {
 	if err != nil {
 		return Progress{}, err
 	}
-	p := Progress{Campaign: c, Skipped: map[string]int{}, Delivery: map[string]int{}, Failures: []Failure{}}
+	p := Progress{Campaign: c, Skipped: map[string]int{}, Delivery: map[string]int{}, Receipts: map[string]int{}, Failures: []Failure{}}
 	rows, err := s.db.Q(ctx).QueryContext(ctx, `SELECT state, reason, COUNT(*) FROM outreach_recipients WHERE campaign_id = $1
 		GROUP BY state, reason`, id)
 	if err != nil {
@@ -175,6 +222,9 @@ func (s *Service) Progress(ctx context.Context, id int64) (Progress, error) {
 	}
 	if err := rows.Err(); err != nil {
 		return p, fmt.Errorf("outreach: progress: %w", err)
+	}
+	if err := s.countReceipts(ctx, id, p.Receipts); err != nil {
+		return p, err
 	}
 	d, err := s.tickets.DeliveryByTag(ctx, CampaignTag(id), 50)
 	if err != nil {

@@ -27,6 +27,8 @@ type Service struct {
 	jobs      *job.Queue
 	verifyURL string
 	exchange  exchange.Outreach
+	rates     map[string]int
+	accounts  Accounts
 	now       func() time.Time
 }
 
@@ -46,6 +48,12 @@ type Options struct {
 	// Exchange finds affected customers and shows in-app notices; nil
 	// when no exchange is connected (no "inapp" channel, no queries).
 	Exchange exchange.Outreach
+	// ChannelRates caps each channel, in messages a minute across every
+	// campaign ("sms": 600); a campaign's own rate applies below the cap.
+	ChannelRates map[string]int
+	// Accounts describes identified customers, so a banner is shown only
+	// to those an incident touches; nil: every customer is anonymous.
+	Accounts Accounts
 	Now      func() time.Time
 }
 
@@ -55,7 +63,7 @@ func New(o Options) *Service {
 		o.Now = time.Now
 	}
 	return &Service{db: o.DB, audit: o.Audit, tickets: o.Tickets, customers: o.Customers, jobs: o.Jobs, verifyURL: o.VerifyURL,
-		exchange: o.Exchange, now: o.Now}
+		exchange: o.Exchange, rates: o.ChannelRates, accounts: o.Accounts, now: o.Now}
 }
 
 const incidentColumns = `id, severity, status, features, assets, networks, regions, components,

@@ -203,6 +203,14 @@ func (q *Queue) Fail(ctx context.Context, j Job, cause error) error {
 	if len(msg) > 2000 {
 		msg = msg[:2000]
 	}
+	var l later
+	if errors.As(cause, &l) {
+		// Not a failure: the attempt is handed back and the error kept.
+		res, err := q.db.Q(ctx).ExecContext(ctx, `UPDATE jobs SET state = 'queued', run_at = $1, locked_until = 0,
+			attempts = attempts - 1, updated_at = $2 WHERE id = $3 AND state = 'running' AND attempts = $4`,
+			db.Millis(now.Add(l.after)), db.Millis(now), j.ID, j.Attempt)
+		return q.fenced(res, err, "postpone")
+	}
 	wait := q.delay(j.Attempt)
 	var ra retryAfter
 	if errors.As(cause, &ra) && ra.after > wait {
@@ -292,6 +300,18 @@ func (r retryAfter) Unwrap() error { return r.error }
 // RetryAfter marks an error whose remote asked to be left alone for d (an
 // HTTP 429 with Retry-After): the next attempt waits at least that long.
 func RetryAfter(err error, d time.Duration) error { return retryAfter{err, d} }
+
+type later struct{ after time.Duration }
+
+func (l later) Error() string { return fmt.Sprintf("job: not due for %s", l.after) }
+
+// Later asks for the job to run again after d without counting an
+// attempt: the handler found its work not due yet (the next free slot of
+// a rate limit), which is no failure.
+func Later(d time.Duration) error { return later{d} }
+
+// IsLater reports whether err came from Later.
+func IsLater(err error) bool { return errors.As(err, new(later)) }
 
 // Prune deletes finished jobs last touched before cutoff; dead jobs stay
 // for an administrator to see why they failed.

@@ -115,7 +115,14 @@ func (q *Queue) run(ctx context.Context, handlers map[string]Handler, j Job) {
 	if err == nil {
 		err = q.Finish(rctx, j)
 	} else {
-		q.log.Warn("job failed", "component", "job", "kind", j.Kind, "job", j.ID, "attempt", j.Attempt, "err", err)
+		var l later
+		if errors.As(err, &l) {
+			// Wake a worker when the job comes due, not at the next poll:
+			// a rate limit's slots are finer than the polling interval.
+			time.AfterFunc(l.after, q.nudge)
+		} else {
+			q.log.Warn("job failed", "component", "job", "kind", j.Kind, "job", j.ID, "attempt", j.Attempt, "err", err)
+		}
 		err = q.Fail(rctx, j, err)
 	}
 	if err != nil && !errors.Is(err, errStale) {

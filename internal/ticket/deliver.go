@@ -30,7 +30,7 @@ type DeliverPayload struct {
 
 // DeliveredChannels deliver replies outside the desk, through jobs. Web
 // chat is live over the socket; the API and phone have no outbound leg.
-var DeliveredChannels = []string{"email", "telegram", "discord"}
+var DeliveredChannels = []string{"email", "telegram", "discord", "sms"}
 
 // Delivery states a message can be in.
 const (

@@ -57,7 +57,7 @@ func (p Priority) MarshalText() ([]byte, error) { return []byte(p.String()), nil
 var Categories = []string{"deposit", "withdrawal", "kyc", "account_security", "2fa", "trading", "p2p", "futures", "fees", "other"}
 
 // Channels a conversation can arrive on.
-var Channels = []string{"webchat", "email", "telegram", "discord", "phone", "api"}
+var Channels = []string{"webchat", "email", "telegram", "discord", "sms", "phone", "api"}
 
 // Languages conversations are held in.
 var Languages = []string{"en", "zh"}

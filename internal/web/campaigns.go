@@ -16,6 +16,7 @@ type campaignRow struct {
 	Total, Queued     int
 	Notified          int
 	Delivery, Skipped []countRow
+	Receipts          []countRow // the SMS provider's delivery receipts
 	Failures          []incident.Failure
 }
 
@@ -47,6 +48,7 @@ func (c *Console) campaignsPage(w http.ResponseWriter, r *http.Request, p *page)
 		row := campaignRow{ID: cp.ID, Name: cp.Name, Total: pr.Total, Queued: pr.Queued, Notified: pr.Notified, Failures: pr.Failures}
 		row.Delivery = counts(pr.Delivery, p, "campaigns.delivery.")
 		row.Skipped = counts(pr.Skipped, p, "campaigns.reason.")
+		row.Receipts = counts(pr.Receipts, p, "campaigns.receipt.")
 		d.Rows = append(d.Rows, row)
 	}
 	c.render(w, "campaigns", http.StatusOK, p)

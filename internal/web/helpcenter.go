@@ -14,6 +14,7 @@ import (
 	"vigil/internal/assets"
 	"vigil/internal/auth"
 	"vigil/internal/i18n"
+	"vigil/internal/incident"
 	"vigil/internal/kb"
 )
 
@@ -27,8 +28,10 @@ type HelpDeps struct {
 	ClientIP func(*http.Request) string
 	// FeedbackLimiter throttles "was this helpful?" answers per address.
 	FeedbackLimiter *auth.Limiter
-	// Incidents, when set, lists open incidents to show as banners.
-	Incidents func(ctx context.Context) ([]kb.Announcement, error)
+	// Incidents, when set, lists the open incidents to show as banners to
+	// a reader of a page about these words (the help center has no
+	// sign-in, so its readers are anonymous).
+	Incidents func(ctx context.Context, page []string) ([]kb.Announcement, error)
 }
 
 // HelpCenter serves the public help center under /help/: server-rendered
@@ -126,7 +129,7 @@ func (h *HelpCenter) newPage(w http.ResponseWriter, r *http.Request, path string
 		return nil, false
 	}
 	if h.Incidents != nil {
-		incidents, err := h.Incidents(r.Context())
+		incidents, err := h.Incidents(r.Context(), incident.PageWords(path+" "+r.URL.Query().Get("q")))
 		if err != nil {
 			h.fail(w, r, err)
 			return nil, false

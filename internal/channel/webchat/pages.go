@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"vigil/internal/i18n"
+	"vigil/internal/incident"
 	"vigil/internal/ticket"
 )
 
@@ -66,16 +67,12 @@ func (w *Widget) chatPage(rw http.ResponseWriter, r *http.Request) {
 	for _, c := range ticket.Categories {
 		cats[c] = i18n.T(lang, "category."+c)
 	}
+	// The visitor is not known yet (the identity arrives after the page):
+	// the page shows what concerns anyone on it, and the script asks again
+	// once the session says who they are.
 	var notices []map[string]string
-	if w.Announcements != nil {
-		list, err := w.Announcements(r.Context())
-		if err != nil {
-			// The chat matters more than the banner: log and go on without it.
-			w.Logger.Warn("announcements not shown", "component", "webchat", "err", err)
-		}
-		for _, a := range list {
-			notices = append(notices, map[string]string{"Title": a.Title(lang), "Body": a.Body(lang)})
-		}
+	for _, n := range w.noticesFor(r.Context(), Viewer{Page: incident.PageWords(r.URL.Query().Get("context"))}, lang) {
+		notices = append(notices, map[string]string{"Title": n.Title, "Body": n.Body})
 	}
 	sj, _ := json.Marshal(strs)
 	cj, _ := json.Marshal(map[string]any{"order": ticket.Categories, "names": cats})

@@ -51,9 +51,12 @@ type Deps struct {
 	// throttles messages per customer.
 	SessionLimiter *auth.Limiter
 	MessageLimiter *auth.Limiter
-	// Announcements lists the notices showing now (maintenance, incidents),
-	// shown above the chat; nil shows none.
-	Announcements func(ctx context.Context) ([]kb.Announcement, error)
+	// Announcements lists the notices showing now to a viewer (maintenance,
+	// the incidents that concern them), shown above the chat; nil shows none.
+	Announcements func(ctx context.Context, v Viewer) ([]kb.Announcement, error)
+	// NoticeLimiter throttles notice lookups per customer: each may ask
+	// the exchange about them.
+	NoticeLimiter *auth.Limiter
 	// VerifyLimiter and ReportLimiter throttle the public verifier page
 	// and impersonation reports per IP (shared with the API's).
 	VerifyLimiter *auth.Limiter
@@ -92,6 +95,7 @@ func (w *Widget) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /widget/api/conversations/{id}/attachments", w.customerOnly(w.upload))
 	mux.HandleFunc("GET /widget/api/attachments/{id}", w.customerOnly(w.download))
 	mux.HandleFunc("GET /ws/widget", w.socket)
+	mux.HandleFunc("GET /widget/api/notices", w.customerOnly(w.notices))
 	mux.HandleFunc("POST /widget/api/freeze", w.customerOnly(w.freeze))
 	mux.HandleFunc("POST /widget/api/callbacks", w.customerOnly(w.requestCallback))
 	mux.HandleFunc("GET /freeze", w.freezePage)

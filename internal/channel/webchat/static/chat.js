@@ -107,9 +107,24 @@
       });
     }).then(function () {
       setStatus(session.verified ? S.verified : "");
-      if (session.verified) buildFreeze();
+      if (session.verified) { buildFreeze(); refreshNotices(); }
       showHome();
     }).catch(function (err) { setStatus(err.message, true); });
+  }
+
+  // refreshNotices replaces the page's banners with those for the signed-in
+  // customer: only the incidents that concern what they use.
+  function refreshNotices() {
+    var context = new URLSearchParams(location.search).get("context") || "";
+    api("GET", "/widget/api/notices?context=" + encodeURIComponent(context)).then(function (res) {
+      Array.prototype.forEach.call(document.querySelectorAll(".announcement"), function (n) { n.remove(); });
+      res.notices.forEach(function (n) {
+        var div = el("div", { class: "announcement", role: "status" });
+        div.appendChild(el("strong", null, n.title));
+        div.appendChild(document.createTextNode(" " + n.body));
+        document.body.insertBefore(div, root);
+      });
+    }).catch(function () { /* keep the page's banners */ });
   }
 
   function buildFreeze() {

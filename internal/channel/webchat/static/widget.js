@@ -21,7 +21,10 @@
 
   var frame = document.createElement("iframe");
   frame.title = button.getAttribute("aria-label");
-  frame.src = base + "/widget/chat" + (lang ? "?lang=" + encodeURIComponent(lang) : "");
+  // The page's context (data-context, or the host page's path) lets the
+  // chat show the incidents a visitor on this page is likely to be hit by.
+  var context = (script.getAttribute("data-context") || location.pathname).slice(0, 400);
+  frame.src = base + "/widget/chat?context=" + encodeURIComponent(context) + (lang ? "&lang=" + encodeURIComponent(lang) : "");
   frame.setAttribute("data-vigil", "chat");
   frame.style.cssText = "position:fixed;bottom:88px;" + position + ":20px;width:380px;max-width:calc(100vw - 40px);" +
     "height:600px;max-height:calc(100vh - 120px);border:0;border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.3);" +
