@@ -170,8 +170,12 @@ func New(cfg config.Config, log *slog.Logger, d *db.DB, now func() time.Time) (*
 	if cfg.BotLLMURL != "" {
 		gen = &bot.OpenAI{BaseURL: cfg.BotLLMURL, Model: cfg.BotLLMModel, Key: cfg.BotLLMKey}
 	}
+	if err := a.openCallbacks(); err != nil {
+		return nil, err
+	}
 	a.Incidents = incident.New(incident.Options{DB: d, Audit: a.Audit, Tickets: a.Tickets, Customers: a.Customers, Jobs: a.Jobs,
-		VerifyURL: strings.TrimSuffix(cfg.PublicURL, "/") + "/verify", Exchange: outreachOf(a.Exchange), ChannelRates: cfg.OutreachRates, Accounts: a.Exchange, Now: now})
+		VerifyURL: strings.TrimSuffix(cfg.PublicURL, "/") + "/verify", Exchange: outreachOf(a.Exchange), ChannelRates: cfg.OutreachRates, Accounts: a.Exchange,
+		Callbacks: a.Callbacks, Now: now})
 	a.Bot = bot.New(bot.Options{DB: d, KB: a.KB, Tickets: a.Tickets, Bus: bus, Log: log, Now: now, Generator: gen,
 		Account: botAccount{a}, Incidents: a.Incidents})
 	a.openSettings(context.Background())
@@ -182,9 +186,6 @@ func New(cfg config.Config, log *slog.Logger, d *db.DB, now func() time.Time) (*
 	a.Rules = automation.New(automation.Options{DB: d, Audit: a.Audit, Bus: a.Bus, Tickets: a.Tickets, Outbox: a.Jobs, Macros: a.Macros,
 		Webhooks: a.Webhooks, Agents: a.Agents, Now: now})
 	if err := a.openChannels(); err != nil {
-		return nil, err
-	}
-	if err := a.openCallbacks(); err != nil {
 		return nil, err
 	}
 	a.openCompliance()

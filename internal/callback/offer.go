@@ -19,6 +19,8 @@ type OfferInput struct {
 	Language   string
 	// Window is how long from now the desk has to call.
 	Window time.Duration
+	// Message is what the campaign says, for the agent who calls.
+	Message string
 }
 
 // Offer opens a callback for a customer the incident concerns, as if the
@@ -49,7 +51,7 @@ func (s *Service) Offer(ctx context.Context, in OfferInput) (Callback, error) {
 	open := ticket.OpenInput{CustomerID: cust.ID, Channel: "phone", Language: lang, Priority: ticket.High, Category: "other",
 		AssigneeID: cust.AccountManagerID, Tags: []string{"callback", "incident"}, Subject: s.t(lang, "callback.offer_subject"),
 		Message: ticket.MessageInput{AuthorKind: ticket.BySystem,
-			Body: s.t(lang, "callback.offer_body", in.IncidentID, formatWindow(cb.WindowStart, cb.WindowEnd))}}
+			Body: strings.TrimSpace(s.t(lang, "callback.offer_body", in.IncidentID, formatWindow(cb.WindowStart, cb.WindowEnd)) + "\n\n" + in.Message)}}
 	if open.AssigneeID != 0 {
 		if ag, err := s.agents.Ref(ctx, open.AssigneeID); err != nil || ag.Disabled {
 			open.AssigneeID = 0
@@ -72,6 +74,26 @@ func (s *Service) Offer(ctx context.Context, in OfferInput) (Callback, error) {
 			"incident": in.IncidentID, "window": []time.Time{cb.WindowStart, cb.WindowEnd}, "language": lang})
 	})
 	return cb, err
+}
+
+// OfferCall is Offer for an outreach campaign: it returns the callback's
+// conversation.
+func (s *Service) OfferCall(ctx context.Context, customerID, incidentID int64, language, message string) (int64, error) {
+	cb, err := s.Offer(ctx, OfferInput{CustomerID: customerID, IncidentID: incidentID, Language: language, Message: message})
+	return cb.ConversationID, err
+}
+
+// CanOffer reports whether the desk may offer the customer a call.
+func (s *Service) CanOffer(ctx context.Context, customerID int64) (bool, error) {
+	cust, err := s.customers.ByID(ctx, customerID)
+	if err != nil {
+		return false, err
+	}
+	err = s.offerable(ctx, cust)
+	if apperr.Is(err, apperr.Forbidden) || apperr.Is(err, apperr.Conflict) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // offerable: the desk offers calls only to customers entitled by tier or

@@ -22,7 +22,7 @@ const OutreachJob = "outreach.send"
 
 // OutreachChannels a campaign can use, in the order customers are usually
 // best reached; a campaign lists its own order.
-var OutreachChannels = []string{"inapp", "telegram", "sms", "email"}
+var OutreachChannels = []string{"inapp", "telegram", "sms", "email", "callback"}
 
 // Recipient states. A queued recipient becomes "opened" when its message
 // is written as an outbound conversation (the channel then delivers it,
@@ -82,6 +82,10 @@ func (in *CampaignInput) validate() error {
 			return apperr.Field("channels", "outreach.channels_invalid", "channels must list some of %s", strings.Join(OutreachChannels, ", "))
 		}
 		seen = append(seen, c)
+	}
+	// The desk calls customers who did not ask only about a declared incident.
+	if slices.Contains(in.Channels, "callback") && in.IncidentID == 0 {
+		return apperr.Field("channels", "outreach.callback_needs_incident", "the callback channel is for campaigns of a declared incident")
 	}
 	if in.RatePerMinute < 1 || in.RatePerMinute > 60000 {
 		return apperr.Field("rate_per_minute", "outreach.rate_invalid", "rate_per_minute must be 1-60000")
@@ -265,6 +269,17 @@ func (s *Service) channelFor(ctx context.Context, c Campaign, cust customer.Cust
 			}
 		case "sms":
 			if smsNumber(cust) != "" {
+				return ch, "", nil
+			}
+		case "callback":
+			if s.callbacks == nil {
+				continue
+			}
+			ok, err := s.callbacks.CanOffer(ctx, cust.ID)
+			if err != nil {
+				return "", "", err
+			}
+			if ok {
 				return ch, "", nil
 			}
 		default:

@@ -64,7 +64,7 @@ func (s *Service) SendOutreach(ctx context.Context, j job.Job) error {
 		// of their own), so a backlog of overdue recipients does not crowd
 		// the deliveries out of the workers.
 		pace := ch
-		if ch != "inapp" {
+		if ch != "inapp" && ch != "callback" {
 			pace = "write:" + ch
 		}
 		if wait, err = s.reserve(ctx, p, c, ch, pace, slot); err != nil || wait > 0 {
@@ -81,6 +81,14 @@ func (s *Service) SendOutreach(ctx context.Context, j job.Job) error {
 			// key, so the exchange shows it once however often it runs.
 			notice = &exchange.Notice{UID: cust.UID, Title: pick(c.Subjects, lang), Body: s.render(c, cust, ch, lang), Key: j.Key}
 			return nil
+		}
+		if ch == "callback" {
+			// No message leaves: an agent calls, after the usual notice.
+			convID, err := s.callbacks.OfferCall(ctx, cust.ID, c.IncidentID, lang, s.render(c, cust, ch, lang))
+			if err != nil {
+				return err
+			}
+			return s.setRecipient(ctx, p, RecipientOpened, "", convID, 0)
 		}
 		author, authorID := ticket.BySystem, int64(0)
 		if c.CreatedBy != 0 {

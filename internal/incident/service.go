@@ -29,6 +29,7 @@ type Service struct {
 	exchange  exchange.Outreach
 	rates     map[string]int
 	accounts  Accounts
+	callbacks CallbackOffers
 	now       func() time.Time
 }
 
@@ -54,7 +55,18 @@ type Options struct {
 	// Accounts describes identified customers, so a banner is shown only
 	// to those an incident touches; nil: every customer is anonymous.
 	Accounts Accounts
-	Now      func() time.Time
+	// Callbacks offers phone calls during an incident (the "callback"
+	// channel); nil: no such channel.
+	Callbacks CallbackOffers
+	Now       func() time.Time
+}
+
+// CallbackOffers opens callbacks the desk offers about an incident.
+type CallbackOffers interface {
+	// CanOffer reports whether the customer may be offered a call.
+	CanOffer(ctx context.Context, customerID int64) (bool, error)
+	// OfferCall opens the callback and returns its conversation.
+	OfferCall(ctx context.Context, customerID, incidentID int64, language, message string) (conversationID int64, err error)
 }
 
 // New returns the service.
@@ -63,7 +75,7 @@ func New(o Options) *Service {
 		o.Now = time.Now
 	}
 	return &Service{db: o.DB, audit: o.Audit, tickets: o.Tickets, customers: o.Customers, jobs: o.Jobs, verifyURL: o.VerifyURL,
-		exchange: o.Exchange, rates: o.ChannelRates, accounts: o.Accounts, now: o.Now}
+		exchange: o.Exchange, rates: o.ChannelRates, accounts: o.Accounts, callbacks: o.Callbacks, now: o.Now}
 }
 
 const incidentColumns = `id, severity, status, features, assets, networks, regions, components,
