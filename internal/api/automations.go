@@ -42,14 +42,5 @@ func (a *API) createAutomation(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) deleteAutomation(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	if err := a.Automation.Delete(r.Context(), id); err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	remove(a, w, r, a.Automation.Delete)
 }

@@ -88,14 +88,5 @@ func (a *API) addRecipients(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) optOut(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	if err := a.Incidents.OptOut(r.Context(), id); err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	remove(a, w, r, a.Incidents.OptOut)
 }

@@ -54,14 +54,5 @@ func (a *API) updateCanned(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) deleteCanned(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	if err := a.Canned.Delete(r.Context(), id); err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	remove(a, w, r, a.Canned.Delete)
 }

@@ -41,3 +41,17 @@ func save[In, Out any](a *API, w http.ResponseWriter, r *http.Request, status in
 	}
 	WriteJSON(w, status, out)
 }
+
+// remove deletes what the path's {id} names with fn and answers 204.
+func remove(a *API, w http.ResponseWriter, r *http.Request, fn func(context.Context, int64) error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		WriteError(w, r, a.Logger, err)
+		return
+	}
+	if err := fn(r.Context(), id); err != nil {
+		WriteError(w, r, a.Logger, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -218,16 +218,7 @@ func (a *API) updateAnnouncement(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) deleteAnnouncement(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	if err := a.KB.DeleteAnnouncement(r.Context(), id); err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	remove(a, w, r, a.KB.DeleteAnnouncement)
 }
 
 func (a *API) listBotTurns(w http.ResponseWriter, r *http.Request) {

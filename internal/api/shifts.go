@@ -67,16 +67,7 @@ func (a *API) updateShift(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) deleteShift(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	if err := a.Agents.DeleteShift(r.Context(), id); err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	remove(a, w, r, a.Agents.DeleteShift)
 }
 
 func (a *API) listExceptions(w http.ResponseWriter, r *http.Request) {
@@ -113,16 +104,7 @@ func (a *API) updateException(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) deleteException(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	if err := a.Agents.DeleteException(r.Context(), id); err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	remove(a, w, r, a.Agents.DeleteException)
 }
 
 // onCallResponse is the rota and the supervisor it names now; OnCall is

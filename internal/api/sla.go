@@ -24,16 +24,7 @@ func (a *API) savePolicy(ctx context.Context, p sla.Policy, id int64) (sla.Polic
 }
 
 func (a *API) deletePolicy(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	if err := a.SLA.DeletePolicy(r.Context(), id); err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	remove(a, w, r, a.SLA.DeletePolicy)
 }
 
 func (a *API) listCalendars(w http.ResponseWriter, r *http.Request) { list(a, w, r, a.SLA.Calendars) }

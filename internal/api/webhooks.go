@@ -42,16 +42,7 @@ func (a *API) createWebhook(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) deleteWebhook(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	if err := a.Webhooks.Delete(r.Context(), id); err != nil {
-		WriteError(w, r, a.Logger, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	remove(a, w, r, a.Webhooks.Delete)
 }
 
 func (a *API) webhookDeliveries(w http.ResponseWriter, r *http.Request) {

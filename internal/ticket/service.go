@@ -116,9 +116,6 @@ type MessageInput struct {
 	HTML string
 	// rendered is Body as HTML when rendered ahead of the transaction.
 	rendered string
-	// externalChecked: the caller has looked ExternalID up in this
-	// transaction and found no message.
-	externalChecked bool
 }
 
 // MaxHTML bounds a message's HTML; longer HTML is shown as its text.
@@ -316,7 +313,6 @@ func (s *Service) AddMessageOnce(ctx context.Context, in MessageInput) (Message,
 			if !apperr.Is(err, apperr.NotFound) {
 				return err
 			}
-			in.externalChecked = true
 		}
 		msg, _, err = s.addMessage(ctx, c, in)
 		created = err == nil
@@ -325,19 +321,15 @@ func (s *Service) AddMessageOnce(ctx context.Context, in MessageInput) (Message,
 	return msg, created, err
 }
 
+// addMessage writes a message into the locked conversation c. A
+// redelivered ExternalID is caught by AddMessageOnce before this; the
+// other callers open a new conversation or write notes of their own.
 func (s *Service) addMessage(ctx context.Context, c Conversation, in MessageInput) (Message, Conversation, error) {
 	if c.MergedInto != 0 {
 		return Message{}, c, apperr.Conflictf("conversation.merged", "conversation %d was merged into %d", c.ID, c.MergedInto)
 	}
 	if c.Status == StatusClosed {
 		return Message{}, c, apperr.Conflictf("conversation.closed", "conversation %d is closed; start a follow-up", c.ID)
-	}
-	if in.ExternalID != "" && !in.externalChecked {
-		if m, err := s.messageByExternalID(ctx, c.ID, in.ExternalID); err == nil {
-			return m, c, nil
-		} else if !apperr.Is(err, apperr.NotFound) {
-			return Message{}, c, err
-		}
 	}
 	var red Redaction
 	if s.redactor != nil && in.AuthorKind == ByCustomer {

@@ -75,11 +75,6 @@ func (s *Service) Enqueue(ctx context.Context, ev event.Event) error {
 	if !slices.Contains(Types, ev.EventType()) {
 		return nil
 	}
-	body, err := wire(ev.EventType(), ev)
-	if err != nil {
-		return err
-	}
-	id := event.Key(ev)
 	all, err := s.hooks(ctx)
 	if err != nil {
 		return err
@@ -88,8 +83,13 @@ func (s *Service) Enqueue(ctx context.Context, ev event.Event) error {
 		return !h.Enabled || len(h.Events) > 0 && !slices.Contains(h.Events, ev.EventType())
 	})
 	if len(hooks) == 0 {
-		return nil // no transaction for the many events nobody subscribed to
+		return nil // no encoding and no transaction for the many events nobody subscribed to
 	}
+	body, err := wire(ev.EventType(), ev)
+	if err != nil {
+		return err
+	}
+	id := event.Key(ev)
 	return s.o.DB.WithTx(ctx, func(ctx context.Context) error {
 		for _, h := range hooks {
 			if err := s.enqueue(ctx, h.ID, id, ev.EventType(), body); err != nil {
