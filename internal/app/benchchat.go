@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"runtime/pprof"
+	"runtime/trace"
 	"slices"
 	"strconv"
 	"strings"
@@ -74,6 +75,7 @@ type chatOptions struct {
 	rate                              float64
 	hold                              time.Duration
 	url, agentEmail, cpuProfile       string
+	trace                             string
 }
 
 // The hub allows 10 inbound frames a second per connection after a burst
@@ -98,6 +100,7 @@ func cmdBenchChat(ctx context.Context, args []string, std IO) error {
 		"spread customers and agents over instances (agents on another instance than their customers)")
 	fs.StringVar(&o.agentEmail, "agent-email", "", "with --url: a supervisor or agent to sign in as (password in VIGIL_BENCH_PASSWORD)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured message phase to this file")
+	fs.StringVar(&o.trace, "trace", "", "write an execution trace of the measured message phase to this file (go tool trace)")
 	cfg, err := config.Load(fs, args, func(k string) string {
 		if k == "VIGIL_DATA_DIR" || k == "VIGIL_ADDR" {
 			return "" // the in-process server uses its own scratch directory and port
@@ -283,6 +286,17 @@ func (cb *chatBench) messages(ctx context.Context, o chatOptions, res *ChatResul
 		}
 		defer pprof.StopCPUProfile()
 	}
+	if o.trace != "" {
+		f, err := os.Create(o.trace)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := trace.Start(f); err != nil {
+			return err
+		}
+		defer trace.Stop()
+	}
 	cpu0, server0 := cpuTime(), cb.serverCPU(ctx)
 	begin := time.Now()
 	var readers, senders sync.WaitGroup
@@ -326,6 +340,9 @@ func (cb *chatBench) messages(ctx context.Context, o chatOptions, res *ChatResul
 	}
 	if o.cpuProfile != "" {
 		pprof.StopCPUProfile()
+	}
+	if o.trace != "" {
+		trace.Stop()
 	}
 	cpu, server := cpuTime()-cpu0, cb.serverCPU(ctx)-server0
 	res.LoadAvg = loadAvg()

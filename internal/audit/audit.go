@@ -92,21 +92,53 @@ func (l *Log) Record(ctx context.Context, action, objectKind string, objectID in
 	}
 	e.detailJSON = string(b)
 	return l.db.WithTx(ctx, func(ctx context.Context) error {
-		q := l.db.Q(ctx)
-		// The UPDATE takes the row lock on the chain tip; it is held to commit,
-		// so concurrent writers append one after another.
-		if err := q.QueryRowContext(ctx, `UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash`).Scan(&e.Seq, &e.PrevHash); err != nil {
-			return fmt.Errorf("audit: lock head: %w", err)
+		t, err := l.tip(ctx)
+		if err != nil {
+			return err
 		}
+		e.Seq, e.PrevHash = t.seq+1, t.hash
 		e.Hash = e.digest()
-		if _, err := q.ExecContext(ctx, `INSERT INTO audit_log
+		if _, err := l.db.Q(ctx).ExecContext(ctx, `INSERT INTO audit_log
 			(seq, at, actor_kind, actor_id, action, object_kind, object_id, detail, ip, prev_hash, hash)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 			e.Seq, db.Millis(e.At), e.ActorKind, e.ActorID, e.Action, e.ObjectKind, e.ObjectID,
 			e.detailJSON, e.IP, e.PrevHash, e.Hash); err != nil {
 			return fmt.Errorf("audit: insert: %w", err)
 		}
-		if _, err := q.ExecContext(ctx, `UPDATE audit_head SET hash = $1 WHERE id = 1`, e.Hash); err != nil {
+		db.SetTxValue(ctx, tipKey{}, chainTip{seq: e.Seq, hash: e.Hash})
+		return nil
+	})
+}
+
+// chainTip is the newest entry of the chain as a transaction sees it.
+type chainTip struct {
+	seq  int64
+	hash string
+}
+
+type tipKey struct{}
+
+// tip returns the chain's tip for the transaction in ctx. The first call
+// in a transaction reads audit_head and locks it until commit, so
+// concurrent writers append one after another; the transaction then keeps
+// the tip itself and writes it back once, just before it commits. A chat
+// message's entry costs one INSERT, however many share the commit.
+func (l *Log) tip(ctx context.Context) (chainTip, error) {
+	if t, ok := db.TxValue(ctx, tipKey{}).(chainTip); ok {
+		return t, nil
+	}
+	var t chainTip
+	lock := `SELECT seq, hash FROM audit_head WHERE id = 1` // SQLite's write transaction is already exclusive
+	if l.db.Dialect == db.Postgres {
+		lock += ` FOR UPDATE`
+	}
+	if err := l.db.Q(ctx).QueryRowContext(ctx, lock).Scan(&t.seq, &t.hash); err != nil {
+		return t, fmt.Errorf("audit: lock head: %w", err)
+	}
+	db.SetTxValue(ctx, tipKey{}, t)
+	return t, db.BeforeCommit(ctx, func(ctx context.Context) error {
+		t, _ := db.TxValue(ctx, tipKey{}).(chainTip)
+		if _, err := l.db.Q(ctx).ExecContext(ctx, `UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1`, t.seq, t.hash); err != nil {
 			return fmt.Errorf("audit: move head: %w", err)
 		}
 		return nil

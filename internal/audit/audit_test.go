@@ -2,6 +2,8 @@ package audit_test
 
 import (
 	"context"
+	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -64,5 +66,53 @@ func TestChainDetectsTruncatedTail(t *testing.T) {
 	}
 	if brk == nil || brk.Seq != 3 {
 		t.Fatalf("truncated tail: got %+v, want a break at entry 3", brk)
+	}
+}
+
+// TestChainAcrossSharedCommits: entries written by calls that share one
+// commit (chat messages) still form one unbroken chain with no gaps, and a
+// call that fails takes its entries with it, on SQLite's group commit and
+// on PostgreSQL's concurrent transactions alike.
+func TestChainAcrossSharedCommits(t *testing.T) {
+	d := dbtest.Open(t)
+	l := audit.New(d, time.Now)
+	ctx := audit.WithActor(context.Background(), audit.Actor{Kind: "customer", ID: 3})
+	const n = 150
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			errs[i] = d.WithGroupTx(ctx, func(ctx context.Context) error {
+				for k := range 2 {
+					if err := l.Record(ctx, "conversation.message", "conversation", int64(i), map[string]any{"k": k}); err != nil {
+						return err
+					}
+				}
+				if i%3 == 0 {
+					return errors.New("refused")
+				}
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	n2, brk, err := l.Verify(ctx)
+	if err != nil || brk != nil {
+		t.Fatalf("verify: break %+v, err %v", brk, err)
+	}
+	if want := int64(2 * (n - n/3)); n2 != want {
+		t.Errorf("chain holds %d entries, want %d (two per successful call)", n2, want)
+	}
+	for i, err := range errs {
+		if (err != nil) != (i%3 == 0) {
+			t.Errorf("call %d: err = %v", i, err)
+		}
+	}
+	// The chain goes on from the same tip afterwards.
+	if err := l.Record(ctx, "login", "agent", 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n3, brk, err := l.Verify(ctx); err != nil || brk != nil || n3 != n2+1 {
+		t.Fatalf("after one more entry: n=%d break=%+v err=%v", n3, brk, err)
 	}
 }

@@ -84,12 +84,13 @@ func (l *Log) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 	err := l.db.WithTx(ctx, func(ctx context.Context) error {
 		q := l.db.Q(ctx)
 		// The head's row lock keeps writers out while the prefix goes.
-		var headSeq int64
-		if err := q.QueryRowContext(ctx, `UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq`).Scan(&headSeq); err != nil {
-			return fmt.Errorf("audit: prune: lock head: %w", err)
+		t, err := l.tip(ctx)
+		if err != nil {
+			return fmt.Errorf("audit: prune: %w", err)
 		}
+		headSeq := t.seq
 		var at int64
-		err := q.QueryRowContext(ctx, `SELECT seq, hash, at FROM audit_log WHERE at < $1 AND seq < $2
+		err = q.QueryRowContext(ctx, `SELECT seq, hash, at FROM audit_log WHERE at < $1 AND seq < $2
 			ORDER BY seq DESC LIMIT 1`, db.Millis(cutoff), headSeq).Scan(&cp.Seq, &cp.Hash, &at)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -158,8 +159,42 @@ func (d *DB) Stats() sql.DBStats { return d.write.Stats() }
 type txKey struct{}
 
 type txState struct {
-	tx          *sql.Tx
-	afterCommit []func()
+	tx           *sql.Tx
+	afterCommit  []func()
+	beforeCommit []func(context.Context) error
+	// values are what packages keep for the length of the transaction
+	// (TxValue). A group call rolled back to its savepoint gets them back
+	// as they were when it began.
+	values map[any]any
+}
+
+// mark is what a savepoint restores: the values and hooks as they were.
+type mark struct {
+	after, before int
+	values        map[any]any
+}
+
+func (s *txState) mark() mark {
+	m := mark{after: len(s.afterCommit), before: len(s.beforeCommit)}
+	if len(s.values) > 0 {
+		m.values = maps.Clone(s.values)
+	}
+	return m
+}
+
+func (s *txState) restore(m mark) {
+	s.afterCommit, s.beforeCommit, s.values = s.afterCommit[:m.after], s.beforeCommit[:m.before], m.values
+}
+
+// finish runs the BeforeCommit functions in order; the first error stops
+// them and the transaction must be rolled back.
+func (s *txState) finish(ctx context.Context) error {
+	for _, f := range s.beforeCommit {
+		if err := f(context.WithValue(ctx, txKey{}, s)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Q returns the transaction carried by ctx, or the read pool. Writes belong
@@ -201,6 +236,9 @@ func (d *DB) WithTx(ctx context.Context, fn func(ctx context.Context) error) (er
 	if err = fn(context.WithValue(ctx, txKey{}, s)); err != nil {
 		return err
 	}
+	if err = s.finish(ctx); err != nil {
+		return err
+	}
 	if err = tx.Commit(); err != nil {
 		return fmt.Errorf("db: commit: %w", err)
 	}
@@ -221,6 +259,40 @@ func AfterCommit(ctx context.Context, f func()) {
 		return
 	}
 	f()
+}
+
+// BeforeCommit schedules f to run in the transaction in ctx just before it
+// commits, after everything else the transaction does; an error from f
+// rolls the transaction back. A package that batches its writes over a
+// transaction (the audit chain's tip) flushes them this way. Without a
+// transaction in ctx, f runs at once.
+func BeforeCommit(ctx context.Context, f func(ctx context.Context) error) error {
+	if s, ok := ctx.Value(txKey{}).(*txState); ok {
+		s.beforeCommit = append(s.beforeCommit, f)
+		return nil
+	}
+	return f(ctx)
+}
+
+// TxValue returns what SetTxValue stored under key in the transaction in
+// ctx, or nil.
+func TxValue(ctx context.Context, key any) any {
+	if s, ok := ctx.Value(txKey{}).(*txState); ok {
+		return s.values[key]
+	}
+	return nil
+}
+
+// SetTxValue keeps v under key until the transaction in ctx ends; it does
+// nothing without a transaction. Store values, not pointers to what changes
+// later: a rollback to a savepoint restores the earlier value.
+func SetTxValue(ctx context.Context, key, v any) {
+	if s, ok := ctx.Value(txKey{}).(*txState); ok {
+		if s.values == nil {
+			s.values = map[any]any{}
+		}
+		s.values[key] = v
+	}
 }
 
 // InTx reports whether ctx carries a transaction.

@@ -134,17 +134,20 @@ func (g *group) shared(batch []*groupCall) (err error) {
 		if _, err := q.ExecContext(ctx, `SAVEPOINT group_call`); err != nil {
 			return fmt.Errorf("db: savepoint: %w", err)
 		}
-		mark := len(s.afterCommit)
+		m := s.mark()
 		c.err, c.panicked = guard(func() error { return c.fn(ctx) })
 		if c.err != nil || c.panicked != nil {
 			if _, err := q.ExecContext(ctx, `ROLLBACK TO group_call`); err != nil {
 				return fmt.Errorf("db: rollback to savepoint: %w", err)
 			}
-			s.afterCommit = s.afterCommit[:mark]
+			s.restore(m)
 		}
 		if _, err := q.ExecContext(ctx, `RELEASE group_call`); err != nil {
 			return fmt.Errorf("db: release savepoint: %w", err)
 		}
+	}
+	if err := s.finish(context.WithoutCancel(batch[0].ctx)); err != nil {
+		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("db: commit: %w", err)

@@ -167,3 +167,68 @@ func TestGroupTxCancelled(t *testing.T) {
 		t.Errorf("err = %v, ran = %v; want context.Canceled and fn not run", err, ran)
 	}
 }
+
+type counterKey struct{}
+
+// TestGroupTxValuesAndBeforeCommit: what a call keeps for the transaction
+// (TxValue) and the BeforeCommit work it schedules go with its savepoint
+// when it fails, so the flushed total counts only the calls that stored a
+// row; a failing BeforeCommit rolls everything back.
+func TestGroupTxValuesAndBeforeCommit(t *testing.T) {
+	d := openGroupTest(t)
+	ctx := context.Background()
+	if err := d.WithTx(ctx, func(ctx context.Context) error {
+		_, err := d.Q(ctx).ExecContext(ctx, `CREATE TABLE totals (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)`)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 120
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			_ = d.WithGroupTx(ctx, func(ctx context.Context) error {
+				if _, err := d.Q(ctx).ExecContext(ctx, `INSERT INTO items (id, note) VALUES ($1, 'x')`, i); err != nil {
+					return err
+				}
+				count, seen := TxValue(ctx, counterKey{}).(int)
+				if !seen {
+					if err := BeforeCommit(ctx, func(ctx context.Context) error {
+						total, _ := TxValue(ctx, counterKey{}).(int)
+						_, err := d.Q(ctx).ExecContext(ctx, `INSERT INTO totals (n) VALUES ($1)`, total)
+						return err
+					}); err != nil {
+						return err
+					}
+				}
+				SetTxValue(ctx, counterKey{}, count+1)
+				time.Sleep(50 * time.Microsecond)
+				if i%4 == 0 {
+					return errRefused
+				}
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	var sum, rows int
+	if err := d.Q(ctx).QueryRowContext(ctx, `SELECT COALESCE(SUM(n), 0), COUNT(*) FROM totals`).Scan(&sum, &rows); err != nil {
+		t.Fatal(err)
+	}
+	if want := len(d.itemIDs(t)); sum != want || want != n-n/4 {
+		t.Errorf("flushed totals add up to %d, rows stored %d, want both %d", sum, want, n-n/4)
+	}
+	if rows >= n-n/4 {
+		t.Errorf("%d flushes for %d calls: want one per shared transaction", rows, n-n/4)
+	}
+
+	err := d.WithTx(ctx, func(ctx context.Context) error {
+		if _, err := d.Q(ctx).ExecContext(ctx, `INSERT INTO items (id, note) VALUES (1000, 'kept?')`); err != nil {
+			return err
+		}
+		return BeforeCommit(ctx, func(context.Context) error { return errRefused })
+	})
+	if !errors.Is(err, errRefused) || d.itemIDs(t)[1000] {
+		t.Errorf("failing BeforeCommit: err = %v, row stored = %v; want the refusal and no row", err, d.itemIDs(t)[1000])
+	}
+}

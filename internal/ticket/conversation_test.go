@@ -412,6 +412,18 @@ func TestExternalIDDeduplicates(t *testing.T) {
 	if m := e.add(t, in); m.ID == first.ID || m.Seq != 2 {
 		t.Errorf("same external id in another conversation: got message %d seq %d, want a new message with seq 2", m.ID, m.Seq)
 	}
+
+	// A conversation closed since still answers a late redelivery with the
+	// stored message; a new message to it is refused.
+	e.driveTo(t, conv.ID, ticket.StatusClosed)
+	in.ConversationID = conv.ID
+	m, created, err := e.tickets.AddMessageOnce(e.ctx, in)
+	if err != nil || created || m.ID != first.ID {
+		t.Errorf("redelivery to a closed conversation: message %d created %v err %v, want message %d, not created", m.ID, created, err, first.ID)
+	}
+	in.ExternalID = "tg:992"
+	_, _, err = e.tickets.AddMessageOnce(e.ctx, in)
+	wantKind(t, err, apperr.Conflict)
 }
 
 func TestConcurrentRedeliveriesYieldOneMessage(t *testing.T) {

@@ -7,6 +7,10 @@ import "context"
 // agent. It runs inside the message's transaction; trust implements it.
 type Redactor interface {
 	Redact(ctx context.Context, c Conversation, body string) (Redaction, error)
+	// Clean reports, from the text alone, that Redact would store body as
+	// written. It runs before the writer's turn, so a plain message costs
+	// the shared transaction no screening.
+	Clean(body string) bool
 }
 
 // Redaction is the screened message.

@@ -2,6 +2,7 @@ package ticket
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -116,6 +117,9 @@ type MessageInput struct {
 	HTML string
 	// rendered is Body as HTML when rendered ahead of the transaction.
 	rendered string
+	// clean says the redactor found nothing to screen ahead of the
+	// transaction (Redactor.Clean).
+	clean bool
 }
 
 // MaxHTML bounds a message's HTML; longer HTML is shown as its text.
@@ -291,39 +295,41 @@ func (s *Service) AddMessageOnce(ctx context.Context, in MessageInput) (Message,
 	if err := in.validate(); err != nil {
 		return Message{}, false, err
 	}
-	// Rendering is pure CPU: done before the writer's turn, not during it.
+	// Rendering and screening are pure CPU: done before the writer's
+	// turn, not during it.
 	in.rendered = in.display()
+	in.clean = s.redactor == nil || in.AuthorKind != ByCustomer || s.redactor.Clean(in.Body)
 	var msg Message
-	created := false
 	err := s.db.WithGroupTx(ctx, func(ctx context.Context) error {
-		c, err := s.loadForUpdate(ctx, in.ConversationID)
+		c, err := s.lockForMessage(ctx, in.ConversationID)
 		if err != nil {
 			return err
 		}
 		if in.Writer != nil && !in.Writer.Allows(c) {
 			return errNotVisible(c.ID)
 		}
-		created = false
-		if in.ExternalID != "" {
-			m, err := s.messageByExternalID(ctx, c.ID, in.ExternalID)
-			if err == nil {
-				msg = m
-				return nil
-			}
-			if !apperr.Is(err, apperr.NotFound) {
-				return err
-			}
-		}
 		msg, _, err = s.addMessage(ctx, c, in)
-		created = err == nil
 		return err
 	})
-	return msg, created, err
+	if err == nil || in.ExternalID == "" || !(errors.Is(err, errExternalSeen) || apperr.Is(err, apperr.Conflict)) {
+		return msg, err == nil, err
+	}
+	// A redelivery: its first delivery is stored (the failed attempt's
+	// writes, a redaction's audit entry say, went with its rollback). A
+	// conversation closed or merged since still answers with the message.
+	m, lerr := s.messageByExternalID(ctx, in.ConversationID, in.ExternalID)
+	if lerr == nil {
+		return m, false, nil
+	}
+	if errors.Is(err, errExternalSeen) {
+		return Message{}, false, lerr
+	}
+	return Message{}, false, err
 }
 
 // addMessage writes a message into the locked conversation c. A
-// redelivered ExternalID is caught by AddMessageOnce before this; the
-// other callers open a new conversation or write notes of their own.
+// redelivered ExternalID makes it return errExternalSeen before it has
+// written anything but what the redactor wrote; the caller rolls back.
 func (s *Service) addMessage(ctx context.Context, c Conversation, in MessageInput) (Message, Conversation, error) {
 	if c.MergedInto != 0 {
 		return Message{}, c, apperr.Conflictf("conversation.merged", "conversation %d was merged into %d", c.ID, c.MergedInto)
@@ -332,7 +338,7 @@ func (s *Service) addMessage(ctx context.Context, c Conversation, in MessageInpu
 		return Message{}, c, apperr.Conflictf("conversation.closed", "conversation %d is closed; start a follow-up", c.ID)
 	}
 	var red Redaction
-	if s.redactor != nil && in.AuthorKind == ByCustomer {
+	if s.redactor != nil && in.AuthorKind == ByCustomer && !in.clean {
 		var err error
 		if red, err = s.redactor.Redact(ctx, c, in.Body); err != nil {
 			return Message{}, c, err
@@ -351,9 +357,6 @@ func (s *Service) addMessage(ctx context.Context, c Conversation, in MessageInpu
 		if c.FirstResponseAt == nil {
 			c.FirstResponseAt = &now
 		}
-		if err := s.acknowledgeComplaint(ctx, c.ID, now); err != nil {
-			return Message{}, c, err
-		}
 	}
 	if in.Status != nil && in.AuthorKind == ByAgent {
 		if err := checkTransition(c.Status, *in.Status); err != nil {
@@ -362,10 +365,7 @@ func (s *Service) addMessage(ctx context.Context, c Conversation, in MessageInpu
 		c.Status = *in.Status
 	}
 	stampStatus(&c, before.Status, now)
-	seq, err := s.nextSeq(ctx, c, now)
-	if err != nil {
-		return Message{}, c, err
-	}
+	seq := c.LastSeq + 1
 	c.LastSeq, c.UpdatedAt, c.LastMessageAt = seq, now, now
 	html := in.rendered
 	if html == "" {
@@ -382,6 +382,14 @@ func (s *Service) addMessage(ctx context.Context, c Conversation, in MessageInpu
 	}
 	if err := s.insertMessage(ctx, &m, in.ExternalID); err != nil {
 		return Message{}, c, err
+	}
+	if err := s.saveSeq(ctx, c); err != nil {
+		return Message{}, c, err
+	}
+	if in.AuthorKind == ByAgent && !in.Internal {
+		if err := s.acknowledgeComplaint(ctx, c.ID, now); err != nil {
+			return Message{}, c, err
+		}
 	}
 	if outbound {
 		if err := s.enqueueDelivery(ctx, m); err != nil {
@@ -441,6 +449,7 @@ func (s *Service) addMessage(ctx context.Context, c Conversation, in MessageInpu
 	}
 	db.AfterCommit(ctx, func() { s.bus.Publish(ctx, events...) })
 	if red.Reply != "" {
+		var err error
 		if _, c, err = s.addMessage(ctx, c, MessageInput{ConversationID: c.ID, AuthorKind: BySystem, Body: red.Reply}); err != nil {
 			return Message{}, c, err
 		}

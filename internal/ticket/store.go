@@ -47,15 +47,15 @@ func (s *Service) insertConversation(ctx context.Context, c *Conversation) error
 	return wrap("create conversation", err)
 }
 
-// nextSeq reserves the conversation's next message sequence number. The
-// UPDATE locks the conversation row, so numbers are gap-free and ordered.
-func (s *Service) nextSeq(ctx context.Context, c Conversation, now interface{ UnixMilli() int64 }) (int64, error) {
-	var seq int64
-	err := s.db.Q(ctx).QueryRowContext(ctx, `UPDATE conversations SET last_seq = last_seq + 1, updated_at = $1, last_message_at = $1
-		WHERE id = $2 RETURNING last_seq`, now.UnixMilli(), c.ID).Scan(&seq)
-	return seq, wrap("next seq", err)
-}
+// errExternalSeen says a message with the same ExternalID is already in the
+// conversation: the INSERT found it and wrote nothing.
+var errExternalSeen = errors.New("ticket: external id already stored")
 
+// insertMessage writes m with the sequence number m.Seq, which the caller
+// took from the locked conversation row (the UNIQUE (conversation_id, seq)
+// index would refuse a number given twice). A repeated external id writes
+// nothing and returns errExternalSeen, so a redelivery costs no lookup
+// before the insert.
 func (s *Service) insertMessage(ctx context.Context, m *Message, externalID string) error {
 	var ext any
 	if externalID != "" {
@@ -63,10 +63,21 @@ func (s *Service) insertMessage(ctx context.Context, m *Message, externalID stri
 	}
 	err := s.db.Q(ctx).QueryRowContext(ctx, `INSERT INTO messages
 		(conversation_id, seq, author_kind, author_id, author_name, internal, body, body_html, delivery, external_id, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		ON CONFLICT (conversation_id, external_id) WHERE external_id IS NOT NULL DO NOTHING RETURNING id`,
 		m.ConversationID, m.Seq, string(m.AuthorKind), db.NullID(m.AuthorID), m.AuthorName, m.Internal, m.Body, m.BodyHTML,
 		m.Delivery, ext, db.Millis(m.CreatedAt)).Scan(&m.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return errExternalSeen
+	}
 	return wrap("insert message", err)
+}
+
+// saveSeq records the conversation's newest message.
+func (s *Service) saveSeq(ctx context.Context, c Conversation) error {
+	_, err := s.db.Q(ctx).ExecContext(ctx, `UPDATE conversations SET last_seq = $1, updated_at = $2, last_message_at = $2 WHERE id = $3`,
+		c.LastSeq, db.Millis(c.LastMessageAt), c.ID)
+	return wrap("save seq", err)
 }
 
 // saveLifecycle writes the fields a message can change.
@@ -114,12 +125,9 @@ func (s *Service) setTags(ctx context.Context, convID int64, tags []string) erro
 
 // load reads a conversation without a visibility check (domain-internal).
 func (s *Service) load(ctx context.Context, id int64) (Conversation, error) {
-	c, err := scanConversation(s.db.Q(ctx).QueryRowContext(ctx, `SELECT `+convColumns+` FROM conversations WHERE id = $1`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Conversation{}, errNotVisible(id)
-	}
+	c, err := s.row(ctx, id, false)
 	if err != nil {
-		return Conversation{}, wrap("load", err)
+		return Conversation{}, err
 	}
 	list := []Conversation{c}
 	if err := s.loadTags(ctx, list); err != nil {
@@ -128,23 +136,52 @@ func (s *Service) load(ctx context.Context, id int64) (Conversation, error) {
 	return list[0], nil
 }
 
+// row reads a conversation without its tags; with lock, it takes the row
+// lock on PostgreSQL too.
+func (s *Service) row(ctx context.Context, id int64, lock bool) (Conversation, error) {
+	q := `SELECT ` + convColumns + ` FROM conversations WHERE id = $1`
+	if lock && s.db.Dialect == db.Postgres {
+		q += ` FOR UPDATE`
+	}
+	c, err := scanConversation(s.db.Q(ctx).QueryRowContext(ctx, q, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Conversation{}, errNotVisible(id)
+	}
+	return c, wrap("load", err)
+}
+
 // loadForUpdate reads a conversation for a change and locks its row until
 // the transaction ends, so concurrent writers (a message racing an edit, two
 // deliveries of one message) apply one after the other on fresh data rather
 // than overwrite each other. SQLite already runs one write transaction at a
 // time. ctx must carry a transaction.
 func (s *Service) loadForUpdate(ctx context.Context, id int64) (Conversation, error) {
+	if err := s.lock(ctx, id); err != nil {
+		return Conversation{}, err
+	}
+	return s.load(ctx, id)
+}
+
+// lockForMessage is loadForUpdate without the tags, which a new message
+// neither reads nor changes.
+func (s *Service) lockForMessage(ctx context.Context, id int64) (Conversation, error) {
+	return s.row(ctx, id, true)
+}
+
+// lock takes the conversation's row lock on PostgreSQL; SQLite already
+// runs one write transaction at a time.
+func (s *Service) lock(ctx context.Context, id int64) error {
 	if s.db.Dialect == db.Postgres {
 		var locked int64
 		err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT id FROM conversations WHERE id = $1 FOR UPDATE`, id).Scan(&locked)
 		if errors.Is(err, sql.ErrNoRows) {
-			return Conversation{}, errNotVisible(id)
+			return errNotVisible(id)
 		}
 		if err != nil {
-			return Conversation{}, wrap("lock", err)
+			return wrap("lock", err)
 		}
 	}
-	return s.load(ctx, id)
+	return nil
 }
 
 // ByID returns a conversation the scope may see; others look not found.

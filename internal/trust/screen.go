@@ -37,6 +37,15 @@ func NewScreen(d *db.DB, a *audit.Log, now func() time.Time, t Translate, attemp
 // taken as a late answer to it rather than as an authenticator code.
 const recentCode = 30 * time.Minute
 
+// Clean implements ticket.Redactor: no secret, and no code that could
+// answer a challenge.
+func (s *Screen) Clean(body string) bool {
+	if _, lone := LoneCode(body); lone {
+		return false
+	}
+	return len(Scan(body, ScanContext{})) == 0
+}
+
 // Redact implements ticket.Redactor. Most messages hold no code, and
 // those cost no query: the pending challenge is read only when a message
 // holds a six-digit code.
