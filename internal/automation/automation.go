@@ -149,10 +149,15 @@ type Options struct {
 }
 
 // Service keeps and runs rules.
-type Service struct{ o Options }
+type Service struct {
+	o Options
+	// listening is the rules table as Enqueue consults it on every event;
+	// another instance's changes show within its TTL.
+	listening db.Snapshot[[]Rule]
+}
 
 // New returns a Service.
-func New(o Options) *Service { return &Service{o: o} }
+func New(o Options) *Service { return &Service{o: o, listening: db.Snapshot[[]Rule]{TTL: 2 * time.Second}} }
 
 func (r *Rule) validate() error {
 	r.Name = strings.TrimSpace(r.Name)
@@ -258,6 +263,7 @@ func (s *Service) Create(ctx context.Context, r Rule) (Rule, error) {
 			db.Millis(r.CreatedAt)).Scan(&r.ID); err != nil {
 			return fmt.Errorf("automation: create: %w", err)
 		}
+		db.AfterCommit(ctx, s.listening.Invalidate)
 		return s.o.Audit.Record(ctx, "automation.create", "automation_rule", r.ID, map[string]any{"name": r.Name, "on": r.On})
 	})
 	return r, err
@@ -273,6 +279,7 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return apperr.NotFoundf("automation.not_found", "rule %d not found", id)
 		}
+		db.AfterCommit(ctx, s.listening.Invalidate)
 		return s.o.Audit.Record(ctx, "automation.delete", "automation_rule", id, nil)
 	})
 }

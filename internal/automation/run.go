@@ -90,7 +90,7 @@ func (s *Service) Enqueue(ctx context.Context, ev event.Event) error {
 		return nil
 	}
 	// No job at all when no rule listens to the trigger: most events.
-	rules, err := s.Rules(ctx)
+	rules, err := s.listening.Get(ctx, s.Rules)
 	if err != nil {
 		return err
 	}

@@ -75,13 +75,16 @@ func (s *Service) Enqueue(ctx context.Context, ev event.Event) error {
 	if !slices.Contains(Types, ev.EventType()) {
 		return nil
 	}
-	all, err := s.hooks(ctx)
+	all, err := s.endpoints.Get(ctx, s.hooks)
 	if err != nil {
 		return err
 	}
-	hooks := slices.DeleteFunc(all, func(h Hook) bool {
-		return !h.Enabled || len(h.Events) > 0 && !slices.Contains(h.Events, ev.EventType())
-	})
+	var hooks []Hook // all is shared: filter into a new slice
+	for _, h := range all {
+		if h.Enabled && (len(h.Events) == 0 || slices.Contains(h.Events, ev.EventType())) {
+			hooks = append(hooks, h)
+		}
+	}
 	if len(hooks) == 0 {
 		return nil // no encoding and no transaction for the many events nobody subscribed to
 	}

@@ -42,7 +42,11 @@ type Options struct {
 }
 
 // Service keeps webhooks and delivers events to them.
-type Service struct{ o Options }
+type Service struct {
+	o Options
+	// endpoints is the webhooks table as Enqueue consults it on every event.
+	endpoints db.Snapshot[[]Hook]
+}
 
 // New returns a Service.
 func New(o Options) *Service {
@@ -54,8 +58,12 @@ func New(o Options) *Service {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{o: o}
+	return &Service{o: o, endpoints: db.Snapshot[[]Hook]{TTL: snapshotTTL}}
 }
+
+// snapshotTTL bounds how long another instance's new or deleted endpoint
+// goes unseen by this one's Enqueue.
+const snapshotTTL = 2 * time.Second
 
 // Hook is one registered endpoint. Secret is shown once, when created.
 type Hook struct {
@@ -112,6 +120,7 @@ func (s *Service) Create(ctx context.Context, agentID int64, in Input) (Hook, er
 			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, h.URL, h.Secret, string(events), true, agentID, db.Millis(h.CreatedAt)).Scan(&h.ID); err != nil {
 			return fmt.Errorf("webhook: create: %w", err)
 		}
+		db.AfterCommit(ctx, s.endpoints.Invalidate)
 		return s.o.Audit.Record(ctx, "webhook.create", "webhook", h.ID, map[string]any{"url": h.URL, "events": h.Events})
 	})
 	return h, err
@@ -177,6 +186,7 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 		if _, err := s.o.DB.Q(ctx).ExecContext(ctx, `DELETE FROM webhooks WHERE id = $1`, id); err != nil {
 			return fmt.Errorf("webhook: delete: %w", err)
 		}
+		db.AfterCommit(ctx, s.endpoints.Invalidate)
 		return s.o.Audit.Record(ctx, "webhook.delete", "webhook", id, nil)
 	})
 }
