@@ -157,7 +157,9 @@ type Service struct {
 }
 
 // New returns a Service.
-func New(o Options) *Service { return &Service{o: o, listening: db.Snapshot[[]Rule]{TTL: 2 * time.Second}} }
+func New(o Options) *Service {
+	return &Service{o: o, listening: db.Snapshot[[]Rule]{TTL: 2 * time.Second}}
+}
 
 func (r *Rule) validate() error {
 	r.Name = strings.TrimSpace(r.Name)
