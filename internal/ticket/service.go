@@ -120,6 +120,10 @@ type MessageInput struct {
 	// clean says the redactor found nothing to screen ahead of the
 	// transaction (Redactor.Clean).
 	clean bool
+	// reserved says the conversation row read in the transaction already
+	// carries this message's seq and time at (reserveSeq).
+	reserved bool
+	at       time.Time
 }
 
 // MaxHTML bounds a message's HTML; longer HTML is shown as its text.
@@ -301,10 +305,12 @@ func (s *Service) AddMessageOnce(ctx context.Context, in MessageInput) (Message,
 	in.clean = s.redactor == nil || in.AuthorKind != ByCustomer || s.redactor.Clean(in.Body)
 	var msg Message
 	err := s.db.WithGroupTx(ctx, func(ctx context.Context) error {
-		c, err := s.lockForMessage(ctx, in.ConversationID)
+		in.at = s.now().UTC().Truncate(time.Millisecond)
+		c, err := s.reserveSeq(ctx, in.ConversationID, in.at)
 		if err != nil {
 			return err
 		}
+		in.reserved = true
 		if in.Writer != nil && !in.Writer.Allows(c) {
 			return errNotVisible(c.ID)
 		}
@@ -347,7 +353,10 @@ func (s *Service) addMessage(ctx context.Context, c Conversation, in MessageInpu
 			in.Body, in.rendered = red.Body, ""
 		}
 	}
-	now := s.now().UTC().Truncate(time.Millisecond)
+	now := in.at
+	if !in.reserved {
+		now = s.now().UTC().Truncate(time.Millisecond)
+	}
 	before := c
 	switch {
 	case in.AuthorKind == ByCustomer:
@@ -365,7 +374,10 @@ func (s *Service) addMessage(ctx context.Context, c Conversation, in MessageInpu
 		c.Status = *in.Status
 	}
 	stampStatus(&c, before.Status, now)
-	seq := c.LastSeq + 1
+	seq := c.LastSeq // reserveSeq has taken it
+	if !in.reserved {
+		seq++
+	}
 	c.LastSeq, c.UpdatedAt, c.LastMessageAt = seq, now, now
 	html := in.rendered
 	if html == "" {
@@ -383,8 +395,10 @@ func (s *Service) addMessage(ctx context.Context, c Conversation, in MessageInpu
 	if err := s.insertMessage(ctx, &m, in.ExternalID); err != nil {
 		return Message{}, c, err
 	}
-	if err := s.saveSeq(ctx, c); err != nil {
-		return Message{}, c, err
+	if !in.reserved {
+		if err := s.saveSeq(ctx, c); err != nil {
+			return Message{}, c, err
+		}
 	}
 	if in.AuthorKind == ByAgent && !in.Internal {
 		if err := s.acknowledgeComplaint(ctx, c.ID, now); err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"vigil/internal/apperr"
 	"vigil/internal/db"
@@ -125,7 +126,7 @@ func (s *Service) setTags(ctx context.Context, convID int64, tags []string) erro
 
 // load reads a conversation without a visibility check (domain-internal).
 func (s *Service) load(ctx context.Context, id int64) (Conversation, error) {
-	c, err := s.row(ctx, id, false)
+	c, err := s.row(ctx, id)
 	if err != nil {
 		return Conversation{}, err
 	}
@@ -136,14 +137,9 @@ func (s *Service) load(ctx context.Context, id int64) (Conversation, error) {
 	return list[0], nil
 }
 
-// row reads a conversation without its tags; with lock, it takes the row
-// lock on PostgreSQL too.
-func (s *Service) row(ctx context.Context, id int64, lock bool) (Conversation, error) {
-	q := `SELECT ` + convColumns + ` FROM conversations WHERE id = $1`
-	if lock && s.db.Dialect == db.Postgres {
-		q += ` FOR UPDATE`
-	}
-	c, err := scanConversation(s.db.Q(ctx).QueryRowContext(ctx, q, id))
+// row reads a conversation without its tags.
+func (s *Service) row(ctx context.Context, id int64) (Conversation, error) {
+	c, err := scanConversation(s.db.Q(ctx).QueryRowContext(ctx, `SELECT `+convColumns+` FROM conversations WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Conversation{}, errNotVisible(id)
 	}
@@ -162,10 +158,17 @@ func (s *Service) loadForUpdate(ctx context.Context, id int64) (Conversation, er
 	return s.load(ctx, id)
 }
 
-// lockForMessage is loadForUpdate without the tags, which a new message
-// neither reads nor changes.
-func (s *Service) lockForMessage(ctx context.Context, id int64) (Conversation, error) {
-	return s.row(ctx, id, true)
+// reserveSeq locks the conversation for a new message written at now and
+// takes the message's sequence number in one statement: the returned row
+// has last_seq, updated_at and last_message_at already set for it. Tags,
+// which a new message neither reads nor changes, are not loaded.
+func (s *Service) reserveSeq(ctx context.Context, id int64, now time.Time) (Conversation, error) {
+	c, err := scanConversation(s.db.Q(ctx).QueryRowContext(ctx, `UPDATE conversations
+		SET last_seq = last_seq + 1, updated_at = $1, last_message_at = $1 WHERE id = $2 RETURNING `+convColumns, db.Millis(now), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Conversation{}, errNotVisible(id)
+	}
+	return c, wrap("reserve seq", err)
 }
 
 // lock takes the conversation's row lock on PostgreSQL; SQLite already
