@@ -4,6 +4,9 @@ package markup
 
 import (
 	"bytes"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
@@ -26,6 +29,11 @@ var (
 // Render converts Markdown to sanitised HTML. Raw HTML in the input is
 // dropped by goldmark's default and anything else unsafe by the policy.
 func Render(src string) string {
+	if plain(src) {
+		// Most chat messages are one line of words: the Markdown pass
+		// would give this same paragraph (TestPlainMatchesMarkdown).
+		return "<p>" + escaper.Replace(src) + "</p>\n"
+	}
 	var buf bytes.Buffer
 	if err := md.Convert([]byte(src), &buf); err != nil {
 		// goldmark only fails on writer errors; a bytes.Buffer has none.
@@ -33,6 +41,34 @@ func Render(src string) string {
 	}
 	return policy.Sanitize(buf.String())
 }
+
+// escaper escapes text as the sanitiser writes it.
+var escaper = strings.NewReplacer(`'`, "&#39;", `"`, "&#34;")
+
+// plain reports whether src is a single line that Markdown leaves as
+// text: it starts and ends with a letter or digit (no block can open or
+// trailing space be trimmed), and holds only letters, digits, single-line
+// spaces and punctuation that forms no inline syntax, with no link the
+// autolinker would find (no "@", "://" or "www.").
+func plain(src string) bool {
+	if src == "" || len(src) > 2000 {
+		return false
+	}
+	first, _ := utf8.DecodeRuneInString(src)
+	last, _ := utf8.DecodeLastRuneInString(src)
+	if !unicode.IsLetter(first) || !(unicode.IsLetter(last) || unicode.IsDigit(last) || strings.ContainsRune(plainPunct, last)) {
+		return false
+	}
+	for _, r := range src {
+		if !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == ' ' || strings.ContainsRune(plainPunct, r)) {
+			return false
+		}
+	}
+	return !strings.Contains(src, "://") && !strings.Contains(strings.ToLower(src), "www.")
+}
+
+// plainPunct is punctuation with no Markdown meaning inside a line.
+const plainPunct = `.,;:?!'"%/()-，。？！、；：（）“”‘’`
 
 // emailPolicy is stricter than policy: mail is written by strangers, so
 // only text formatting, lists, tables and links survive; images (remote
