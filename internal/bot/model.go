@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -28,6 +29,7 @@ type Model struct {
 	vocab   map[string]int32
 	idf     []float32
 	weights [][]float32 // per label, per feature; the last entry is the bias
+	feat    Features
 	// Temperature turns SVM scores into a softmax confidence: low when
 	// two intents score alike, as well as when none scores well.
 	Temperature float64
@@ -44,11 +46,73 @@ type Prediction struct {
 type TrainOptions struct {
 	C      float64 // SVM cost; 0 means 1
 	Epochs int     // passes over the data at most; 0 means 50
-	MinDF  int     // features seen in fewer examples are dropped; 0 means 1
+	// Tol stops training once no example's dual sub-problem is further
+	// than this from optimal; 0 means 0.1.
+	Tol   float64
+	MinDF int // features seen in fewer examples are dropped; 0 means 1
+	// Features says what is read from a text; nil means DefaultFeatures.
+	Features *Features
+	// Balanced weighs each example's cost by how rare its intent is in
+	// the training data (C times examples / (intents × the intent's examples)).
+	Balanced bool
+	// Logistic, when above 0, adds a multinomial logistic regression on
+	// the same features to the SVM: its scores, times Logistic, are added
+	// to the SVM's, which for two linear models is adding their weights.
+	Logistic       float64
+	LogisticL2     float64 // its regularisation; 0 means 1e-5
+	LogisticEpochs int     // 0 means 10
+	LogisticRate   float64 // the first epoch's step size; 0 means 0.5
+}
+
+// Features says what the model reads from a text.
+type Features struct {
+	WordN            int  // word n-grams from 1 to WordN
+	CharMin, CharMax int  // character n-grams of each word, within its boundaries
+	Stem             bool // a word's light stem counts as a second unigram
+	Digits           bool // every digit reads as 0, so "£50" and "£20" share features
+	Skip             bool // pairs of words one word apart ("card * arrived")
+	// WordShare, when above 0, normalises the word n-grams and the
+	// character n-grams (Chinese included) to unit length each and gives
+	// the words this share of the squared length; otherwise one vector
+	// holds all, in which the many character n-grams outweigh the words.
+	WordShare float64
+}
+
+// DefaultFeatures are the features chosen by cross-validation on the
+// BANKING77 training file (docs/benchmarks.md).
+var DefaultFeatures = Features{WordN: 3, CharMin: 3, CharMax: 5, Stem: true}
+
+func (o TrainOptions) withDefaults() TrainOptions {
+	if o.C == 0 {
+		o.C = 1
+	}
+	if o.Epochs == 0 {
+		o.Epochs = 50
+	}
+	if o.Tol == 0 {
+		o.Tol = 0.1
+	}
+	if o.MinDF == 0 {
+		o.MinDF = 1
+	}
+	if o.LogisticL2 == 0 {
+		o.LogisticL2 = 1e-5
+	}
+	if o.LogisticEpochs == 0 {
+		o.LogisticEpochs = 10
+	}
+	if o.LogisticRate == 0 {
+		o.LogisticRate = 0.5
+	}
+	if o.Features == nil {
+		f := DefaultFeatures
+		o.Features = &f
+	}
+	return o
 }
 
 // features extracts the raw features of a text with their counts.
-func features(text string) map[string]float32 {
+func features(text string, fo Features) map[string]float32 {
 	out := map[string]float32{}
 	text = strings.ToLower(text)
 	var words []string
@@ -58,7 +122,7 @@ func features(text string) map[string]float32 {
 			words = append(words, string(word))
 			w := "<" + string(word) + ">"
 			rs := []rune(w)
-			for n := 3; n <= 5; n++ {
+			for n := fo.CharMin; n <= fo.CharMax && n > 0; n++ {
 				for i := 0; i+n <= len(rs); i++ {
 					out["c:"+string(rs[i:i+n])]++
 				}
@@ -85,6 +149,9 @@ func features(text string) map[string]float32 {
 			if len(han) > 0 {
 				flush()
 			}
+			if fo.Digits && unicode.IsDigit(r) {
+				r = '0'
+			}
 			word = append(word, r)
 		default:
 			flush()
@@ -93,18 +160,25 @@ func features(text string) map[string]float32 {
 	flush()
 	for i, w := range words {
 		out["w:"+w]++
-		if i > 0 {
+		if fo.WordN >= 2 && i > 0 {
 			out["b:"+words[i-1]+" "+w]++
 		}
-		if i > 1 {
+		if fo.WordN >= 3 && i > 1 {
 			out["t:"+words[i-2]+" "+words[i-1]+" "+w]++
 		}
-		if st := kb.Stem(w); st != w {
+		if fo.Skip && i > 1 {
+			out["s:"+words[i-2]+" "+w]++
+		}
+		if st := kb.Stem(w); fo.Stem && st != w {
 			out["w:"+st]++
 		}
 	}
 	return out
 }
+
+// charFeature tells the character n-grams (Chinese included) from the
+// word n-grams.
+func charFeature(f string) bool { return f[0] == 'c' || f[0] == 'h' }
 
 // sparse is a feature vector: sorted indices and values.
 type sparse struct {
@@ -116,7 +190,8 @@ type sparse struct {
 // unit length; unknown features are dropped.
 func (m *Model) vector(raw map[string]float32) sparse {
 	var v sparse
-	var norm float64
+	var norm [2]float64 // words, characters
+	var block []bool
 	for f, n := range raw {
 		i, ok := m.vocab[f]
 		if !ok {
@@ -125,12 +200,29 @@ func (m *Model) vector(raw map[string]float32) sparse {
 		x := float32(1+math.Log(float64(n))) * m.idf[i]
 		v.idx = append(v.idx, i)
 		v.val = append(v.val, x)
-		norm += float64(x * x)
+		c := m.feat.WordShare > 0 && charFeature(f)
+		block = append(block, c)
+		if c {
+			norm[1] += float64(x * x)
+		} else {
+			norm[0] += float64(x * x)
+		}
 	}
-	if norm > 0 {
-		inv := float32(1 / math.Sqrt(norm))
-		for k := range v.val {
-			v.val[k] *= inv
+	var scale [2]float32
+	switch {
+	case norm[0] > 0 && norm[1] > 0:
+		scale[0] = float32(math.Sqrt(m.feat.WordShare / norm[0]))
+		scale[1] = float32(math.Sqrt((1 - m.feat.WordShare) / norm[1]))
+	case norm[0] > 0:
+		scale[0] = float32(1 / math.Sqrt(norm[0]))
+	case norm[1] > 0:
+		scale[1] = float32(1 / math.Sqrt(norm[1]))
+	}
+	for k := range v.val {
+		if block[k] {
+			v.val[k] *= scale[1]
+		} else {
+			v.val[k] *= scale[0]
 		}
 	}
 	return v
@@ -138,22 +230,14 @@ func (m *Model) vector(raw map[string]float32) sparse {
 
 // Train fits a model on examples.
 func Train(examples []Example, o TrainOptions) *Model {
-	if o.C == 0 {
-		o.C = 1
-	}
-	if o.Epochs == 0 {
-		o.Epochs = 50
-	}
-	if o.MinDF == 0 {
-		o.MinDF = 1
-	}
-	m := &Model{vocab: map[string]int32{}, Temperature: 0.1}
+	o = o.withDefaults()
+	m := &Model{vocab: map[string]int32{}, feat: *o.Features, Temperature: 0.1}
 	labelIdx := map[string]int{}
 	raws := make([]map[string]float32, len(examples))
 	y := make([]int, len(examples))
 	df := map[string]int{}
 	for i, ex := range examples {
-		raws[i] = features(ex.Text)
+		raws[i] = features(ex.Text, m.feat)
 		for f := range raws[i] {
 			df[f]++
 		}
@@ -184,6 +268,14 @@ func Train(examples []Example, o TrainOptions) *Model {
 	}
 	dim := len(names) + 1 // + bias
 	m.weights = trainMulticlass(xs, y, len(m.labels), dim, o)
+	if o.Logistic > 0 {
+		lw := trainLogistic(xs, y, len(m.labels), dim, o)
+		for c, row := range m.weights {
+			for f := range row {
+				row[f] += float32(o.Logistic * lw[f*len(m.labels)+c])
+			}
+		}
+	}
 	return m
 }
 
@@ -197,6 +289,17 @@ func trainMulticlass(xs []sparse, y []int, k, dim int, o TrainOptions) [][]float
 	w := make([]float64, dim*k) // feature-major: the k weights of one feature are adjacent
 	alpha := make([]float64, len(xs)*k)
 	sq := make([]float64, len(xs))
+	cost := make([]float64, len(xs))
+	count := make([]int, k)
+	for _, yi := range y {
+		count[yi]++
+	}
+	for i, yi := range y {
+		cost[i] = o.C
+		if o.Balanced {
+			cost[i] = o.C * float64(len(y)) / float64(k*count[yi])
+		}
+	}
 	for i, x := range xs {
 		s := 1.0 // the bias feature
 		for _, v := range x.val {
@@ -215,7 +318,7 @@ func trainMulticlass(xs []sparse, y []int, k, dim int, o TrainOptions) [][]float
 		r.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		worst := 0.0
 		for _, i := range order {
-			x, yi, a := xs[i], y[i], alpha[i*k:i*k+k]
+			x, yi, a, ci := xs[i], y[i], alpha[i*k:i*k+k], cost[i]
 			// g: the gradient, each intent's score plus the margin it must lose by.
 			for c := range g {
 				g[c] = 1 + bias[c]
@@ -229,7 +332,7 @@ func trainMulticlass(xs []sparse, y []int, k, dim int, o TrainOptions) [][]float
 			}
 			lo, hi := math.Inf(1), math.Inf(-1)
 			for c := range g {
-				if (c == yi && a[c] < o.C) || (c != yi && a[c] < 0) {
+				if (c == yi && a[c] < ci) || (c != yi && a[c] < 0) {
 					lo = min(lo, g[c])
 				}
 				hi = max(hi, g[c])
@@ -245,9 +348,9 @@ func trainMulticlass(xs []sparse, y []int, k, dim int, o TrainOptions) [][]float
 				b[c] = g[c] - q*a[c]
 				d[c] = b[c]
 			}
-			d[yi] += q * o.C
+			d[yi] += q * ci
 			sort.Sort(sort.Reverse(sort.Float64Slice(d)))
-			beta, n := d[0]-q*o.C, 1
+			beta, n := d[0]-q*ci, 1
 			for ; n < k && beta < float64(n)*d[n]; n++ {
 				beta += d[n]
 			}
@@ -255,7 +358,7 @@ func trainMulticlass(xs []sparse, y []int, k, dim int, o TrainOptions) [][]float
 			for c := range next {
 				bound := 0.0
 				if c == yi {
-					bound = o.C
+					bound = ci
 				}
 				next[c] = min(bound, (beta-b[c])/q)
 			}
@@ -271,7 +374,7 @@ func trainMulticlass(xs []sparse, y []int, k, dim int, o TrainOptions) [][]float
 				bias[c] += step
 			}
 		}
-		if worst < 0.1 {
+		if worst < o.Tol {
 			break
 		}
 	}
@@ -293,7 +396,7 @@ func (m *Model) Predict(text string) Prediction {
 	if len(m.labels) == 0 {
 		return Prediction{}
 	}
-	x := m.vector(features(text))
+	x := m.vector(features(text, m.feat))
 	best, bestScore := 0, math.Inf(-1)
 	scores := make([]float64, len(m.labels))
 	for c, w := range m.weights {
@@ -328,12 +431,22 @@ func (m *Model) Predict(text string) Prediction {
 // precision of the time. Examples labelled oos (out of scope; "" for
 // none) count as wrong whenever they are answered.
 func ChooseThreshold(examples []Example, oos string, folds int, precision float64, o TrainOptions) float64 {
-	type outcome struct {
-		conf    float64
-		correct bool
-	}
+	return threshold(crossPredict(examples, oos, folds, o), oos, precision)
+}
+
+// heldOut is one example's prediction by a model that did not see it.
+type heldOut struct {
+	Example
+	Prediction
+	fold int
+}
+
+// crossPredict predicts every example with a model trained on the other
+// folds (example i is in fold i mod folds). Examples labelled oos are
+// predicted but never trained on.
+func crossPredict(examples []Example, oos string, folds int, o TrainOptions) []heldOut {
 	// The folds train independently, so they run side by side.
-	perFold := make([][]outcome, folds)
+	perFold := make([][]heldOut, folds)
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for f := range folds {
@@ -355,29 +468,103 @@ func ChooseThreshold(examples []Example, oos string, folds int, precision float6
 			defer func() { <-sem }()
 			m := Train(train, o)
 			for _, ex := range held {
-				p := m.Predict(ex.Text)
-				perFold[f] = append(perFold[f], outcome{p.Confidence, p.Label == ex.Label && ex.Label != oos})
+				perFold[f] = append(perFold[f], heldOut{ex, m.Predict(ex.Text), f})
 			}
 		}()
 	}
 	wg.Wait()
-	var outs []outcome
+	var outs []heldOut
 	for _, fo := range perFold {
 		outs = append(outs, fo...)
 	}
-	if len(outs) == 0 {
+	return outs
+}
+
+// threshold is the lowest confidence at which the held-out answers are
+// right at least precision of the time.
+func threshold(held []heldOut, oos string, precision float64) float64 {
+	if len(held) == 0 {
 		return 0.5
 	}
+	outs := slices.Clone(held)
 	// From the most confident down, the last point where precision holds.
-	sort.Slice(outs, func(i, j int) bool { return outs[i].conf > outs[j].conf })
+	sort.SliceStable(outs, func(i, j int) bool { return outs[i].Confidence > outs[j].Confidence })
 	threshold, right := 1.0, 0
 	for i, o := range outs {
-		if o.correct {
+		if o.Prediction.Label == o.Example.Label && (oos == "" || o.Example.Label != oos) {
 			right++
 		}
 		if float64(right)/float64(i+1) >= precision {
-			threshold = o.conf
+			threshold = o.Confidence
 		}
 	}
 	return threshold
+}
+
+// trainLogistic fits a multinomial logistic regression by stochastic
+// gradient descent with L2 regularisation (the weight decay kept as one
+// scale factor, so a step touches only the example's features). Its
+// weights, feature-major like trainMulticlass's, sum to zero over the
+// intents for every feature, as the SVM's do.
+func trainLogistic(xs []sparse, y []int, k, dim int, o TrainOptions) []float64 {
+	w := make([]float64, dim*k)
+	scale := 1.0
+	order := make([]int, len(xs))
+	for i := range order {
+		order[i] = i
+	}
+	r := rand.New(rand.NewPCG(3, 11))
+	p := make([]float64, k)
+	bias := w[(dim-1)*k:]
+	for ep := range o.LogisticEpochs {
+		r.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		eta := o.LogisticRate / (1 + float64(ep))
+		for _, i := range order {
+			x, yi := xs[i], y[i]
+			for c := range p {
+				p[c] = bias[c]
+			}
+			for n, f := range x.idx {
+				v, row := float64(x.val[n]), w[int(f)*k:int(f)*k+k]
+				for c := range row {
+					p[c] += row[c] * v
+				}
+			}
+			top := math.Inf(-1)
+			for c := range p {
+				p[c] *= scale
+				top = max(top, p[c])
+			}
+			var sum float64
+			for c := range p {
+				p[c] = math.Exp(p[c] - top)
+				sum += p[c]
+			}
+			for c := range p {
+				p[c] /= sum
+			}
+			p[yi]--
+			scale *= 1 - eta*o.LogisticL2
+			step := eta / scale
+			for n, f := range x.idx {
+				v, row := step*float64(x.val[n]), w[int(f)*k:int(f)*k+k]
+				for c := range row {
+					row[c] -= p[c] * v
+				}
+			}
+			for c := range bias {
+				bias[c] -= p[c] * step
+			}
+			if scale < 1e-9 {
+				for j := range w {
+					w[j] *= scale
+				}
+				scale = 1
+			}
+		}
+	}
+	for j := range w {
+		w[j] *= scale
+	}
+	return w
 }
