@@ -38,10 +38,18 @@ func Candidates() []Candidate {
 		{"balanced", TrainOptions{Balanced: true}},
 		{"+ logistic 0.1", TrainOptions{Logistic: 0.1}},
 		{"+ logistic 0.3", TrainOptions{Logistic: 0.3}},
+		{"+ logistic 0.03", TrainOptions{Logistic: 0.03}},
 		// Combinations of the changes that helped alone.
 		{"blocks words=0.5 chars 2-5", TrainOptions{Features: feat(func(f *Features) { f.WordShare, f.CharMin = 0.5, 2 })}},
 		{"blocks words=0.5 C=0.7", TrainOptions{C: 0.7, Features: feat(func(f *Features) { f.WordShare = 0.5 })}},
 		{"blocks words=0.5 C=1.5", TrainOptions{C: 1.5, Features: feat(func(f *Features) { f.WordShare = 0.5 })}},
+		{"blocks words=0.5 chars 2-5 C=1.5", TrainOptions{C: 1.5, Features: feat(func(f *Features) { f.WordShare, f.CharMin = 0.5, 2 })}},
+		{"blocks words=0.5 chars 2-5 skip bigrams", TrainOptions{Features: feat(func(f *Features) { f.WordShare, f.CharMin, f.Skip = 0.5, 2, true })}},
+		{"blocks words=0.5 chars 2-5 C=2", TrainOptions{C: 2, Features: feat(func(f *Features) { f.WordShare, f.CharMin = 0.5, 2 })}},
+		{"blocks words=0.5 chars 2-5 C=3", TrainOptions{C: 3, Features: feat(func(f *Features) { f.WordShare, f.CharMin = 0.5, 2 })}},
+		{"blocks words=0.4 chars 2-5 C=1.5", TrainOptions{C: 1.5, Features: feat(func(f *Features) { f.WordShare, f.CharMin = 0.4, 2 })}},
+		{"blocks words=0.6 chars 2-5 C=1.5", TrainOptions{C: 1.5, Features: feat(func(f *Features) { f.WordShare, f.CharMin = 0.6, 2 })}},
+		{"two SVMs words=0.5 chars 2-5", TrainOptions{Views: true, Features: feat(func(f *Features) { f.WordShare, f.CharMin = 0.5, 2 })}},
 	}
 }
 

@@ -55,6 +55,10 @@ type TrainOptions struct {
 	// Balanced weighs each example's cost by how rare its intent is in
 	// the training data (C times examples / (intents × the intent's examples)).
 	Balanced bool
+	// Views, with Features.WordShare above 0, trains one SVM on the word
+	// n-grams and another on the character n-grams and adds their scores
+	// in the shares of WordShare, instead of one SVM on both.
+	Views bool
 	// Logistic, when above 0, adds a multinomial logistic regression on
 	// the same features to the SVM: its scores, times Logistic, are added
 	// to the SVM's, which for two linear models is adding their weights.
@@ -267,7 +271,11 @@ func Train(examples []Example, o TrainOptions) *Model {
 		xs[i] = m.vector(r)
 	}
 	dim := len(names) + 1 // + bias
-	m.weights = trainMulticlass(xs, y, len(m.labels), dim, o)
+	if o.Views && m.feat.WordShare > 0 {
+		m.weights = trainViews(xs, y, names, len(m.labels), dim, m.feat.WordShare, o)
+	} else {
+		m.weights = trainMulticlass(xs, y, len(m.labels), dim, o)
+	}
 	if o.Logistic > 0 {
 		lw := trainLogistic(xs, y, len(m.labels), dim, o)
 		for c, row := range m.weights {
@@ -277,6 +285,64 @@ func Train(examples []Example, o TrainOptions) *Model {
 		}
 	}
 	return m
+}
+
+// trainViews fits one multi-class SVM on the word block of each vector
+// and one on the character block, each block scaled back to unit length
+// (an example whose block is empty is left out of that SVM), and merges
+// them into one weight table whose scores on a vector with both blocks
+// are share × the word SVM's + (1 − share) × the character SVM's.
+func trainViews(xs []sparse, y []int, names []string, k, dim int, share float64, o TrainOptions) [][]float32 {
+	var part [2][]sparse
+	var py [2][]int
+	for i, x := range xs {
+		var v [2]sparse
+		var norm [2]float64
+		for n, f := range x.idx {
+			b := 0
+			if charFeature(names[f]) {
+				b = 1
+			}
+			v[b].idx = append(v[b].idx, f)
+			v[b].val = append(v[b].val, x.val[n])
+			norm[b] += float64(x.val[n] * x.val[n])
+		}
+		for b := range v {
+			if norm[b] == 0 {
+				continue
+			}
+			inv := float32(1 / math.Sqrt(norm[b]))
+			for n := range v[b].val {
+				v[b].val[n] *= inv
+			}
+			part[b] = append(part[b], v[b])
+			py[b] = append(py[b], y[i])
+		}
+	}
+	var w [2][][]float32
+	var wg sync.WaitGroup
+	for b := range w {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w[b] = trainMulticlass(part[b], py[b], k, dim, o)
+		}()
+	}
+	wg.Wait()
+	shares := [2]float64{share, 1 - share}
+	out := make([][]float32, k)
+	for c := range out {
+		out[c] = make([]float32, dim)
+		for f := range dim - 1 {
+			b := 0
+			if charFeature(names[f]) {
+				b = 1
+			}
+			out[c][f] = float32(math.Sqrt(shares[b])) * w[b][c][f]
+		}
+		out[c][dim-1] = float32(shares[0])*w[0][c][dim-1] + float32(shares[1])*w[1][c][dim-1]
+	}
+	return out
 }
 
 // trainMulticlass fits all intents at once: the multi-class SVM of
