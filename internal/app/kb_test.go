@@ -125,7 +125,7 @@ func TestBotEvalCrossValidation(t *testing.T) {
 	_ = os.WriteFile(filepath.Join(dir, "test.csv"), []byte("text,label\nwithdrawal still not arrived,withdrawal\ndeposit is missing,deposit\n"), 0o644)
 	env := func(string) string { return "" }
 	code, out, errs := run(t, env, "", "bot", "eval", "--train", filepath.Join(dir, "train.csv"), "--test", filepath.Join(dir, "test.csv"),
-		"--cv", "3", "--candidates", "default,C=0.5,chars 2-5", "--json")
+		"--cv", "3", "--candidates", "earlier model,C=0.5,chars 2-5", "--json")
 	if code != 0 {
 		t.Fatalf("bot eval --cv: %d %q", code, errs)
 	}
@@ -144,15 +144,15 @@ func TestBotEvalCrossValidation(t *testing.T) {
 			best = i
 		}
 	}
-	if diff := cmp.Diff([]string{"default", "C=0.5", "chars 2-5"}, names); diff != "" {
+	if diff := cmp.Diff([]string{"earlier model", "C=0.5", "chars 2-5"}, names); diff != "" {
 		t.Fatalf("candidates (-want +got):\n%s", diff)
 	}
 	if rep.Chosen != names[best] || rep.Test == nil || rep.Test.TestExamples != 2 || rep.Test.Threshold != rep.Candidates[best].Threshold {
 		t.Errorf("chosen %q (want %q), test %+v", rep.Chosen, names[best], rep.Test)
 	}
 	// Without a test file the comparison alone is printed.
-	code, out, errs = run(t, env, "", "bot", "eval", "--train", filepath.Join(dir, "train.csv"), "--cv", "2", "--candidates", "default")
-	if code != 0 || !strings.Contains(out, "chosen by 2-fold cross-validation on the training file: default") || strings.Contains(out, "latency") {
+	code, out, errs = run(t, env, "", "bot", "eval", "--train", filepath.Join(dir, "train.csv"), "--cv", "2", "--candidates", "earlier model")
+	if code != 0 || !strings.Contains(out, "chosen by 2-fold cross-validation on the training file: earlier model") || strings.Contains(out, "latency") {
 		t.Errorf("bot eval --cv without test: %d %q %q", code, out, errs)
 	}
 	if code, _, errs := run(t, env, "", "bot", "eval", "--train", filepath.Join(dir, "train.csv"), "--cv", "2", "--candidates", "nope"); code != 1 ||

@@ -11,45 +11,56 @@ type Candidate struct {
 }
 
 // Candidates are the configurations `vigil bot eval --cv` compares on the
-// training file. The first is the default model; the others each change
-// one thing, or combine changes that helped on their own.
+// training file. The first is the earlier model (C = 1 on words, stems,
+// word bigrams and trigrams and character 3–5-grams); the others each
+// change one thing, or combine changes that helped on their own.
 func Candidates() []Candidate {
-	feat := func(change func(*Features)) *Features {
-		f := DefaultFeatures
-		change(&f)
-		return &f
+	earlier := Features{WordN: 3, CharMin: 3, CharMax: 5, Stem: true}
+	c := func(name string, o TrainOptions, change func(*Features)) Candidate {
+		if o.C == 0 {
+			o.C = 1
+		}
+		f := earlier
+		if change != nil {
+			change(&f)
+		}
+		o.Features = &f
+		return Candidate{name, o}
+	}
+	blocks := func(share float64, charMin int) func(*Features) {
+		return func(f *Features) { f.WordShare, f.CharMin = share, charMin }
 	}
 	return []Candidate{
-		{"default", TrainOptions{}},
-		{"C=0.5", TrainOptions{C: 0.5}},
-		{"C=2", TrainOptions{C: 2}},
-		{"tol=0.01", TrainOptions{Tol: 0.01, Epochs: 200}},
-		{"words 1-2", TrainOptions{Features: feat(func(f *Features) { f.WordN = 2 })}},
-		{"chars 2-5", TrainOptions{Features: feat(func(f *Features) { f.CharMin = 2 })}},
-		{"chars 3-6", TrainOptions{Features: feat(func(f *Features) { f.CharMax = 6 })}},
-		{"chars 1-6", TrainOptions{Features: feat(func(f *Features) { f.CharMin, f.CharMax = 1, 6 })}},
-		{"no stems", TrainOptions{Features: feat(func(f *Features) { f.Stem = false })}},
-		{"digits as 0", TrainOptions{Features: feat(func(f *Features) { f.Digits = true })}},
-		{"blocks words=0.5", TrainOptions{Features: feat(func(f *Features) { f.WordShare = 0.5 })}},
-		{"blocks words=0.3", TrainOptions{Features: feat(func(f *Features) { f.WordShare = 0.3 })}},
-		{"blocks words=0.7", TrainOptions{Features: feat(func(f *Features) { f.WordShare = 0.7 })}},
-		{"min df 2", TrainOptions{MinDF: 2}},
-		{"skip bigrams", TrainOptions{Features: feat(func(f *Features) { f.Skip = true })}},
-		{"balanced", TrainOptions{Balanced: true}},
-		{"+ logistic 0.1", TrainOptions{Logistic: 0.1}},
-		{"+ logistic 0.3", TrainOptions{Logistic: 0.3}},
-		{"+ logistic 0.03", TrainOptions{Logistic: 0.03}},
+		c("earlier model", TrainOptions{}, nil),
+		c("C=0.5", TrainOptions{C: 0.5}, nil),
+		c("C=2", TrainOptions{C: 2}, nil),
+		c("tol=0.01", TrainOptions{Tol: 0.01, Epochs: 200}, nil),
+		c("words 1-2", TrainOptions{}, func(f *Features) { f.WordN = 2 }),
+		c("chars 2-5", TrainOptions{}, func(f *Features) { f.CharMin = 2 }),
+		c("chars 3-6", TrainOptions{}, func(f *Features) { f.CharMax = 6 }),
+		c("chars 1-6", TrainOptions{}, func(f *Features) { f.CharMin, f.CharMax = 1, 6 }),
+		c("no stems", TrainOptions{}, func(f *Features) { f.Stem = false }),
+		c("digits as 0", TrainOptions{}, func(f *Features) { f.Digits = true }),
+		c("blocks words=0.5", TrainOptions{}, blocks(0.5, 3)),
+		c("blocks words=0.3", TrainOptions{}, blocks(0.3, 3)),
+		c("blocks words=0.7", TrainOptions{}, blocks(0.7, 3)),
+		c("min df 2", TrainOptions{MinDF: 2}, nil),
+		c("skip bigrams", TrainOptions{}, func(f *Features) { f.Skip = true }),
+		c("balanced", TrainOptions{Balanced: true}, nil),
+		c("+ logistic 0.1", TrainOptions{Logistic: 0.1}, nil),
+		c("+ logistic 0.3", TrainOptions{Logistic: 0.3}, nil),
+		c("+ logistic 0.03", TrainOptions{Logistic: 0.03}, nil),
 		// Combinations of the changes that helped alone.
-		{"blocks words=0.5 chars 2-5", TrainOptions{Features: feat(func(f *Features) { f.WordShare, f.CharMin = 0.5, 2 })}},
-		{"blocks words=0.5 C=0.7", TrainOptions{C: 0.7, Features: feat(func(f *Features) { f.WordShare = 0.5 })}},
-		{"blocks words=0.5 C=1.5", TrainOptions{C: 1.5, Features: feat(func(f *Features) { f.WordShare = 0.5 })}},
-		{"blocks words=0.5 chars 2-5 C=1.5", TrainOptions{C: 1.5, Features: feat(func(f *Features) { f.WordShare, f.CharMin = 0.5, 2 })}},
-		{"blocks words=0.5 chars 2-5 skip bigrams", TrainOptions{Features: feat(func(f *Features) { f.WordShare, f.CharMin, f.Skip = 0.5, 2, true })}},
-		{"blocks words=0.5 chars 2-5 C=2", TrainOptions{C: 2, Features: feat(func(f *Features) { f.WordShare, f.CharMin = 0.5, 2 })}},
-		{"blocks words=0.5 chars 2-5 C=3", TrainOptions{C: 3, Features: feat(func(f *Features) { f.WordShare, f.CharMin = 0.5, 2 })}},
-		{"blocks words=0.4 chars 2-5 C=1.5", TrainOptions{C: 1.5, Features: feat(func(f *Features) { f.WordShare, f.CharMin = 0.4, 2 })}},
-		{"blocks words=0.6 chars 2-5 C=1.5", TrainOptions{C: 1.5, Features: feat(func(f *Features) { f.WordShare, f.CharMin = 0.6, 2 })}},
-		{"two SVMs words=0.5 chars 2-5", TrainOptions{Views: true, Features: feat(func(f *Features) { f.WordShare, f.CharMin = 0.5, 2 })}},
+		c("blocks words=0.5 chars 2-5", TrainOptions{}, blocks(0.5, 2)),
+		c("blocks words=0.5 C=0.7", TrainOptions{C: 0.7}, blocks(0.5, 3)),
+		c("blocks words=0.5 C=1.5", TrainOptions{C: 1.5}, blocks(0.5, 3)),
+		c("blocks words=0.5 chars 2-5 C=1.5", TrainOptions{C: 1.5}, blocks(0.5, 2)),
+		c("blocks words=0.5 chars 2-5 skip bigrams", TrainOptions{}, func(f *Features) { blocks(0.5, 2)(f); f.Skip = true }),
+		c("blocks words=0.5 chars 2-5 C=2", TrainOptions{C: 2}, blocks(0.5, 2)),
+		c("blocks words=0.5 chars 2-5 C=3", TrainOptions{C: 3}, blocks(0.5, 2)),
+		c("blocks words=0.4 chars 2-5 C=1.5", TrainOptions{C: 1.5}, blocks(0.4, 2)),
+		c("blocks words=0.6 chars 2-5 C=1.5", TrainOptions{C: 1.5}, blocks(0.6, 2)),
+		c("two SVMs words=0.5 chars 2-5", TrainOptions{Views: true}, blocks(0.5, 2)),
 	}
 }
 

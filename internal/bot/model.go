@@ -21,9 +21,11 @@ type Example struct {
 }
 
 // Model is a linear intent classifier trained in-process: TF-IDF weighted
-// words (and their stems), word bigrams and trigrams, character n-grams of each word (which absorb
-// typos and inflections), and Chinese character unigrams to trigrams (no
-// segmentation needed), scored by a multi-class linear SVM.
+// words (and their stems), word bigrams and trigrams, character n-grams of
+// each word (which absorb typos and inflections), and Chinese character
+// unigrams to trigrams (no segmentation needed), scored by a multi-class
+// linear SVM. The words and the characters are normalised apart, so
+// neither outweighs the other; see DefaultFeatures.
 type Model struct {
 	labels  []string
 	vocab   map[string]int32
@@ -44,7 +46,7 @@ type Prediction struct {
 
 // TrainOptions tune training; the zero value is the default.
 type TrainOptions struct {
-	C      float64 // SVM cost; 0 means 1
+	C      float64 // SVM cost; 0 means DefaultC
 	Epochs int     // passes over the data at most; 0 means 50
 	// Tol stops training once no example's dual sub-problem is further
 	// than this from optimal; 0 means 0.1.
@@ -84,11 +86,14 @@ type Features struct {
 
 // DefaultFeatures are the features chosen by cross-validation on the
 // BANKING77 training file (docs/benchmarks.md).
-var DefaultFeatures = Features{WordN: 3, CharMin: 3, CharMax: 5, Stem: true}
+var DefaultFeatures = Features{WordN: 3, CharMin: 2, CharMax: 5, Stem: true, WordShare: 0.5}
+
+// DefaultC is the SVM cost chosen with DefaultFeatures.
+const DefaultC = 1.5
 
 func (o TrainOptions) withDefaults() TrainOptions {
 	if o.C == 0 {
-		o.C = 1
+		o.C = DefaultC
 	}
 	if o.Epochs == 0 {
 		o.Epochs = 50
