@@ -1,8 +1,89 @@
 package bot
 
 import (
+	"runtime"
+	"slices"
+	"sort"
+	"sync"
 	"time"
 )
+
+// ChooseThreshold picks the confidence below which the bot hands over,
+// from the training data alone: k-fold cross-validation gives each
+// example a prediction from a model that did not see it, and the
+// threshold is the lowest at which the answers given are right at least
+// precision of the time. Examples labelled oos (out of scope; "" for
+// none) count as wrong whenever they are answered.
+func ChooseThreshold(examples []Example, oos string, folds int, precision float64, o TrainOptions) float64 {
+	return threshold(crossPredict(examples, oos, folds, o), oos, precision)
+}
+
+// heldOut is one example's prediction by a model that did not see it.
+type heldOut struct {
+	Example
+	Prediction
+	fold int
+}
+
+// crossPredict predicts every example with a model trained on the other
+// folds (example i is in fold i mod folds). Examples labelled oos are
+// predicted but never trained on.
+func crossPredict(examples []Example, oos string, folds int, o TrainOptions) []heldOut {
+	// The folds train independently, so they run side by side.
+	perFold := make([][]heldOut, folds)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for f := range folds {
+		var train, held []Example
+		for i, ex := range examples {
+			if i%folds == f {
+				held = append(held, ex)
+			} else if ex.Label != oos || oos == "" {
+				train = append(train, ex)
+			}
+		}
+		if len(train) == 0 || len(held) == 0 {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			m := Train(train, o)
+			for _, ex := range held {
+				perFold[f] = append(perFold[f], heldOut{ex, m.Predict(ex.Text), f})
+			}
+		}()
+	}
+	wg.Wait()
+	var outs []heldOut
+	for _, fo := range perFold {
+		outs = append(outs, fo...)
+	}
+	return outs
+}
+
+// threshold is the lowest confidence at which the held-out answers are
+// right at least precision of the time.
+func threshold(held []heldOut, oos string, precision float64) float64 {
+	if len(held) == 0 {
+		return 0.5
+	}
+	outs := slices.Clone(held)
+	// From the most confident down, the last point where precision holds.
+	sort.SliceStable(outs, func(i, j int) bool { return outs[i].Confidence > outs[j].Confidence })
+	threshold, right := 1.0, 0
+	for i, o := range outs {
+		if o.Prediction.Label == o.Example.Label && (oos == "" || o.Example.Label != oos) {
+			right++
+		}
+		if float64(right)/float64(i+1) >= precision {
+			threshold = o.Confidence
+		}
+	}
+	return threshold
+}
 
 // Candidate is one model configuration to compare by cross-validation.
 type Candidate struct {
