@@ -36,7 +36,7 @@ Usage:
   vigil retention run           remove what has outlived its retention now (see docs/compliance.md)
   vigil kb import DIR           bring the help center in line with DIR/*.md (Markdown with front matter)
   vigil kb export DIR           write every article translation to DIR as Markdown with front matter
-  vigil bot eval --train FILE --test FILE [--oos-label LABEL] [--json]
+  vigil bot eval --train FILE [--test FILE] [--cv FOLDS [--candidates NAME,...]] [--oos-label LABEL] [--json]
                                 train the intent model on a text,label CSV and measure it
   vigil bench api [--json]      measure the JSON API (see docs/benchmarks.md)
   vigil bench chat [--json] [--customers N] [--agents M] [--messages K] [--url URL] [--idle N]

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -103,6 +104,60 @@ func TestBotEvalCommand(t *testing.T) {
 	if code, _, errs := run(t, func(string) string { return "" }, "", "bot", "eval", "--train", filepath.Join(dir, "nope.csv"), "--test", "x"); code != 1 ||
 		!strings.Contains(errs, "nope.csv") {
 		t.Errorf("missing file: %d %q", code, errs)
+	}
+}
+
+// TestBotEvalCrossValidation checks that --cv compares the named
+// candidates on the training file alone, chooses the most accurate and
+// tests only that one.
+func TestBotEvalCrossValidation(t *testing.T) {
+	dir := t.TempDir()
+	train := "text,label\n"
+	for i := range 4 {
+		for _, q := range []string{"where is my withdrawal", "withdrawal pending", "withdrawal not arrived"} {
+			train += fmt.Sprintf("%s %d,withdrawal\n", q, i)
+		}
+		for _, q := range []string{"deposit missing", "deposit not credited", "my deposit did not arrive"} {
+			train += fmt.Sprintf("%s %d,deposit\n", q, i)
+		}
+	}
+	_ = os.WriteFile(filepath.Join(dir, "train.csv"), []byte(train), 0o644)
+	_ = os.WriteFile(filepath.Join(dir, "test.csv"), []byte("text,label\nwithdrawal still not arrived,withdrawal\ndeposit is missing,deposit\n"), 0o644)
+	env := func(string) string { return "" }
+	code, out, errs := run(t, env, "", "bot", "eval", "--train", filepath.Join(dir, "train.csv"), "--test", filepath.Join(dir, "test.csv"),
+		"--cv", "3", "--candidates", "earlier model,C=0.5,chars 2-5", "--json")
+	if code != 0 {
+		t.Fatalf("bot eval --cv: %d %q", code, errs)
+	}
+	var rep bot.CVReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("bot eval --cv --json printed %q: %v", out, err)
+	}
+	var names []string
+	best := 0
+	for i, c := range rep.Candidates {
+		names = append(names, c.Name)
+		if len(c.FoldAccuracy) != 3 || c.TrainExamples != 24 {
+			t.Errorf("candidate %s: %+v", c.Name, c)
+		}
+		if c.Accuracy > rep.Candidates[best].Accuracy {
+			best = i
+		}
+	}
+	if diff := cmp.Diff([]string{"earlier model", "C=0.5", "chars 2-5"}, names); diff != "" {
+		t.Fatalf("candidates (-want +got):\n%s", diff)
+	}
+	if rep.Chosen != names[best] || rep.Test == nil || rep.Test.TestExamples != 2 || rep.Test.Threshold != rep.Candidates[best].Threshold {
+		t.Errorf("chosen %q (want %q), test %+v", rep.Chosen, names[best], rep.Test)
+	}
+	// Without a test file the comparison alone is printed.
+	code, out, errs = run(t, env, "", "bot", "eval", "--train", filepath.Join(dir, "train.csv"), "--cv", "2", "--candidates", "earlier model")
+	if code != 0 || !strings.Contains(out, "chosen by 2-fold cross-validation on the training file: earlier model") || strings.Contains(out, "latency") {
+		t.Errorf("bot eval --cv without test: %d %q %q", code, out, errs)
+	}
+	if code, _, errs := run(t, env, "", "bot", "eval", "--train", filepath.Join(dir, "train.csv"), "--cv", "2", "--candidates", "nope"); code != 1 ||
+		!strings.Contains(errs, "unknown candidate") {
+		t.Errorf("unknown candidate: %d %q", code, errs)
 	}
 }
 

@@ -67,6 +67,9 @@ type EvalOptions struct {
 	Folds     int     // cross-validation folds for the threshold; 0 means 5
 	Precision float64 // answers must be right this often; 0 means AnswerPrecision
 	Train     TrainOptions
+	// Threshold, when above 0, is a hand-off confidence already chosen by
+	// cross-validation on the training file.
+	Threshold float64
 	Now       func() time.Time // the stopwatch
 }
 
@@ -91,7 +94,10 @@ func Eval(train, test []Example, o EvalOptions) EvalReport {
 	m := Train(inScope, o.Train)
 	rep := EvalReport{TrainExamples: len(train), TestExamples: len(test), Intents: len(m.Labels()),
 		TrainSeconds: o.Now().Sub(start).Seconds()}
-	rep.Threshold = ChooseThreshold(train, o.OOS, o.Folds, o.Precision, o.Train)
+	rep.Threshold = o.Threshold
+	if rep.Threshold == 0 {
+		rep.Threshold = ChooseThreshold(train, o.OOS, o.Folds, o.Precision, o.Train)
+	}
 
 	lat := make([]time.Duration, 0, len(test))
 	tp, fp, fn := map[string]int{}, map[string]int{}, map[string]int{}

@@ -2,11 +2,8 @@ package bot
 
 import (
 	"math"
-	"math/rand/v2"
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
 	"unicode"
 
 	"vigil/internal/kb"
@@ -20,14 +17,17 @@ type Example struct {
 }
 
 // Model is a linear intent classifier trained in-process: TF-IDF weighted
-// words (and their stems), word bigrams and trigrams, character n-grams of each word (which absorb
-// typos and inflections), and Chinese character unigrams to trigrams (no
-// segmentation needed), scored by a multi-class linear SVM.
+// words (and their stems), word bigrams and trigrams, character n-grams of
+// each word (which absorb typos and inflections), and Chinese character
+// unigrams to trigrams (no segmentation needed), scored by a multi-class
+// linear SVM. The words and the characters are normalised apart, so
+// neither outweighs the other; see DefaultFeatures.
 type Model struct {
 	labels  []string
 	vocab   map[string]int32
 	idf     []float32
 	weights [][]float32 // per label, per feature; the last entry is the bias
+	feat    Features
 	// Temperature turns SVM scores into a softmax confidence: low when
 	// two intents score alike, as well as when none scores well.
 	Temperature float64
@@ -42,13 +42,82 @@ type Prediction struct {
 
 // TrainOptions tune training; the zero value is the default.
 type TrainOptions struct {
-	C      float64 // SVM cost; 0 means 1
+	C      float64 // SVM cost; 0 means DefaultC
 	Epochs int     // passes over the data at most; 0 means 50
-	MinDF  int     // features seen in fewer examples are dropped; 0 means 1
+	// Tol stops training once no example's dual sub-problem is further
+	// than this from optimal; 0 means 0.1.
+	Tol   float64
+	MinDF int // features seen in fewer examples are dropped; 0 means 1
+	// Features says what is read from a text; nil means DefaultFeatures.
+	Features *Features
+	// Balanced weighs each example's cost by how rare its intent is in
+	// the training data (C times examples / (intents × the intent's examples)).
+	Balanced bool
+	// Views, with Features.WordShare above 0, trains one SVM on the word
+	// n-grams and another on the character n-grams and adds their scores
+	// in the shares of WordShare, instead of one SVM on both.
+	Views bool
+	// Logistic, when above 0, adds a multinomial logistic regression on
+	// the same features to the SVM: its scores, times Logistic, are added
+	// to the SVM's, which for two linear models is adding their weights.
+	Logistic       float64
+	LogisticL2     float64 // its regularisation; 0 means 1e-5
+	LogisticEpochs int     // 0 means 10
+	LogisticRate   float64 // the first epoch's step size; 0 means 0.5
+}
+
+// Features says what the model reads from a text.
+type Features struct {
+	WordN            int  // word n-grams from 1 to WordN
+	CharMin, CharMax int  // character n-grams of each word, within its boundaries
+	Stem             bool // a word's light stem counts as a second unigram
+	Digits           bool // every digit reads as 0, so "£50" and "£20" share features
+	Skip             bool // pairs of words one word apart ("card * arrived")
+	// WordShare, when above 0, normalises the word n-grams and the
+	// character n-grams (Chinese included) to unit length each and gives
+	// the words this share of the squared length; otherwise one vector
+	// holds all, in which the many character n-grams outweigh the words.
+	WordShare float64
+}
+
+// DefaultFeatures are the features chosen by cross-validation on the
+// BANKING77 training file (docs/benchmarks.md).
+var DefaultFeatures = Features{WordN: 3, CharMin: 2, CharMax: 5, Stem: true, WordShare: 0.5}
+
+// DefaultC is the SVM cost chosen with DefaultFeatures.
+const DefaultC = 1.5
+
+func (o TrainOptions) withDefaults() TrainOptions {
+	if o.C == 0 {
+		o.C = DefaultC
+	}
+	if o.Epochs == 0 {
+		o.Epochs = 50
+	}
+	if o.Tol == 0 {
+		o.Tol = 0.1
+	}
+	if o.MinDF == 0 {
+		o.MinDF = 1
+	}
+	if o.LogisticL2 == 0 {
+		o.LogisticL2 = 1e-5
+	}
+	if o.LogisticEpochs == 0 {
+		o.LogisticEpochs = 10
+	}
+	if o.LogisticRate == 0 {
+		o.LogisticRate = 0.5
+	}
+	if o.Features == nil {
+		f := DefaultFeatures
+		o.Features = &f
+	}
+	return o
 }
 
 // features extracts the raw features of a text with their counts.
-func features(text string) map[string]float32 {
+func features(text string, fo Features) map[string]float32 {
 	out := map[string]float32{}
 	text = strings.ToLower(text)
 	var words []string
@@ -58,7 +127,7 @@ func features(text string) map[string]float32 {
 			words = append(words, string(word))
 			w := "<" + string(word) + ">"
 			rs := []rune(w)
-			for n := 3; n <= 5; n++ {
+			for n := fo.CharMin; n <= fo.CharMax && n > 0; n++ {
 				for i := 0; i+n <= len(rs); i++ {
 					out["c:"+string(rs[i:i+n])]++
 				}
@@ -85,6 +154,9 @@ func features(text string) map[string]float32 {
 			if len(han) > 0 {
 				flush()
 			}
+			if fo.Digits && unicode.IsDigit(r) {
+				r = '0'
+			}
 			word = append(word, r)
 		default:
 			flush()
@@ -93,18 +165,25 @@ func features(text string) map[string]float32 {
 	flush()
 	for i, w := range words {
 		out["w:"+w]++
-		if i > 0 {
+		if fo.WordN >= 2 && i > 0 {
 			out["b:"+words[i-1]+" "+w]++
 		}
-		if i > 1 {
+		if fo.WordN >= 3 && i > 1 {
 			out["t:"+words[i-2]+" "+words[i-1]+" "+w]++
 		}
-		if st := kb.Stem(w); st != w {
+		if fo.Skip && i > 1 {
+			out["s:"+words[i-2]+" "+w]++
+		}
+		if st := kb.Stem(w); fo.Stem && st != w {
 			out["w:"+st]++
 		}
 	}
 	return out
 }
+
+// charFeature tells the character n-grams (Chinese included) from the
+// word n-grams.
+func charFeature(f string) bool { return f[0] == 'c' || f[0] == 'h' }
 
 // sparse is a feature vector: sorted indices and values.
 type sparse struct {
@@ -116,7 +195,8 @@ type sparse struct {
 // unit length; unknown features are dropped.
 func (m *Model) vector(raw map[string]float32) sparse {
 	var v sparse
-	var norm float64
+	var norm [2]float64 // words, characters
+	var block []bool
 	for f, n := range raw {
 		i, ok := m.vocab[f]
 		if !ok {
@@ -125,12 +205,29 @@ func (m *Model) vector(raw map[string]float32) sparse {
 		x := float32(1+math.Log(float64(n))) * m.idf[i]
 		v.idx = append(v.idx, i)
 		v.val = append(v.val, x)
-		norm += float64(x * x)
+		c := m.feat.WordShare > 0 && charFeature(f)
+		block = append(block, c)
+		if c {
+			norm[1] += float64(x * x)
+		} else {
+			norm[0] += float64(x * x)
+		}
 	}
-	if norm > 0 {
-		inv := float32(1 / math.Sqrt(norm))
-		for k := range v.val {
-			v.val[k] *= inv
+	var scale [2]float32
+	switch {
+	case norm[0] > 0 && norm[1] > 0:
+		scale[0] = float32(math.Sqrt(m.feat.WordShare / norm[0]))
+		scale[1] = float32(math.Sqrt((1 - m.feat.WordShare) / norm[1]))
+	case norm[0] > 0:
+		scale[0] = float32(1 / math.Sqrt(norm[0]))
+	case norm[1] > 0:
+		scale[1] = float32(1 / math.Sqrt(norm[1]))
+	}
+	for k := range v.val {
+		if block[k] {
+			v.val[k] *= scale[1]
+		} else {
+			v.val[k] *= scale[0]
 		}
 	}
 	return v
@@ -138,22 +235,14 @@ func (m *Model) vector(raw map[string]float32) sparse {
 
 // Train fits a model on examples.
 func Train(examples []Example, o TrainOptions) *Model {
-	if o.C == 0 {
-		o.C = 1
-	}
-	if o.Epochs == 0 {
-		o.Epochs = 50
-	}
-	if o.MinDF == 0 {
-		o.MinDF = 1
-	}
-	m := &Model{vocab: map[string]int32{}, Temperature: 0.1}
+	o = o.withDefaults()
+	m := &Model{vocab: map[string]int32{}, feat: *o.Features, Temperature: 0.1}
 	labelIdx := map[string]int{}
 	raws := make([]map[string]float32, len(examples))
 	y := make([]int, len(examples))
 	df := map[string]int{}
 	for i, ex := range examples {
-		raws[i] = features(ex.Text)
+		raws[i] = features(ex.Text, m.feat)
 		for f := range raws[i] {
 			df[f]++
 		}
@@ -183,106 +272,20 @@ func Train(examples []Example, o TrainOptions) *Model {
 		xs[i] = m.vector(r)
 	}
 	dim := len(names) + 1 // + bias
-	m.weights = trainMulticlass(xs, y, len(m.labels), dim, o)
+	if o.Views && m.feat.WordShare > 0 {
+		m.weights = trainViews(xs, y, names, len(m.labels), dim, m.feat.WordShare, o)
+	} else {
+		m.weights = trainMulticlass(xs, y, len(m.labels), dim, o)
+	}
+	if o.Logistic > 0 {
+		lw := trainLogistic(xs, y, len(m.labels), dim, o)
+		for c, row := range m.weights {
+			for f := range row {
+				row[f] += float32(o.Logistic * lw[f*len(m.labels)+c])
+			}
+		}
+	}
 	return m
-}
-
-// trainMulticlass fits all intents at once: the multi-class SVM of
-// Crammer and Singer (JMLR 2001), solved in the dual one example at a
-// time (Keerthi et al., KDD 2008), with the bias as a constant feature.
-// Each example's true intent must outscore every other by a margin of 1;
-// on BANKING77 this is more accurate than one SVM per intent against the
-// rest, because the intents compete in training as they do in answering.
-func trainMulticlass(xs []sparse, y []int, k, dim int, o TrainOptions) [][]float32 {
-	w := make([]float64, dim*k) // feature-major: the k weights of one feature are adjacent
-	alpha := make([]float64, len(xs)*k)
-	sq := make([]float64, len(xs))
-	for i, x := range xs {
-		s := 1.0 // the bias feature
-		for _, v := range x.val {
-			s += float64(v * v)
-		}
-		sq[i] = s
-	}
-	order := make([]int, len(xs))
-	for i := range order {
-		order[i] = i
-	}
-	r := rand.New(rand.NewPCG(1, 7))
-	g, b, d, next := make([]float64, k), make([]float64, k), make([]float64, k), make([]float64, k)
-	bias := w[(dim-1)*k:]
-	for range o.Epochs {
-		r.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
-		worst := 0.0
-		for _, i := range order {
-			x, yi, a := xs[i], y[i], alpha[i*k:i*k+k]
-			// g: the gradient, each intent's score plus the margin it must lose by.
-			for c := range g {
-				g[c] = 1 + bias[c]
-			}
-			g[yi]--
-			for n, f := range x.idx {
-				v, row := float64(x.val[n]), w[int(f)*k:int(f)*k+k]
-				for c := range row {
-					g[c] += row[c] * v
-				}
-			}
-			lo, hi := math.Inf(1), math.Inf(-1)
-			for c := range g {
-				if (c == yi && a[c] < o.C) || (c != yi && a[c] < 0) {
-					lo = min(lo, g[c])
-				}
-				hi = max(hi, g[c])
-			}
-			if hi-lo < 1e-12 {
-				continue
-			}
-			worst = max(worst, hi-lo)
-			// The sub-problem over this example's k dual variables has a
-			// closed form once the threshold beta is found.
-			q := sq[i]
-			for c := range g {
-				b[c] = g[c] - q*a[c]
-				d[c] = b[c]
-			}
-			d[yi] += q * o.C
-			sort.Sort(sort.Reverse(sort.Float64Slice(d)))
-			beta, n := d[0]-q*o.C, 1
-			for ; n < k && beta < float64(n)*d[n]; n++ {
-				beta += d[n]
-			}
-			beta /= float64(n)
-			for c := range next {
-				bound := 0.0
-				if c == yi {
-					bound = o.C
-				}
-				next[c] = min(bound, (beta-b[c])/q)
-			}
-			for c := range next {
-				step := next[c] - a[c]
-				if step == 0 {
-					continue
-				}
-				a[c] = next[c]
-				for n, f := range x.idx {
-					w[int(f)*k+c] += step * float64(x.val[n])
-				}
-				bias[c] += step
-			}
-		}
-		if worst < 0.1 {
-			break
-		}
-	}
-	out := make([][]float32, k)
-	for c := range out {
-		out[c] = make([]float32, dim)
-		for f := range dim {
-			out[c][f] = float32(w[f*k+c])
-		}
-	}
-	return out
 }
 
 // Labels lists the intents the model knows.
@@ -293,7 +296,7 @@ func (m *Model) Predict(text string) Prediction {
 	if len(m.labels) == 0 {
 		return Prediction{}
 	}
-	x := m.vector(features(text))
+	x := m.vector(features(text, m.feat))
 	best, bestScore := 0, math.Inf(-1)
 	scores := make([]float64, len(m.labels))
 	for c, w := range m.weights {
@@ -319,65 +322,4 @@ func (m *Model) Predict(text string) Prediction {
 		conf = 0 // nothing in the text is known: no basis for any answer
 	}
 	return Prediction{Label: m.labels[best], Confidence: conf, Score: bestScore}
-}
-
-// ChooseThreshold picks the confidence below which the bot hands over,
-// from the training data alone: k-fold cross-validation gives each
-// example a prediction from a model that did not see it, and the
-// threshold is the lowest at which the answers given are right at least
-// precision of the time. Examples labelled oos (out of scope; "" for
-// none) count as wrong whenever they are answered.
-func ChooseThreshold(examples []Example, oos string, folds int, precision float64, o TrainOptions) float64 {
-	type outcome struct {
-		conf    float64
-		correct bool
-	}
-	// The folds train independently, so they run side by side.
-	perFold := make([][]outcome, folds)
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for f := range folds {
-		var train, held []Example
-		for i, ex := range examples {
-			if i%folds == f {
-				held = append(held, ex)
-			} else if ex.Label != oos || oos == "" {
-				train = append(train, ex)
-			}
-		}
-		if len(train) == 0 || len(held) == 0 {
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			m := Train(train, o)
-			for _, ex := range held {
-				p := m.Predict(ex.Text)
-				perFold[f] = append(perFold[f], outcome{p.Confidence, p.Label == ex.Label && ex.Label != oos})
-			}
-		}()
-	}
-	wg.Wait()
-	var outs []outcome
-	for _, fo := range perFold {
-		outs = append(outs, fo...)
-	}
-	if len(outs) == 0 {
-		return 0.5
-	}
-	// From the most confident down, the last point where precision holds.
-	sort.Slice(outs, func(i, j int) bool { return outs[i].conf > outs[j].conf })
-	threshold, right := 1.0, 0
-	for i, o := range outs {
-		if o.correct {
-			right++
-		}
-		if float64(right)/float64(i+1) >= precision {
-			threshold = o.conf
-		}
-	}
-	return threshold
 }
