@@ -138,3 +138,46 @@ func TestOutreachChannelCap(t *testing.T) {
 		}
 	}
 }
+
+// TestOutreachBusyWorkers: workers that come round only every 400 ms, so
+// that a delivery leaves up to 300 ms after its slot, still send a
+// campaign at its pace: every slot is used, the campaign ends on time,
+// and the desk never writes more than a slot or two ahead of what the
+// channel has sent.
+func TestOutreachBusyWorkers(t *testing.T) {
+	e := newOutreachEnv(t, dbtest.Open(t))
+	in := campaign
+	in.Channels, in.RatePerMinute = []string{"email"}, 120 // one every 500 ms
+	c, _ := e.inc.CreateCampaign(e.ctx, 0, in)
+	const n = 40
+	if _, err := e.inc.AddRecipients(e.ctx, c.ID, e.emailCustomers(t, "W", n)); err != nil {
+		t.Fatal(err)
+	}
+	handlers, out := e.paced()
+	start := e.clock.Now()
+	var took time.Duration
+	for took < 30*time.Second {
+		if _, err := e.jobs.RunOnce(e.ctx, handlers); err != nil {
+			t.Fatal(err)
+		}
+		p, err := e.inc.Progress(e.ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		took = e.clock.Now().Sub(start)
+		if out.count() == n {
+			break
+		}
+		if ahead := p.Opened - out.count(); ahead > 2 {
+			t.Fatalf("after %s: %d messages written, %d sent: writing runs %d ahead", took, p.Opened, out.count(), ahead)
+		}
+		if most := int(took/(500*time.Millisecond)) + 1; out.count() > most {
+			t.Fatalf("after %s: %d sent, more than the pace allows (%d)", took, out.count(), most)
+		}
+		e.clock.Advance(400 * time.Millisecond)
+	}
+	// 40 slots 500 ms apart: the last is at 19.5 s, found at 19.6 s.
+	if out.count() != n || took > 20*time.Second {
+		t.Errorf("%d of %d sent after %s; want all by 20 s", out.count(), n, took)
+	}
+}

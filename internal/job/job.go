@@ -177,6 +177,19 @@ func (q *Queue) Claim(ctx context.Context, limit int) ([]Job, error) {
 	return jobs, err
 }
 
+// nextDue returns when the earliest queued job comes due, or the zero
+// time when none is queued.
+func (q *Queue) nextDue(ctx context.Context) (time.Time, error) {
+	var at sql.NullInt64
+	if err := q.db.Q(ctx).QueryRowContext(ctx, `SELECT MIN(run_at) FROM jobs WHERE state = 'queued'`).Scan(&at); err != nil {
+		return time.Time{}, fmt.Errorf("job: next due: %w", err)
+	}
+	if !at.Valid {
+		return time.Time{}, nil
+	}
+	return db.Time(at.Int64), nil
+}
+
 // claimColumns is what Claim returns of each claimed row.
 const claimColumns = `id, kind, key, payload, attempts, max_attempts, run_at, last_error`
 
