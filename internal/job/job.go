@@ -137,9 +137,23 @@ func (q *Queue) Enqueue(ctx context.Context, s Spec) (bool, error) {
 		return nil
 	})
 	if added {
-		db.AfterCommit(ctx, q.nudge)
+		db.AfterCommit(ctx, func() { q.nudgeIn(s.Delay) })
 	}
 	return added, err
+}
+
+// nudgeIn wakes a waiting worker when a job written with delay d comes
+// due: now for a job due now, at its time for one due within a minute
+// (an outreach message held until its slot), so the worker neither
+// claims in vain at once nor waits for its next poll. A job due later is
+// found by the worker's own look at what comes due next.
+func (q *Queue) nudgeIn(d time.Duration) {
+	switch {
+	case d <= 0:
+		q.nudge()
+	case d <= time.Minute:
+		time.AfterFunc(d, q.nudge)
+	}
 }
 
 func (q *Queue) nudge() {
