@@ -4,3 +4,8 @@
 -- are found under the same index's 'running' prefix.
 DROP INDEX jobs_due;
 CREATE INDEX jobs_due ON jobs (state, run_at, id);
+
+-- A delivery first looks up whether its message was already sent; without
+-- an index that read every channel message, a cost that grew with each
+-- message the desk ever sent.
+CREATE INDEX channel_messages_message ON channel_messages (message_id);
