@@ -207,9 +207,6 @@ func (q *Queue) nextDue(ctx context.Context) (time.Time, error) {
 // claimColumns is what Claim returns of each claimed row.
 const claimColumns = `id, kind, key, payload, attempts, max_attempts, run_at, last_error`
 
-// dueWhere selects jobs a worker may take at $2.
-const dueWhere = `(state = 'queued' AND run_at <= $2) OR (state = 'running' AND locked_until <= $2)`
-
 // errStale means the job was claimed again after this worker's lease ran
 // out; the newer claim owns its outcome.
 var errStale = errors.New("job: lease lost")
