@@ -181,3 +181,30 @@ func TestOutreachBusyWorkers(t *testing.T) {
 		t.Errorf("%d of %d sent after %s; want all by 20 s", out.count(), n, took)
 	}
 }
+
+// TestOutreachPaceUnevenRate: a rate that does not divide a minute into
+// whole milliseconds (4,800 a minute, one every 12.5 ms) is still never
+// exceeded, also when the workers start late and every recipient is
+// overdue: in ten seconds at most 800 messages leave.
+func TestOutreachPaceUnevenRate(t *testing.T) {
+	e := newOutreachEnv(t, dbtest.Open(t))
+	in := campaign
+	in.Channels, in.RatePerMinute = []string{"email"}, 4800
+	c, _ := e.inc.CreateCampaign(e.ctx, 0, in)
+	if _, err := e.inc.AddRecipients(e.ctx, c.ID, e.emailCustomers(t, "R", 900)); err != nil {
+		t.Fatal(err)
+	}
+	handlers, out := e.paced()
+	e.clock.Advance(15 * time.Second)
+	for range 100 {
+		if _, err := e.jobs.RunOnce(e.ctx, handlers); err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Advance(100 * time.Millisecond)
+	}
+	// The clock now stands 10 s after the first slot; the slot at 10 s
+	// itself is not yet taken.
+	if got := out.count(); got > 800 || got < 700 {
+		t.Errorf("%d sent in 10 s at 4,800 a minute, want at most 800 (and not far fewer)", got)
+	}
+}
