@@ -5,105 +5,155 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"vigil/internal/customer"
 	"vigil/internal/db"
 )
 
-// interval is the time one message of campaign c takes on channel ch:
-// the campaign's own pace, or the channel's cap when that is slower.
-func (s *Service) interval(c Campaign, ch string) time.Duration {
-	d := time.Minute / time.Duration(c.RatePerMinute)
+// interval is the time one message of a campaign paced at rate a minute
+// takes on channel ch: the campaign's own pace, or the channel's cap when
+// that is slower.
+func (s *Service) interval(rate int, ch string) time.Duration {
+	d := time.Minute / time.Duration(rate)
 	if r := s.rates[ch]; r > 0 {
 		d = max(d, time.Minute/time.Duration(r))
 	}
 	return d
 }
 
-// reserve takes the recipient's send slot on its channel's pace, which
-// every campaign shares, and returns how long to wait for it (0: send
-// now). A recipient keeps the slot it reserved, so a postponed job sends
-// when it comes back without taking another, unless it comes back more
-// than staleSlot late. The reservation is written
-// in the caller's transaction: a worker killed before commit took none.
-//
-// Jobs are already spread at each campaign's pace when recipients are
-// added; this is what holds the channel's rate when campaigns overlap, and
-// after an outage, when every overdue job is due at once. It is taken by
-// the delivery, just before the provider is called (Pace), or for in-app
-// notices by the outreach step itself. pace names the pace row: the
-// channel's, or the one that paces writing the channel's messages.
-func (s *Service) reserve(ctx context.Context, p outreachPayload, c Campaign, ch, pace string, slot sql.NullInt64) (time.Duration, error) {
+// Pacing of outreach. Every campaign on a channel shares one line of send
+// slots (outreach_channel_pace), one interval apart. A recipient takes its
+// slot once, when its outreach job first runs, and keeps it on
+// outreach_recipients.slot_at: the outreach job writes the message at most
+// writeAhead before the slot and its delivery job is due at the slot. So
+// the desk never writes far ahead of what the channel sends, and a message
+// costs one reservation, not one per attempt.
+const (
+	// writeAhead is how far ahead of its slot a message may be written;
+	// an outreach job whose slot is further off waits. It bounds how many
+	// messages are written and not yet sent to half a second's worth.
+	writeAhead = 500 * time.Millisecond
+	// staleSlot is how late a reserved slot may always be taken. A worker
+	// wakes for a job when it comes due, so a slot is late only when the
+	// workers were busy or away (killed, stopped).
+	staleSlot = 250 * time.Millisecond
+	// keptLate is how late a slot may still be taken while the channel has
+	// no gap (its line of slots reaches past now, so every slot since this
+	// one was taken too): busy workers then catch up on their own slots
+	// instead of giving them up and waiting at the end of the line, which
+	// left slots unused and made each late message cost another
+	// transaction. Later than this, or after a gap in the line (the
+	// workers were away and nobody took the slots since), the slot is given
+	// up for a new one, so messages held up by an outage do not all leave
+	// at once when the workers return.
+	keptLate = 400 * time.Millisecond
+)
+
+// slot returns the send slot of a recipient on channel ch: the one it
+// reserved (slot_at), when that is still good, or the next free one on the
+// channel's line, which it takes (fresh). A fresh slot is written in the
+// caller's transaction: a worker killed before commit took none.
+func (s *Service) slot(ctx context.Context, rate int, ch string, reserved sql.NullInt64) (at time.Time, fresh bool, err error) {
 	now := s.now()
-	// Writing is inside the desk: a late write slot is still taken, as the
-	// deliveries that follow keep the pace the provider sees.
-	if slot.Valid && (strings.HasPrefix(pace, "write:") || !db.Time(slot.Int64).Before(now.Add(-staleSlot))) {
-		return max(db.Time(slot.Int64).Sub(now), 0), nil
+	if reserved.Valid {
+		at := db.Time(reserved.Int64)
+		late := now.Sub(at)
+		if late <= staleSlot {
+			return at, false, nil
+		}
+		if late <= keptLate {
+			var next int64
+			err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT next_at FROM outreach_channel_pace WHERE channel = $1`, ch).Scan(&next)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return now, false, fmt.Errorf("outreach: channel pace: %w", err)
+			}
+			if err == nil && db.Time(next).After(now) {
+				return at, false, nil
+			}
+		}
 	}
-	step := s.interval(c, ch)
+	// The line is kept in whole milliseconds; a step is rounded up, so a
+	// rate that does not divide a minute evenly (4,800 a minute: 12.5 ms)
+	// is never exceeded (13 ms), where rounding down sent 4 % too many.
+	step := s.interval(rate, ch).Round(time.Millisecond)
+	if step < s.interval(rate, ch) {
+		step += time.Millisecond
+	}
 	var next int64
 	for range 2 {
 		err := s.db.Q(ctx).QueryRowContext(ctx, `UPDATE outreach_channel_pace
 			SET next_at = CASE WHEN next_at < $1 THEN $1 ELSE next_at END + $2 WHERE channel = $3 RETURNING next_at`,
-			db.Millis(now), step.Milliseconds(), pace).Scan(&next)
+			db.Millis(now), step.Milliseconds(), ch).Scan(&next)
 		if err == nil {
 			break
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
-			return 0, fmt.Errorf("outreach: channel pace: %w", err)
+			return now, false, fmt.Errorf("outreach: channel pace: %w", err)
 		}
 		// The channel's first message ever: start its pace, then take from it.
 		if _, err := s.db.Q(ctx).ExecContext(ctx, `INSERT INTO outreach_channel_pace (channel, next_at) VALUES ($1, $2)
-			ON CONFLICT (channel) DO NOTHING`, pace, db.Millis(now)); err != nil {
-			return 0, fmt.Errorf("outreach: channel pace: %w", err)
+			ON CONFLICT (channel) DO NOTHING`, ch, db.Millis(now)); err != nil {
+			return now, false, fmt.Errorf("outreach: channel pace: %w", err)
 		}
 	}
-	at := db.Time(next).Add(-step)
-	// A little slack absorbs the workers' own jitter without letting two
-	// messages share one slot.
-	if wait := at.Sub(now); wait > min(step/2, 50*time.Millisecond) {
-		if _, err := s.db.Q(ctx).ExecContext(ctx, `UPDATE outreach_recipients SET slot_at = $1 WHERE campaign_id = $2 AND customer_id = $3`,
-			db.Millis(at), p.CampaignID, p.CustomerID); err != nil {
-			return 0, fmt.Errorf("outreach: reserve slot: %w", err)
-		}
-		return wait, nil
+	return db.Time(next).Add(-step), true, nil
+}
+
+// due is how long to wait for a slot at at: 0 when it is close enough. A
+// little slack absorbs the workers' own jitter without letting two
+// messages share one slot.
+func (s *Service) due(at time.Time, rate int, ch string) time.Duration {
+	wait := at.Sub(s.now())
+	if wait <= min(s.interval(rate, ch)/2, 50*time.Millisecond) {
+		return 0
 	}
-	return 0, nil
+	return wait
+}
+
+// keepSlot records the slot a recipient reserved.
+func (s *Service) keepSlot(ctx context.Context, p outreachPayload, at time.Time) error {
+	if _, err := s.db.Q(ctx).ExecContext(ctx, `UPDATE outreach_recipients SET slot_at = $1 WHERE campaign_id = $2 AND customer_id = $3`,
+		db.Millis(at), p.CampaignID, p.CustomerID); err != nil {
+		return fmt.Errorf("outreach: reserve slot: %w", err)
+	}
+	return nil
 }
 
 // Pace is the channel.Pacer of outreach deliveries: a campaign message
-// waits for its slot on the channel's pace; any other message leaves now.
+// leaves at its recipient's slot on the channel's pace (taken when the
+// message was written, or again when the delivery comes back too late for
+// it); any other message leaves now. The common case, a delivery that
+// runs at its slot, reads two rows and writes nothing.
 func (s *Service) Pace(ctx context.Context, ch string, messageID int64) (time.Duration, error) {
+	var p outreachPayload
+	var rate int
+	var reserved sql.NullInt64
+	err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT r.campaign_id, r.customer_id, r.slot_at, c.rate_per_minute
+		FROM outreach_recipients r JOIN outreach_campaigns c ON c.id = r.campaign_id WHERE r.message_id = $1`,
+		messageID).Scan(&p.CampaignID, &p.CustomerID, &reserved, &rate)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("outreach: pace: %w", err)
+	}
+	if reserved.Valid && !db.Time(reserved.Int64).Before(s.now().Add(-staleSlot)) {
+		return s.due(db.Time(reserved.Int64), rate, ch), nil
+	}
 	var wait time.Duration
-	err := s.db.WithTx(ctx, func(ctx context.Context) error {
-		var p outreachPayload
-		var slot sql.NullInt64
-		err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT campaign_id, customer_id, slot_at FROM outreach_recipients
-			WHERE message_id = $1`, messageID).Scan(&p.CampaignID, &p.CustomerID, &slot)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("outreach: pace: %w", err)
-		}
-		c, err := s.Campaign(ctx, p.CampaignID)
+	err = s.db.WithTx(ctx, func(ctx context.Context) error {
+		at, fresh, err := s.slot(ctx, rate, ch, reserved)
 		if err != nil {
 			return err
 		}
-		wait, err = s.reserve(ctx, p, c, ch, ch, slot)
-		return err
+		if wait = s.due(at, rate, ch); fresh && wait > 0 {
+			return s.keepSlot(ctx, p, at)
+		}
+		return nil
 	})
 	return wait, err
 }
-
-// staleSlot is how late a reserved slot may be taken. A worker wakes for a
-// postponed job when it comes due (job.Later), so a slot is late only when
-// the workers were busy or away (killed, stopped); later than this, the
-// slot is given up for a new one, so messages held up by an outage do not
-// all leave at once when the workers return: at most this long's worth.
-const staleSlot = 250 * time.Millisecond
 
 // smsNumber is where a customer gets text messages: the number of their
 // SMS identity, or the phone number on their record.

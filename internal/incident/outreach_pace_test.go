@@ -138,3 +138,73 @@ func TestOutreachChannelCap(t *testing.T) {
 		}
 	}
 }
+
+// TestOutreachBusyWorkers: workers that come round only every 400 ms, so
+// that a delivery leaves up to 300 ms after its slot, still send a
+// campaign at its pace: every slot is used, the campaign ends on time,
+// and the desk never writes more than a slot or two ahead of what the
+// channel has sent.
+func TestOutreachBusyWorkers(t *testing.T) {
+	e := newOutreachEnv(t, dbtest.Open(t))
+	in := campaign
+	in.Channels, in.RatePerMinute = []string{"email"}, 120 // one every 500 ms
+	c, _ := e.inc.CreateCampaign(e.ctx, 0, in)
+	const n = 40
+	if _, err := e.inc.AddRecipients(e.ctx, c.ID, e.emailCustomers(t, "W", n)); err != nil {
+		t.Fatal(err)
+	}
+	handlers, out := e.paced()
+	start := e.clock.Now()
+	var took time.Duration
+	for took < 30*time.Second {
+		if _, err := e.jobs.RunOnce(e.ctx, handlers); err != nil {
+			t.Fatal(err)
+		}
+		p, err := e.inc.Progress(e.ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		took = e.clock.Now().Sub(start)
+		if out.count() == n {
+			break
+		}
+		if ahead := p.Opened - out.count(); ahead > 2 {
+			t.Fatalf("after %s: %d messages written, %d sent: writing runs %d ahead", took, p.Opened, out.count(), ahead)
+		}
+		if most := int(took/(500*time.Millisecond)) + 1; out.count() > most {
+			t.Fatalf("after %s: %d sent, more than the pace allows (%d)", took, out.count(), most)
+		}
+		e.clock.Advance(400 * time.Millisecond)
+	}
+	// 40 slots 500 ms apart: the last is at 19.5 s, found at 19.6 s.
+	if out.count() != n || took > 20*time.Second {
+		t.Errorf("%d of %d sent after %s; want all by 20 s", out.count(), n, took)
+	}
+}
+
+// TestOutreachPaceUnevenRate: a rate that does not divide a minute into
+// whole milliseconds (4,800 a minute, one every 12.5 ms) is still never
+// exceeded, also when the workers start late and every recipient is
+// overdue: in ten seconds at most 800 messages leave.
+func TestOutreachPaceUnevenRate(t *testing.T) {
+	e := newOutreachEnv(t, dbtest.Open(t))
+	in := campaign
+	in.Channels, in.RatePerMinute = []string{"email"}, 4800
+	c, _ := e.inc.CreateCampaign(e.ctx, 0, in)
+	if _, err := e.inc.AddRecipients(e.ctx, c.ID, e.emailCustomers(t, "R", 900)); err != nil {
+		t.Fatal(err)
+	}
+	handlers, out := e.paced()
+	e.clock.Advance(15 * time.Second)
+	for range 100 {
+		if _, err := e.jobs.RunOnce(e.ctx, handlers); err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Advance(100 * time.Millisecond)
+	}
+	// The clock now stands 10 s after the first slot; the slot at 10 s
+	// itself is not yet taken.
+	if got := out.count(); got > 800 || got < 700 {
+		t.Errorf("%d sent in 10 s at 4,800 a minute, want at most 800 (and not far fewer)", got)
+	}
+}

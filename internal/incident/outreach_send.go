@@ -57,18 +57,24 @@ func (s *Service) SendOutreach(ctx context.Context, j job.Job) error {
 		if _, reason, err := s.channelFor(ctx, c, cust); err != nil {
 			return err
 		} else if reason != "" {
-			return s.setRecipient(ctx, p, RecipientSkipped, reason, 0, 0)
+			return s.setRecipient(ctx, p, recipientUpdate{state: RecipientSkipped, reason: reason})
 		}
-		// An in-app notice has no delivery job: its pace is taken here.
-		// Other messages are also written at the channel's pace (on a pace
-		// of their own), so a backlog of overdue recipients does not crowd
-		// the deliveries out of the workers.
-		pace := ch
-		if ch != "inapp" && ch != "callback" {
-			pace = "write:" + ch
-		}
-		if wait, err = s.reserve(ctx, p, c, ch, pace, slot); err != nil || wait > 0 {
+		// The recipient's slot on the channel's pace. An in-app notice or a
+		// callback has no delivery job and goes at its slot; any other
+		// message is written up to writeAhead before it and delivered at it.
+		at, fresh, err := s.slot(ctx, c.RatePerMinute, ch, slot)
+		if err != nil {
 			return err
+		}
+		ahead := writeAhead
+		if ch == "inapp" || ch == "callback" {
+			ahead = 0
+		}
+		if wait = s.due(at.Add(-ahead), c.RatePerMinute, ch); wait > 0 {
+			if fresh {
+				return s.keepSlot(ctx, p, at)
+			}
+			return nil
 		}
 		if ch == "sms" {
 			if cust, err = s.smsIdentity(ctx, cust); err != nil {
@@ -88,7 +94,7 @@ func (s *Service) SendOutreach(ctx context.Context, j job.Job) error {
 			if err != nil {
 				return err
 			}
-			return s.setRecipient(ctx, p, RecipientOpened, "", convID, 0)
+			return s.setRecipient(ctx, p, recipientUpdate{state: RecipientOpened, convID: convID})
 		}
 		author, authorID := ticket.BySystem, int64(0)
 		if c.CreatedBy != 0 {
@@ -98,7 +104,7 @@ func (s *Service) SendOutreach(ctx context.Context, j job.Job) error {
 		conv, msg, err := s.tickets.Open(ctx, ticket.OpenInput{CustomerID: cust.ID, Channel: ch, Subject: pick(c.Subjects, lang),
 			Language: lang, Priority: ticket.Normal, Tags: []string{CampaignTag(c.ID)},
 			Message: ticket.MessageInput{AuthorKind: author, AuthorID: authorID, AuthorName: i18n.T(lang, "outreach.author"),
-				Body: s.render(c, cust, ch, lang)}})
+				Body: s.render(c, cust, ch, lang), DeliverAt: at}})
 		if err != nil {
 			return err
 		}
@@ -106,7 +112,7 @@ func (s *Service) SendOutreach(ctx context.Context, j job.Job) error {
 		if _, err := s.tickets.Update(ctx, conv.ID, ticket.Patch{Status: &pending}); err != nil {
 			return err
 		}
-		return s.setRecipient(ctx, p, RecipientOpened, "", conv.ID, msg.ID)
+		return s.setRecipient(ctx, p, recipientUpdate{state: RecipientOpened, convID: conv.ID, msgID: msg.ID, slot: at})
 	})
 	if err != nil {
 		return err
@@ -121,7 +127,7 @@ func (s *Service) SendOutreach(ctx context.Context, j job.Job) error {
 		return err
 	}
 	return s.db.WithTx(ctx, func(ctx context.Context) error {
-		return s.setRecipient(ctx, p, RecipientNotified, "", 0, 0)
+		return s.setRecipient(ctx, p, recipientUpdate{state: RecipientNotified})
 	})
 }
 
@@ -146,10 +152,23 @@ func (s *Service) smsIdentity(ctx context.Context, cust customer.Customer) (cust
 // CampaignTag tags a campaign's conversations, so agents find the replies.
 func CampaignTag(id int64) string { return fmt.Sprintf("outreach-%d", id) }
 
-func (s *Service) setRecipient(ctx context.Context, p outreachPayload, state, reason string, convID, msgID int64) error {
+// recipientUpdate is what setRecipient writes: the new state, why, the
+// conversation and message it opened, and the send slot the message
+// leaves at (zero: slot_at is left as it is).
+type recipientUpdate struct {
+	state, reason string
+	convID, msgID int64
+	slot          time.Time
+}
+
+func (s *Service) setRecipient(ctx context.Context, p outreachPayload, u recipientUpdate) error {
+	var slot sql.NullInt64
+	if !u.slot.IsZero() {
+		slot = sql.NullInt64{Int64: db.Millis(u.slot), Valid: true}
+	}
 	_, err := s.db.Q(ctx).ExecContext(ctx, `UPDATE outreach_recipients SET state = $1, reason = $2, conversation_id = $3, message_id = $4,
-		slot_at = NULL, updated_at = $5 WHERE campaign_id = $6 AND customer_id = $7`, state, reason, db.NullID(convID), db.NullID(msgID),
-		db.Millis(s.now()), p.CampaignID, p.CustomerID)
+		slot_at = COALESCE($5, slot_at), updated_at = $6 WHERE campaign_id = $7 AND customer_id = $8`, u.state, u.reason,
+		db.NullID(u.convID), db.NullID(u.msgID), slot, db.Millis(s.now()), p.CampaignID, p.CustomerID)
 	if err != nil {
 		return fmt.Errorf("outreach: set recipient: %w", err)
 	}

@@ -14,10 +14,11 @@ func claimSQL(d db.Dialect) string {
 		RETURNING ` + claimColumns
 }
 
-// dueFirst is dueWhere's rows, at most $3 of each kind, read in the order
-// of the (state, run_at) index: with a long backlog of due jobs (a large
-// campaign behind its pace) a claim reads a few index entries instead of
-// sorting the whole backlog.
-const dueFirst = `SELECT id, run_at FROM (SELECT id, run_at FROM jobs WHERE state = 'queued' AND run_at <= $2 ORDER BY run_at LIMIT $3)
+// dueFirst is the jobs a worker may take at $2 (queued ones whose time has
+// come, running ones whose lease ran out), at most $3 of each, read in the
+// order of the jobs_due index (state, run_at, id): with a long backlog of
+// due jobs (a large campaign behind its pace) a claim reads a few index
+// entries instead of sorting the whole backlog.
+const dueFirst = `SELECT id, run_at FROM (SELECT id, run_at FROM jobs WHERE state = 'queued' AND run_at <= $2 ORDER BY run_at, id LIMIT $3)
 	UNION ALL
-	SELECT id, run_at FROM (SELECT id, run_at FROM jobs WHERE state = 'running' AND locked_until <= $2 ORDER BY run_at LIMIT $3)`
+	SELECT id, run_at FROM (SELECT id, run_at FROM jobs WHERE state = 'running' AND locked_until <= $2 ORDER BY locked_until LIMIT $3)`

@@ -137,9 +137,23 @@ func (q *Queue) Enqueue(ctx context.Context, s Spec) (bool, error) {
 		return nil
 	})
 	if added {
-		db.AfterCommit(ctx, q.nudge)
+		db.AfterCommit(ctx, func() { q.nudgeIn(s.Delay) })
 	}
 	return added, err
+}
+
+// nudgeIn wakes a waiting worker when a job written with delay d comes
+// due: now for a job due now, at its time for one due within a minute
+// (an outreach message held until its slot), so the worker neither
+// claims in vain at once nor waits for its next poll. A job due later is
+// found by the worker's own look at what comes due next.
+func (q *Queue) nudgeIn(d time.Duration) {
+	switch {
+	case d <= 0:
+		q.nudge()
+	case d <= time.Minute:
+		time.AfterFunc(d, q.nudge)
+	}
 }
 
 func (q *Queue) nudge() {
@@ -177,11 +191,21 @@ func (q *Queue) Claim(ctx context.Context, limit int) ([]Job, error) {
 	return jobs, err
 }
 
+// nextDue returns when the earliest queued job comes due, or the zero
+// time when none is queued.
+func (q *Queue) nextDue(ctx context.Context) (time.Time, error) {
+	var at sql.NullInt64
+	if err := q.db.Q(ctx).QueryRowContext(ctx, `SELECT MIN(run_at) FROM jobs WHERE state = 'queued'`).Scan(&at); err != nil {
+		return time.Time{}, fmt.Errorf("job: next due: %w", err)
+	}
+	if !at.Valid {
+		return time.Time{}, nil
+	}
+	return db.Time(at.Int64), nil
+}
+
 // claimColumns is what Claim returns of each claimed row.
 const claimColumns = `id, kind, key, payload, attempts, max_attempts, run_at, last_error`
-
-// dueWhere selects jobs a worker may take at $2.
-const dueWhere = `(state = 'queued' AND run_at <= $2) OR (state = 'running' AND locked_until <= $2)`
 
 // errStale means the job was claimed again after this worker's lease ran
 // out; the newer claim owns its outcome.

@@ -269,3 +269,47 @@ func TestPruneKeepsDeadAndRecentJobs(t *testing.T) {
 		}
 	}
 }
+
+// TestWorkerWakesWhenADelayedJobComesDue: a job written to run shortly
+// (an outreach message held until its slot) runs when it comes due, not
+// at the worker's next poll, an hour away here; and not before. Written by
+// this instance, it wakes the worker itself; written by another instance
+// before the worker looked, the worker waits only until it is due.
+func TestWorkerWakesWhenADelayedJobComesDue(t *testing.T) {
+	for _, other := range []bool{false, true} {
+		d := dbtest.Open(t)
+		q := job.New(job.Options{DB: d, Now: time.Now})
+		writer := q
+		if other {
+			writer = job.New(job.Options{DB: d, Now: time.Now})
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		ran := make(chan time.Time, 1)
+		h := map[string]job.Handler{"send": func(context.Context, job.Job) error { ran <- time.Now(); return nil }}
+		const delay = 300 * time.Millisecond
+		written := time.Now()
+		enqueue := func() {
+			if _, err := writer.Enqueue(ctx, job.Spec{Kind: "send", Key: "later", Delay: delay}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if other {
+			enqueue()
+		}
+		stopped := make(chan struct{})
+		go func() { q.Work(ctx, job.WorkOptions{Handlers: h, Poll: time.Hour}); close(stopped) }()
+		if !other {
+			enqueue()
+		}
+		select {
+		case at := <-ran:
+			if at.Sub(written) < delay-10*time.Millisecond {
+				t.Errorf("other instance %v: ran %s after it was written, before its %s delay", other, at.Sub(written), delay)
+			}
+		case <-time.After(10 * time.Second):
+			t.Errorf("other instance %v: the delayed job did not run when it came due (the worker waited for its next poll)", other)
+		}
+		cancel()
+		<-stopped
+	}
+}

@@ -82,8 +82,20 @@ func (q *Queue) Work(ctx context.Context, o WorkOptions) {
 			slots <- struct{}{}
 			<-slots
 		}
-		timer.Reset(poll)
+		timer.Reset(q.untilDue(ctx, poll))
 	}
+}
+
+// untilDue is how long to wait before looking for jobs again: until the
+// next queued job comes due, or poll when none does sooner. A job written
+// to run shortly (an outreach message held until its slot on the pace)
+// then runs when due, not up to a poll later.
+func (q *Queue) untilDue(ctx context.Context, poll time.Duration) time.Duration {
+	next, err := q.nextDue(ctx)
+	if err != nil || next.IsZero() {
+		return poll
+	}
+	return min(max(next.Sub(q.now()), time.Millisecond), poll)
 }
 
 // RunOnce claims and runs due jobs one at a time until none is due; tests

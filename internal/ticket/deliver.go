@@ -48,8 +48,13 @@ func (s *Service) leavesByJob(c Conversation, m Message) bool {
 // enqueueDelivery writes the delivery job in the message's transaction, so
 // a committed reply is always delivered and a rolled-back one never is.
 // The key names the message: however often this runs, it is sent once.
-func (s *Service) enqueueDelivery(ctx context.Context, m Message) error {
-	_, err := s.outbox.Enqueue(ctx, job.Spec{Kind: DeliverJob, Key: DeliveryKey(m.ID),
+// A zero at means now.
+func (s *Service) enqueueDelivery(ctx context.Context, m Message, at time.Time) error {
+	var delay time.Duration
+	if !at.IsZero() {
+		delay = max(at.Sub(s.now()), 0)
+	}
+	_, err := s.outbox.Enqueue(ctx, job.Spec{Kind: DeliverJob, Key: DeliveryKey(m.ID), Delay: delay,
 		Payload: DeliverPayload{ConversationID: m.ConversationID, MessageID: m.ID}})
 	return wrap("enqueue delivery", err)
 }

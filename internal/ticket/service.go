@@ -109,6 +109,10 @@ type MessageInput struct {
 	// Writer, when set, is what the author may see: a conversation outside
 	// it is refused as not found, checked on the row the message locks.
 	Writer *Scope
+	// DeliverAt, when set on a message that leaves by a delivery job, holds
+	// the job until then: an outreach message is written a little ahead of
+	// its slot on the channel's pace and leaves at the slot.
+	DeliverAt time.Time
 	// opening marks the first message of Open, audited with the conversation.
 	opening bool
 	// HTML, when set, is shown instead of Body rendered as Markdown: the
@@ -406,7 +410,7 @@ func (s *Service) addMessage(ctx context.Context, c Conversation, in MessageInpu
 		}
 	}
 	if outbound {
-		if err := s.enqueueDelivery(ctx, m); err != nil {
+		if err := s.enqueueDelivery(ctx, m, in.DeliverAt); err != nil {
 			return Message{}, c, err
 		}
 	} else if err := s.enqueueFollowUp(ctx, c, m); err != nil {

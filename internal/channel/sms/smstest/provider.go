@@ -73,6 +73,14 @@ func (p *Provider) Sent() []Message {
 	return append([]Message(nil), p.sent...)
 }
 
+// Count returns how many messages were accepted; cheaper than Sent for
+// a caller that polls.
+func (p *Provider) Count() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.sent)
+}
+
 var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 
 // ServeHTTP is the Messages resource: POST creates, GET lists.
