@@ -68,23 +68,22 @@ func (s *Service) slot(ctx context.Context, rate int, ch string, reserved sql.Nu
 			if err != nil && !errors.Is(err, sql.ErrNoRows) {
 				return now, false, fmt.Errorf("outreach: channel pace: %w", err)
 			}
-			if err == nil && db.Time(next).After(now) {
+			if err == nil && time.UnixMicro(next).After(now) {
 				return at, false, nil
 			}
 		}
 	}
-	// The line is kept in whole milliseconds; a step is rounded up, so a
-	// rate that does not divide a minute evenly (4,800 a minute: 12.5 ms)
-	// is never exceeded (13 ms), where rounding down sent 4 % too many.
-	step := s.interval(rate, ch).Round(time.Millisecond)
-	if step < s.interval(rate, ch) {
-		step += time.Millisecond
-	}
+	// The line is kept in microseconds (migration 0021), so a rate that
+	// does not divide a second into whole milliseconds (4,800 a minute:
+	// 12.5 ms) keeps its exact step; a step finer than that is rounded up,
+	// so the rate is never exceeded.
+	step := s.interval(rate, ch)
+	stepMicros := int64((step + time.Microsecond - 1) / time.Microsecond)
 	var next int64
 	for range 2 {
 		err := s.db.Q(ctx).QueryRowContext(ctx, `UPDATE outreach_channel_pace
 			SET next_at = CASE WHEN next_at < $1 THEN $1 ELSE next_at END + $2 WHERE channel = $3 RETURNING next_at`,
-			db.Millis(now), step.Milliseconds(), ch).Scan(&next)
+			now.UnixMicro(), stepMicros, ch).Scan(&next)
 		if err == nil {
 			break
 		}
@@ -93,11 +92,11 @@ func (s *Service) slot(ctx context.Context, rate int, ch string, reserved sql.Nu
 		}
 		// The channel's first message ever: start its pace, then take from it.
 		if _, err := s.db.Q(ctx).ExecContext(ctx, `INSERT INTO outreach_channel_pace (channel, next_at) VALUES ($1, $2)
-			ON CONFLICT (channel) DO NOTHING`, ch, db.Millis(now)); err != nil {
+			ON CONFLICT (channel) DO NOTHING`, ch, now.UnixMicro()); err != nil {
 			return now, false, fmt.Errorf("outreach: channel pace: %w", err)
 		}
 	}
-	return db.Time(next).Add(-step), true, nil
+	return time.UnixMicro(next - stepMicros).UTC(), true, nil
 }
 
 // due is how long to wait for a slot at at: 0 when it is close enough. A
