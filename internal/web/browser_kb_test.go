@@ -40,7 +40,8 @@ func TestSupervisorPublishesArticleInTwoLanguages(t *testing.T) {
 		chromedp.Click(`#article-form button[value=save]`),
 		chromedp.WaitVisible(`#text-form`),
 		chromedp.Click(`#text-form button[value=publish]`),
-		chromedp.WaitVisible(`p.ok[role=status]`),
+		// The draft's page already shows a notice: wait for the publish one.
+		chromedp.WaitVisible(`//p[@role="status" and contains(@class, "ok") and normalize-space() = "Published."]`, chromedp.BySearch),
 	)
 	var notice, zhTab string
 	tab.run("read the outcome", chromedp.Text(`p.ok[role=status]`, &notice), chromedp.Text(`.lang-tabs a[href$="lang=zh"]`, &zhTab))
@@ -56,7 +57,7 @@ func TestSupervisorPublishesArticleInTwoLanguages(t *testing.T) {
 		// From the keyboard: focus the button and press Enter.
 		chromedp.Focus(`#text-form button[value=publish]`),
 		chromedp.KeyEvent("\r"),
-		chromedp.WaitVisible(`p.ok[role=status]`),
+		chromedp.WaitVisible(`//p[@role="status" and contains(@class, "ok") and normalize-space() = "Published."]`, chromedp.BySearch),
 	)
 	tab.run("read the outcome", chromedp.Text(`.lang-tabs a[href$="lang=zh"]`, &zhTab))
 	if !strings.Contains(zhTab, "published") {
