@@ -76,6 +76,7 @@ type chatOptions struct {
 	hold                              time.Duration
 	url, agentEmail, cpuProfile       string
 	trace                             string
+	memProfile                        string
 }
 
 // The hub allows 10 inbound frames a second per connection after a burst
@@ -100,6 +101,7 @@ func cmdBenchChat(ctx context.Context, args []string, std IO) error {
 		"spread customers and agents over instances (agents on another instance than their customers)")
 	fs.StringVar(&o.agentEmail, "agent-email", "", "with --url: a supervisor or agent to sign in as (password in VIGIL_BENCH_PASSWORD)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured message phase to this file")
+	fs.StringVar(&o.memProfile, "memprofile", "", "write a profile of the memory allocated in the process to this file after the message phase (go tool pprof -sample_index=alloc_space)")
 	fs.StringVar(&o.trace, "trace", "", "write an execution trace of the measured message phase to this file (go tool trace)")
 	cfg, err := config.Load(fs, args, func(k string) string {
 		if k == "VIGIL_DATA_DIR" || k == "VIGIL_ADDR" {
@@ -343,6 +345,11 @@ func (cb *chatBench) messages(ctx context.Context, o chatOptions, res *ChatResul
 	}
 	if o.trace != "" {
 		trace.Stop()
+	}
+	if o.memProfile != "" {
+		if err := writeHeapProfile(o.memProfile); err != nil {
+			return err
+		}
 	}
 	cpu, server := cpuTime()-cpu0, cb.serverCPU(ctx)-server0
 	res.LoadAvg = loadAvg()
@@ -750,4 +757,18 @@ func printChat(w io.Writer, r ChatResult) {
 	for _, n := range r.Notes {
 		fmt.Fprintln(w, "note:", n)
 	}
+}
+
+// writeHeapProfile writes the allocation profile (every allocation since
+// the process started, sampled) to path.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

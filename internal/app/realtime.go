@@ -105,8 +105,7 @@ func (a *App) consoleSocket(apiH *api.API, hub *realtime.Hub) http.HandlerFunc {
 			}
 		}
 		a.consoles.opened(a, p.AgentID)
-		defer a.consoles.closed(a, p.AgentID)
-		hub.ServeWS(w, r, v, nil)
+		hub.ServeWS(w, r, v, nil, func() { a.consoles.closed(a, p.AgentID) })
 	}
 }
 

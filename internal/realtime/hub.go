@@ -184,11 +184,16 @@ func (h *Hub) Run(ctx context.Context) error {
 	}
 }
 
-// ServeWS upgrades the request and serves one connection until it ends.
+// ServeWS upgrades the request and serves the connection in goroutines
+// of its own; it returns once they have started. closed, if not nil, runs
+// when the connection has ended (or at once if the upgrade failed).
 // originPatterns is the caller's origin policy (widget or console).
-func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, v Viewer, originPatterns []string) {
+func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, v Viewer, originPatterns []string, closed func()) {
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: originPatterns})
 	if err != nil {
+		if closed != nil {
+			closed()
+		}
 		return // Accept has answered the request
 	}
 	ws.SetReadLimit(h.o.MaxFrame)
@@ -197,16 +202,25 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, v Viewer, originPa
 	h.conns[c] = struct{}{}
 	h.mu.Unlock()
 	h.connections.Add(1)
+	// The connection is hijacked: the handler returns and the reader
+	// goes on in a goroutine of its own. The handler's goroutine has grown
+	// its stack in the HTTP stack and the middleware, and an idle reader
+	// would keep that stack for as long as the widget stays open.
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
-	defer cancel()
 	written := make(chan struct{})
 	go func() {
 		defer close(written)
 		c.writeLoop(ctx)
 	}()
-	c.readLoop(ctx)
-	h.remove(c)
-	<-written // the closing handshake is done (or timed out)
+	go func() {
+		defer cancel()
+		c.readLoop(ctx)
+		h.remove(c)
+		<-written // the closing handshake is done (or timed out)
+		if closed != nil {
+			closed()
+		}
+	}()
 }
 
 func (h *Hub) remove(c *conn) {

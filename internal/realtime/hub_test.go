@@ -128,7 +128,7 @@ func newHub(t *testing.T, o realtime.Options) *testHub {
 			http.Error(w, "who?", http.StatusUnauthorized)
 			return
 		}
-		h.hub.ServeWS(w, r, v, nil)
+		h.hub.ServeWS(w, r, v, nil, nil)
 	}))
 	t.Cleanup(h.srv.Close)
 	// Conversation 1: Alice's, team 1. Conversation 2: Bob's, team 2.

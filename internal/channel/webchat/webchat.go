@@ -522,7 +522,7 @@ func (w *Widget) socket(rw http.ResponseWriter, r *http.Request) {
 	if c, err := w.Customers.ByID(r.Context(), p.CustomerID); err == nil {
 		name = c.Name
 	}
-	w.Hub.ServeWS(rw, r, realtime.Viewer{Kind: "customer", CustomerID: p.CustomerID, Name: name}, nil)
+	w.Hub.ServeWS(rw, r, realtime.Viewer{Kind: "customer", CustomerID: p.CustomerID, Name: name}, nil, nil)
 }
 
 func pathID(r *http.Request) (int64, error) {
