@@ -103,6 +103,10 @@ func (o smsOutreach) StopNumber(ctx context.Context, number string) error {
 	return o.a.Incidents.StopNumber(systemCtx(ctx), number)
 }
 
+func (o smsOutreach) StartNumber(ctx context.Context, number string) error {
+	return o.a.Incidents.StartNumber(systemCtx(ctx), number)
+}
+
 // jobHandlers are the kinds of durable job this desk runs.
 func (a *App) jobHandlers() map[string]job.Handler {
 	return map[string]job.Handler{ticket.DeliverJob: a.Channels.Deliver, ticket.FollowUpJob: a.Channels.FollowUp, ticket.SurveyJob: a.Reports.Ask,

@@ -349,6 +349,21 @@ func (s *Service) OptOut(ctx context.Context, customerID int64) error {
 	})
 }
 
+// OptIn lets outreach reach a customer who opted out again; the next
+// campaign includes them. A customer who never opted out is left as is.
+func (s *Service) OptIn(ctx context.Context, customerID int64) error {
+	return s.db.WithTx(ctx, func(ctx context.Context) error {
+		res, err := s.db.Q(ctx).ExecContext(ctx, `DELETE FROM outreach_optouts WHERE customer_id = $1`, customerID)
+		if err != nil {
+			return fmt.Errorf("outreach: opt in: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		return s.audit.Record(ctx, "outreach.opt_in", "customer", customerID, nil)
+	})
+}
+
 // AddAffected adds the customers the exchange says a query matches (those
 // with a transfer the incident touches), as AddRecipients does.
 func (s *Service) AddAffected(ctx context.Context, campaignID int64, q exchange.AffectedQuery) (Added, error) {

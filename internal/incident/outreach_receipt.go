@@ -48,6 +48,16 @@ func (s *Service) RecordReceipt(ctx context.Context, messageID int64, state, err
 	})
 }
 
+// StartNumber opts whoever texts START from number back in, as
+// StopNumber finds them.
+func (s *Service) StartNumber(ctx context.Context, number string) error {
+	c, _, err := s.customers.Resolve(ctx, customer.Identity{Channel: "sms", ExternalID: number}, customer.Input{Phone: &number})
+	if err != nil {
+		return err
+	}
+	return s.OptIn(ctx, c.ID)
+}
+
 // StopNumber opts out whoever texts STOP from number: the customer whose
 // SMS identity it is (every customer the desk texted has one), or a new
 // customer holding it, so the number is never texted by a campaign again.

@@ -229,3 +229,40 @@ func TestOutreachInApp(t *testing.T) {
 		t.Errorf("progress = %+v", p)
 	}
 }
+
+// A number that texted STOP is skipped by the next campaign; once it texts
+// START the campaign after reaches it again.
+func TestStopThenStartNumber(t *testing.T) {
+	e := newOutreachEnv(t, dbtest.Open(t))
+	number := "+85291234567"
+	uid, lang, email := "U7", "en", "u7@example.com"
+	_, err := e.custs.Create(e.ctx, customer.Input{UID: &uid, Language: &lang, Email: &email, Phone: &number,
+		Identities: []customer.Identity{{Channel: "sms", ExternalID: number}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	queued := func() int {
+		t.Helper()
+		cp, err := e.inc.CreateCampaign(e.ctx, 0, campaign)
+		if err != nil {
+			t.Fatal(err)
+		}
+		added, err := e.inc.AddRecipients(e.ctx, cp.ID, []string{uid})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return added.Queued
+	}
+	if err := e.inc.StopNumber(e.ctx, number); err != nil {
+		t.Fatal(err)
+	}
+	if n := queued(); n != 0 {
+		t.Errorf("after STOP the campaign queued %d, want 0", n)
+	}
+	if err := e.inc.StartNumber(e.ctx, number); err != nil {
+		t.Fatal(err)
+	}
+	if n := queued(); n != 1 {
+		t.Errorf("after START the campaign queued %d, want 1", n)
+	}
+}

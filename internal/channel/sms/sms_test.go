@@ -92,6 +92,7 @@ func TestSend(t *testing.T) {
 type recorder struct {
 	receipts []sms.Receipt
 	stopped  []string
+	started  []string
 	received []channel.Inbound
 }
 
@@ -101,6 +102,10 @@ func (r *recorder) Receipt(_ context.Context, rc sms.Receipt) error {
 }
 func (r *recorder) StopNumber(_ context.Context, n string) error {
 	r.stopped = append(r.stopped, n)
+	return nil
+}
+func (r *recorder) StartNumber(_ context.Context, n string) error {
+	r.started = append(r.started, n)
 	return nil
 }
 func (r *recorder) Receive(_ context.Context, in channel.Inbound) (channel.Received, error) {
@@ -131,12 +136,19 @@ func TestWebhook(t *testing.T) {
 			t.Fatalf("inbound %q: %d %v", body, code, err)
 		}
 	}
-	if code, _ := p.Inbound(ctx, desk.URL+sms.InboundPath, "+85291234567", "+85230001234", "Is my money safe?"); code != http.StatusOK {
-		t.Fatalf("reply: %d", code)
+	for _, body := range []string{"START", "unstop!"} {
+		if code, err := p.Inbound(ctx, desk.URL+sms.InboundPath, "+85291234567", "+85230001234", body); err != nil || code != http.StatusOK {
+			t.Fatalf("inbound %q: %d %v", body, code, err)
+		}
 	}
-	if len(rec.stopped) != 4 || len(rec.received) != 1 || rec.received[0].Channel != "sms" || rec.received[0].From.ID != "+85291234567" ||
-		rec.received[0].Body != "Is my money safe?" {
-		t.Errorf("stopped %v, received %+v", rec.stopped, rec.received)
+	for _, body := range []string{"Is my money safe?", "Yes"} {
+		if code, _ := p.Inbound(ctx, desk.URL+sms.InboundPath, "+85291234567", "+85230001234", body); code != http.StatusOK {
+			t.Fatalf("reply: %d", code)
+		}
+	}
+	if len(rec.stopped) != 4 || len(rec.started) != 2 || len(rec.received) != 2 || rec.received[0].Channel != "sms" ||
+		rec.received[0].From.ID != "+85291234567" || rec.received[0].Body != "Is my money safe?" || rec.received[1].Body != "Yes" {
+		t.Errorf("stopped %v, started %v, received %+v", rec.stopped, rec.started, rec.received)
 	}
 
 	forger := smstest.New("AC1", "not-the-token")

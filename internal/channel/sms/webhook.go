@@ -38,6 +38,8 @@ type Outreach interface {
 	Receipt(ctx context.Context, r Receipt) error
 	// StopNumber stops outreach to whoever has this number.
 	StopNumber(ctx context.Context, number string) error
+	// StartNumber lets outreach reach whoever has this number again.
+	StartNumber(ctx context.Context, number string) error
 }
 
 // WebhookOptions configure a Webhook.
@@ -168,14 +170,24 @@ func DeliveryState(status string) string {
 // keywords and the usual Chinese ones ("TD", 退订).
 var stopWords = []string{"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout", "revoke", "td", "退订"}
 
+// startWords opt a number back in. "YES", which carriers also take, is
+// left out: it is a common answer to an agent's question.
+var startWords = []string{"start", "unstop"}
+
 // IsStop reports whether a reply asks for no more messages.
-func IsStop(body string) bool {
-	return slices.Contains(stopWords, strings.ToLower(strings.Trim(strings.TrimSpace(body), ".!。！")))
+func IsStop(body string) bool { return slices.Contains(stopWords, keyword(body)) }
+
+// IsStart reports whether a reply asks for messages again after a STOP.
+func IsStart(body string) bool { return slices.Contains(startWords, keyword(body)) }
+
+func keyword(body string) string {
+	return strings.ToLower(strings.Trim(strings.TrimSpace(body), ".!。！"))
 }
 
 // inbound takes a customer's text: a STOP opts the number out of outreach
-// (the provider confirms to the customer itself); anything else lands in
-// the customer's conversation on the channel like any other reply.
+// and a START back in (the provider confirms to the customer itself);
+// anything else lands in the customer's conversation on the channel like
+// any other reply.
 func (w *Webhook) inbound(rw http.ResponseWriter, r *http.Request) {
 	form, ok := w.verified(rw, r)
 	if !ok {
@@ -187,9 +199,12 @@ func (w *Webhook) inbound(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var err error
-	if IsStop(body) || strings.EqualFold(form.Get("OptOutType"), "stop") {
+	switch optOut := form.Get("OptOutType"); {
+	case IsStop(body) || strings.EqualFold(optOut, "stop"):
 		err = w.o.Outreach.StopNumber(r.Context(), from)
-	} else {
+	case IsStart(body) || strings.EqualFold(optOut, "start"):
+		err = w.o.Outreach.StartNumber(r.Context(), from)
+	default:
 		_, err = w.o.Inbox.Receive(r.Context(), channel.Inbound{Channel: "sms", ExternalID: sid, Continue: true,
 			From: channel.Sender{ID: from}, Body: body, Original: []byte(form.Encode())})
 	}
