@@ -28,6 +28,8 @@ type Model struct {
 	idf     []float32
 	weights [][]float32 // per label, per feature; the last entry is the bias
 	feat    Features
+	near    *neighbours // nil unless TrainOptions.Neighbours
+	share   float64     // the weight of near's scores
 	// Temperature turns SVM scores into a softmax confidence: low when
 	// two intents score alike, as well as when none scores well.
 	Temperature float64
@@ -64,6 +66,16 @@ type TrainOptions struct {
 	LogisticL2     float64 // its regularisation; 0 means 1e-5
 	LogisticEpochs int     // 0 means 10
 	LogisticRate   float64 // the first epoch's step size; 0 means 0.5
+	// NB, between 0 and 1, scales each feature's TF-IDF weight by how
+	// strongly it points to one intent (its largest Naive Bayes log-count
+	// ratio, intent against the rest, over its mean across features), in
+	// this share: weight × (1 − NB + NB × ratio).
+	NB float64
+	// Neighbours, when above 0, adds to the SVM's scores the votes of
+	// this many most similar training examples (cosine over the same
+	// vectors), weighed by their similarity and summing to NeighbourShare.
+	Neighbours     int
+	NeighbourShare float64
 }
 
 // Features says what the model reads from a text.
@@ -73,6 +85,12 @@ type Features struct {
 	Stem             bool // a word's light stem counts as a second unigram
 	Digits           bool // every digit reads as 0, so "£50" and "£20" share features
 	Skip             bool // pairs of words one word apart ("card * arrived")
+	Binary           bool // a feature counts once however often it occurs
+	StemPairs        bool // word bigrams of the light stems too
+	// Pairs, when 3 or more, adds every two words from 3 to Pairs words
+	// apart, by their light stems and in either order, so "card … not
+	// arrived" and "not arrived … card" share "arrive card".
+	Pairs int
 	// WordShare, when above 0, normalises the word n-grams and the
 	// character n-grams (Chinese included) to unit length each and gives
 	// the words this share of the squared length; otherwise one vector
@@ -163,6 +181,13 @@ func features(text string, fo Features) map[string]float32 {
 		}
 	}
 	flush()
+	var stems []string
+	if fo.Pairs > 0 {
+		stems = make([]string, len(words))
+		for i, w := range words {
+			stems[i] = kb.Stem(w)
+		}
+	}
 	for i, w := range words {
 		out["w:"+w]++
 		if fo.WordN >= 2 && i > 0 {
@@ -176,6 +201,19 @@ func features(text string, fo Features) map[string]float32 {
 		}
 		if st := kb.Stem(w); fo.Stem && st != w {
 			out["w:"+st]++
+		}
+		// Pairs nearer than 3 are the bigrams and trigrams already.
+		for j := max(0, i-fo.Pairs); j <= i-3; j++ {
+			if a, b := stems[j], stems[i]; a < b {
+				out["p:"+a+" "+b]++
+			} else if a > b {
+				out["p:"+b+" "+a]++
+			}
+		}
+		if fo.StemPairs && i > 0 {
+			if a, b := kb.Stem(words[i-1]), kb.Stem(w); a != words[i-1] || b != w {
+				out["b:"+a+" "+b]++
+			}
 		}
 	}
 	return out
@@ -202,7 +240,11 @@ func (m *Model) vector(raw map[string]float32) sparse {
 		if !ok {
 			continue
 		}
-		x := float32(1+math.Log(float64(n))) * m.idf[i]
+		tf := 1 + math.Log(float64(n))
+		if m.feat.Binary {
+			tf = 1
+		}
+		x := float32(tf) * m.idf[i]
 		v.idx = append(v.idx, i)
 		v.val = append(v.val, x)
 		c := m.feat.WordShare > 0 && charFeature(f)
@@ -267,6 +309,11 @@ func Train(examples []Example, o TrainOptions) *Model {
 		m.vocab[f] = int32(i)
 		m.idf[i] = float32(math.Log((1+n)/(1+float64(df[f]))) + 1)
 	}
+	if o.NB > 0 {
+		for i, g := range nbRatios(raws, y, len(m.labels), m.vocab) {
+			m.idf[i] *= float32(1 - o.NB + o.NB*g)
+		}
+	}
 	xs := make([]sparse, len(examples))
 	for i, r := range raws {
 		xs[i] = m.vector(r)
@@ -284,6 +331,10 @@ func Train(examples []Example, o TrainOptions) *Model {
 				row[f] += float32(o.Logistic * lw[f*len(m.labels)+c])
 			}
 		}
+	}
+	if o.Neighbours > 0 {
+		m.near = newNeighbours(xs, y, len(m.labels), len(names), o.Neighbours)
+		m.share = o.NeighbourShare
 	}
 	return m
 }
@@ -305,6 +356,11 @@ func (m *Model) Predict(text string) Prediction {
 			s += float64(w[idx] * x.val[k])
 		}
 		scores[c] = s
+	}
+	if m.near != nil {
+		m.near.scores(x, m.share, scores)
+	}
+	for c, s := range scores {
 		if s > bestScore {
 			best, bestScore = c, s
 		}
