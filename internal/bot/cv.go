@@ -145,21 +145,14 @@ func Candidates() []Candidate {
 		c("blocks words=0.4 chars 2-5 C=1.5", TrainOptions{C: 1.5}, blocks(0.4, 2)),
 		c("blocks words=0.6 chars 2-5 C=1.5", TrainOptions{C: 1.5}, blocks(0.6, 2)),
 		c("two SVMs words=0.5 chars 2-5", TrainOptions{Views: true}, blocks(0.5, 2)),
-		// Changes to the default (blocks words=0.5 chars 2-5 C=1.5).
-		c("default NB=0.3", TrainOptions{C: 1.5, NB: 0.3}, blocks(0.5, 2)),
-		c("default NB=0.6", TrainOptions{C: 1.5, NB: 0.6}, blocks(0.5, 2)),
-		c("default NB=1", TrainOptions{C: 1.5, NB: 1}, blocks(0.5, 2)),
-		c("default stem bigrams", TrainOptions{C: 1.5}, func(f *Features) { blocks(0.5, 2)(f); f.StemPairs = true }),
-		c("default + 10 neighbours 0.25", TrainOptions{C: 1.5, Neighbours: 10, NeighbourShare: 0.25}, blocks(0.5, 2)),
-		c("default + 10 neighbours 0.5", TrainOptions{C: 1.5, Neighbours: 10, NeighbourShare: 0.5}, blocks(0.5, 2)),
-		c("default + 10 neighbours 1", TrainOptions{C: 1.5, Neighbours: 10, NeighbourShare: 1}, blocks(0.5, 2)),
-		c("default pairs 3-40", TrainOptions{C: 1.5}, pairs(0.5, 40)),
-		c("default pairs 3-40 words=0.6", TrainOptions{C: 1.5}, pairs(0.6, 40)),
-		c("default pairs 3-40 words=0.7", TrainOptions{C: 1.5}, pairs(0.7, 40)),
-		c("default pairs 3-40 words=0.6 C=1", TrainOptions{C: 1}, pairs(0.6, 40)),
-		c("default pairs 3-40 words=0.6 C=2", TrainOptions{C: 2}, pairs(0.6, 40)),
-		c("default pairs 3-12 words=0.6", TrainOptions{C: 1.5}, pairs(0.6, 12)),
-		c("default binary tf", TrainOptions{C: 1.5}, func(f *Features) { blocks(0.5, 2)(f); f.Binary = true }),
+		// Pairs of words 3 or more apart, added to the best of the above
+		// (blocks words=0.5 chars 2-5 C=1.5).
+		c("pairs 3-40 words=0.5 chars 2-5 C=1.5", TrainOptions{C: 1.5}, pairs(0.5, 40)),
+		c("pairs 3-40 words=0.6 chars 2-5 C=1.5", TrainOptions{C: 1.5}, pairs(0.6, 40)),
+		c("pairs 3-40 words=0.7 chars 2-5 C=1.5", TrainOptions{C: 1.5}, pairs(0.7, 40)),
+		c("pairs 3-40 words=0.6 chars 2-5 C=1", TrainOptions{C: 1}, pairs(0.6, 40)),
+		c("pairs 3-40 words=0.6 chars 2-5 C=2", TrainOptions{C: 2}, pairs(0.6, 40)),
+		c("pairs 3-12 words=0.6 chars 2-5 C=1.5", TrainOptions{C: 1.5}, pairs(0.6, 12)),
 	}
 }
 

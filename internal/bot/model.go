@@ -17,19 +17,18 @@ type Example struct {
 }
 
 // Model is a linear intent classifier trained in-process: TF-IDF weighted
-// words (and their stems), word bigrams and trigrams, character n-grams of
-// each word (which absorb typos and inflections), and Chinese character
-// unigrams to trigrams (no segmentation needed), scored by a multi-class
-// linear SVM. The words and the characters are normalised apart, so
-// neither outweighs the other; see DefaultFeatures.
+// words (and their stems), word bigrams and trigrams, pairs of words
+// further apart (which catch "card … not … arrived" however it is put),
+// character n-grams of each word (which absorb typos and inflections), and
+// Chinese character unigrams to trigrams (no segmentation needed), scored
+// by a multi-class linear SVM. The words and the characters are
+// normalised apart, so neither outweighs the other; see DefaultFeatures.
 type Model struct {
 	labels  []string
 	vocab   map[string]int32
 	idf     []float32
 	weights [][]float32 // per label, per feature; the last entry is the bias
 	feat    Features
-	near    *neighbours // nil unless TrainOptions.Neighbours
-	share   float64     // the weight of near's scores
 	// Temperature turns SVM scores into a softmax confidence: low when
 	// two intents score alike, as well as when none scores well.
 	Temperature float64
@@ -66,16 +65,6 @@ type TrainOptions struct {
 	LogisticL2     float64 // its regularisation; 0 means 1e-5
 	LogisticEpochs int     // 0 means 10
 	LogisticRate   float64 // the first epoch's step size; 0 means 0.5
-	// NB, between 0 and 1, scales each feature's TF-IDF weight by how
-	// strongly it points to one intent (its largest Naive Bayes log-count
-	// ratio, intent against the rest, over its mean across features), in
-	// this share: weight × (1 − NB + NB × ratio).
-	NB float64
-	// Neighbours, when above 0, adds to the SVM's scores the votes of
-	// this many most similar training examples (cosine over the same
-	// vectors), weighed by their similarity and summing to NeighbourShare.
-	Neighbours     int
-	NeighbourShare float64
 }
 
 // Features says what the model reads from a text.
@@ -85,11 +74,9 @@ type Features struct {
 	Stem             bool // a word's light stem counts as a second unigram
 	Digits           bool // every digit reads as 0, so "£50" and "£20" share features
 	Skip             bool // pairs of words one word apart ("card * arrived")
-	Binary           bool // a feature counts once however often it occurs
-	StemPairs        bool // word bigrams of the light stems too
 	// Pairs, when 3 or more, adds every two words from 3 to Pairs words
-	// apart, by their light stems and in either order, so "card … not
-	// arrived" and "not arrived … card" share "arrive card".
+	// apart, by their light stems and in either order, so "card still
+	// has not arrived" and "has it arrived, my card" share one feature.
 	Pairs int
 	// WordShare, when above 0, normalises the word n-grams and the
 	// character n-grams (Chinese included) to unit length each and gives
@@ -100,7 +87,7 @@ type Features struct {
 
 // DefaultFeatures are the features chosen by cross-validation on the
 // BANKING77 training file (docs/benchmarks.md).
-var DefaultFeatures = Features{WordN: 3, CharMin: 2, CharMax: 5, Stem: true, WordShare: 0.5}
+var DefaultFeatures = Features{WordN: 3, CharMin: 2, CharMax: 5, Stem: true, Pairs: 40, WordShare: 0.6}
 
 // DefaultC is the SVM cost chosen with DefaultFeatures.
 const DefaultC = 1.5
@@ -210,11 +197,6 @@ func features(text string, fo Features) map[string]float32 {
 				out["p:"+b+" "+a]++
 			}
 		}
-		if fo.StemPairs && i > 0 {
-			if a, b := kb.Stem(words[i-1]), kb.Stem(w); a != words[i-1] || b != w {
-				out["b:"+a+" "+b]++
-			}
-		}
 	}
 	return out
 }
@@ -240,11 +222,7 @@ func (m *Model) vector(raw map[string]float32) sparse {
 		if !ok {
 			continue
 		}
-		tf := 1 + math.Log(float64(n))
-		if m.feat.Binary {
-			tf = 1
-		}
-		x := float32(tf) * m.idf[i]
+		x := float32(1+math.Log(float64(n))) * m.idf[i]
 		v.idx = append(v.idx, i)
 		v.val = append(v.val, x)
 		c := m.feat.WordShare > 0 && charFeature(f)
@@ -309,11 +287,6 @@ func Train(examples []Example, o TrainOptions) *Model {
 		m.vocab[f] = int32(i)
 		m.idf[i] = float32(math.Log((1+n)/(1+float64(df[f]))) + 1)
 	}
-	if o.NB > 0 {
-		for i, g := range nbRatios(raws, y, len(m.labels), m.vocab) {
-			m.idf[i] *= float32(1 - o.NB + o.NB*g)
-		}
-	}
 	xs := make([]sparse, len(examples))
 	for i, r := range raws {
 		xs[i] = m.vector(r)
@@ -331,10 +304,6 @@ func Train(examples []Example, o TrainOptions) *Model {
 				row[f] += float32(o.Logistic * lw[f*len(m.labels)+c])
 			}
 		}
-	}
-	if o.Neighbours > 0 {
-		m.near = newNeighbours(xs, y, len(m.labels), len(names), o.Neighbours)
-		m.share = o.NeighbourShare
 	}
 	return m
 }
@@ -356,11 +325,6 @@ func (m *Model) Predict(text string) Prediction {
 			s += float64(w[idx] * x.val[k])
 		}
 		scores[c] = s
-	}
-	if m.near != nil {
-		m.near.scores(x, m.share, scores)
-	}
-	for c, s := range scores {
 		if s > bestScore {
 			best, bestScore = c, s
 		}
