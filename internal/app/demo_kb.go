@@ -115,7 +115,7 @@ var demoArticles = []demoArticle{
 	{slug: "withdrawal-fees", category: "fees",
 		en: demoText{"Withdrawal fees and minimums", "Each coin and network has a fixed withdrawal fee that covers the blockchain cost; it is shown before you confirm.",
 			"The fee depends on the network, not the amount: USDT on TRC20 costs 1 USDT, on ERC20 about 5 USDT. The withdrawal page shows the fee and the minimum before you confirm.",
-			[]string{"withdrawal fee", "how much does it cost to withdraw", "why is the withdrawal fee so high", "minimum withdrawal amount",
+			[]string{"withdrawal fee", "how much is the withdrawal fee", "how much does it cost to withdraw", "why is the withdrawal fee so high", "minimum withdrawal amount",
 				"what fee do you charge to withdraw BTC", "network fee for withdrawals", "USDT withdrawal fee on TRC20",
 				"There is a fee for a withdrawal, please explain that to me", "what is the ETH withdrawal fee"}},
 		zh: demoText{"提现手续费和最小提现额", "每个币种和网络有固定的提现手续费，用于支付链上费用；确认前会显示。",

@@ -111,6 +111,9 @@ func Candidates() []Candidate {
 	blocks := func(share float64, charMin int) func(*Features) {
 		return func(f *Features) { f.WordShare, f.CharMin = share, charMin }
 	}
+	pairs := func(share float64, far int) func(*Features) {
+		return func(f *Features) { blocks(share, 2)(f); f.Pairs = far }
+	}
 	return []Candidate{
 		c("earlier model", TrainOptions{}, nil),
 		c("C=0.5", TrainOptions{C: 0.5}, nil),
@@ -142,6 +145,14 @@ func Candidates() []Candidate {
 		c("blocks words=0.4 chars 2-5 C=1.5", TrainOptions{C: 1.5}, blocks(0.4, 2)),
 		c("blocks words=0.6 chars 2-5 C=1.5", TrainOptions{C: 1.5}, blocks(0.6, 2)),
 		c("two SVMs words=0.5 chars 2-5", TrainOptions{Views: true}, blocks(0.5, 2)),
+		// Pairs of words 3 or more apart, added to the best of the above
+		// (blocks words=0.5 chars 2-5 C=1.5).
+		c("pairs 3-40 words=0.5 chars 2-5 C=1.5", TrainOptions{C: 1.5}, pairs(0.5, 40)),
+		c("pairs 3-40 words=0.6 chars 2-5 C=1.5", TrainOptions{C: 1.5}, pairs(0.6, 40)),
+		c("pairs 3-40 words=0.7 chars 2-5 C=1.5", TrainOptions{C: 1.5}, pairs(0.7, 40)),
+		c("pairs 3-40 words=0.6 chars 2-5 C=1", TrainOptions{C: 1}, pairs(0.6, 40)),
+		c("pairs 3-40 words=0.6 chars 2-5 C=2", TrainOptions{C: 2}, pairs(0.6, 40)),
+		c("pairs 3-12 words=0.6 chars 2-5 C=1.5", TrainOptions{C: 1.5}, pairs(0.6, 12)),
 	}
 }
 

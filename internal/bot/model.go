@@ -17,11 +17,12 @@ type Example struct {
 }
 
 // Model is a linear intent classifier trained in-process: TF-IDF weighted
-// words (and their stems), word bigrams and trigrams, character n-grams of
-// each word (which absorb typos and inflections), and Chinese character
-// unigrams to trigrams (no segmentation needed), scored by a multi-class
-// linear SVM. The words and the characters are normalised apart, so
-// neither outweighs the other; see DefaultFeatures.
+// words (and their stems), word bigrams and trigrams, pairs of words
+// further apart (which catch "card … not … arrived" however it is put),
+// character n-grams of each word (which absorb typos and inflections), and
+// Chinese character unigrams to trigrams (no segmentation needed), scored
+// by a multi-class linear SVM. The words and the characters are
+// normalised apart, so neither outweighs the other; see DefaultFeatures.
 type Model struct {
 	labels  []string
 	vocab   map[string]int32
@@ -73,6 +74,10 @@ type Features struct {
 	Stem             bool // a word's light stem counts as a second unigram
 	Digits           bool // every digit reads as 0, so "£50" and "£20" share features
 	Skip             bool // pairs of words one word apart ("card * arrived")
+	// Pairs, when 3 or more, adds every two words from 3 to Pairs words
+	// apart, by their light stems and in either order, so "card still
+	// has not arrived" and "has it arrived, my card" share one feature.
+	Pairs int
 	// WordShare, when above 0, normalises the word n-grams and the
 	// character n-grams (Chinese included) to unit length each and gives
 	// the words this share of the squared length; otherwise one vector
@@ -82,7 +87,7 @@ type Features struct {
 
 // DefaultFeatures are the features chosen by cross-validation on the
 // BANKING77 training file (docs/benchmarks.md).
-var DefaultFeatures = Features{WordN: 3, CharMin: 2, CharMax: 5, Stem: true, WordShare: 0.5}
+var DefaultFeatures = Features{WordN: 3, CharMin: 2, CharMax: 5, Stem: true, Pairs: 40, WordShare: 0.6}
 
 // DefaultC is the SVM cost chosen with DefaultFeatures.
 const DefaultC = 1.5
@@ -163,6 +168,13 @@ func features(text string, fo Features) map[string]float32 {
 		}
 	}
 	flush()
+	var stems []string
+	if fo.Pairs > 0 {
+		stems = make([]string, len(words))
+		for i, w := range words {
+			stems[i] = kb.Stem(w)
+		}
+	}
 	for i, w := range words {
 		out["w:"+w]++
 		if fo.WordN >= 2 && i > 0 {
@@ -176,6 +188,14 @@ func features(text string, fo Features) map[string]float32 {
 		}
 		if st := kb.Stem(w); fo.Stem && st != w {
 			out["w:"+st]++
+		}
+		// Pairs nearer than 3 are the bigrams and trigrams already.
+		for j := max(0, i-fo.Pairs); j <= i-3; j++ {
+			if a, b := stems[j], stems[i]; a < b {
+				out["p:"+a+" "+b]++
+			} else if a > b {
+				out["p:"+b+" "+a]++
+			}
 		}
 	}
 	return out
