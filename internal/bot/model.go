@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"vigil/internal/kb"
 )
@@ -88,6 +89,22 @@ type Features struct {
 // DefaultFeatures are the features chosen by cross-validation on the
 // BANKING77 training file (docs/benchmarks.md).
 var DefaultFeatures = Features{WordN: 3, CharMin: 2, CharMax: 5, Stem: true, Pairs: 40, WordShare: 0.6}
+
+// maxPredictBytes bounds the text Predict reads: a question is in its
+// first lines, and a 64 KiB message would otherwise cost some 30 ms of
+// word pairs.
+const maxPredictBytes = 2048
+
+// head is the first n bytes of s, cut back to a whole UTF-8 character.
+func head(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
 
 // DefaultC is the SVM cost chosen with DefaultFeatures.
 const DefaultC = 1.5
@@ -316,7 +333,7 @@ func (m *Model) Predict(text string) Prediction {
 	if len(m.labels) == 0 {
 		return Prediction{}
 	}
-	x := m.vector(features(text, m.feat))
+	x := m.vector(features(head(text, maxPredictBytes), m.feat))
 	best, bestScore := 0, math.Inf(-1)
 	scores := make([]float64, len(m.labels))
 	for c, w := range m.weights {

@@ -1,6 +1,10 @@
 package bot
 
-import "testing"
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
 
 // TestPairsTellApartWhichWordsGoTogether trains on an exclusive or: a
 // lost card and a found phone are one intent, a lost phone and a found
@@ -40,5 +44,25 @@ func TestPairsTellApartWhichWordsGoTogether(t *testing.T) {
 	}
 	if right == len(questions) {
 		t.Errorf("without pairs all %d questions were answered right; the exclusive or does not test pairs", right)
+	}
+}
+
+// A long message is read by its first 2 KiB: the question there is
+// answered, the rest is not scored, and no character is cut in half.
+func TestPredictReadsTheHeadOfALongMessage(t *testing.T) {
+	m := Train([]Example{
+		{Text: "my card has not arrived", Label: "card_arrival"},
+		{Text: "when will my card arrive", Label: "card_arrival"},
+		{Text: "how much is the withdrawal fee", Label: "fees"},
+		{Text: "what fee do you charge", Label: "fees"},
+	}, TrainOptions{})
+	first := "my card has not arrived yet. " + strings.Repeat("please ", 285) // 2,024 bytes
+	tail := strings.Repeat("fee fee fee withdrawal fee ", 2000)
+	if got := m.Predict(first + tail).Label; got != "card_arrival" {
+		t.Errorf("long message answered as %q, want card_arrival from its first lines", got)
+	}
+	zh := strings.Repeat("提现", 1000)
+	if h := head(zh, 2048); len(h) > 2048 || !utf8.ValidString(h) {
+		t.Errorf("head cut a character: %d bytes, valid %v", len(h), utf8.ValidString(h))
 	}
 }
