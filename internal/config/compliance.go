@@ -12,10 +12,13 @@ type Compliance struct {
 	// ComplaintAck (VIGIL_COMPLAINT_ACK, default 2bd) and ComplaintFinal
 	// (VIGIL_COMPLAINT_FINAL, default 8w) are the periods to acknowledge a
 	// complaint and to send the final response; business days count in
-	// ComplaintTZ (VIGIL_COMPLAINT_TZ, default UTC).
-	ComplaintAck   sla.Period
-	ComplaintFinal sla.Period
-	ComplaintTZ    *time.Location
+	// ComplaintTZ (VIGIL_COMPLAINT_TZ, default UTC), skipping the public
+	// holidays in ComplaintHolidays (VIGIL_COMPLAINT_HOLIDAYS, dates
+	// separated by commas).
+	ComplaintAck      sla.Period
+	ComplaintFinal    sla.Period
+	ComplaintTZ       *time.Location
+	ComplaintHolidays sla.Holidays
 	// Retain* (VIGIL_RETENTION_MESSAGES, _ATTACHMENTS, _RECORDINGS,
 	// _AUDIT) keep each kind of data for that long; zero keeps it for
 	// ever, the default for all but call recordings (90 days). RetentionInterval (VIGIL_RETENTION_INTERVAL,
@@ -70,6 +73,14 @@ func (c *Compliance) load(getenv func(string) string) []error {
 			c.ComplaintTZ = loc
 		}
 	}
+	if v := getenv("VIGIL_COMPLAINT_HOLIDAYS"); v != "" {
+		h, err := sla.ParseHolidays(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("VIGIL_COMPLAINT_HOLIDAYS: %w", err))
+		} else {
+			c.ComplaintHolidays = h
+		}
+	}
 	keep(&c.RetainMessages, "VIGIL_RETENTION_MESSAGES")
 	keep(&c.RetainAttachments, "VIGIL_RETENTION_ATTACHMENTS")
 	keep(&c.RetainRecordings, "VIGIL_RETENTION_RECORDINGS")
@@ -78,7 +89,7 @@ func (c *Compliance) load(getenv func(string) string) []error {
 	if c.RetentionInterval < time.Minute {
 		errs = append(errs, fmt.Errorf("VIGIL_RETENTION_INTERVAL: must be at least 1m"))
 	}
-	if c.ComplaintFinal.End(time.Time{}, time.UTC).Before(c.ComplaintAck.End(time.Time{}, time.UTC)) {
+	if c.ComplaintFinal.End(time.Time{}, time.UTC, nil).Before(c.ComplaintAck.End(time.Time{}, time.UTC, nil)) {
 		errs = append(errs, fmt.Errorf("VIGIL_COMPLAINT_FINAL: must not end before VIGIL_COMPLAINT_ACK"))
 	}
 	return errs

@@ -16,13 +16,14 @@ func TestComplianceSettings(t *testing.T) {
 		t.Fatalf("defaults: %+v", c.Compliance)
 	}
 	c, err = Load(nil, nil, env(map[string]string{"VIGIL_COMPLAINT_ACK": "3bd", "VIGIL_COMPLAINT_FINAL": "15bd",
-		"VIGIL_COMPLAINT_TZ": "Europe/London", "VIGIL_RETENTION_MESSAGES": "5y", "VIGIL_RETENTION_ATTACHMENTS": "90d",
+		"VIGIL_COMPLAINT_TZ": "Europe/London", "VIGIL_COMPLAINT_HOLIDAYS": "2026-12-25,2026-12-28", "VIGIL_RETENTION_MESSAGES": "5y", "VIGIL_RETENTION_ATTACHMENTS": "90d",
 		"VIGIL_RETENTION_AUDIT": "7y", "VIGIL_RETENTION_RECORDINGS": "forever", "VIGIL_SECRET_KEY": "0123456789abcdef0123456789abcdef"}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	cc := c.Compliance
 	if cc.ComplaintAck.BusinessDays != 3 || cc.ComplaintFinal.BusinessDays != 15 || cc.ComplaintTZ.String() != "Europe/London" ||
+		len(cc.ComplaintHolidays) != 2 || !cc.ComplaintHolidays["2026-12-28"] ||
 		cc.RetainMessages != 5*365*24*time.Hour || cc.RetainAttachments != 90*24*time.Hour || cc.RetainAudit != 7*365*24*time.Hour || cc.RetainRecordings != 0 {
 		t.Fatalf("set: %+v", cc)
 	}
@@ -33,6 +34,7 @@ func TestComplianceSettings(t *testing.T) {
 		{map[string]string{"VIGIL_COMPLAINT_ACK": "soon"}, "VIGIL_COMPLAINT_ACK"},
 		{map[string]string{"VIGIL_RETENTION_MESSAGES": "2bd"}, "VIGIL_RETENTION_MESSAGES"},
 		{map[string]string{"VIGIL_COMPLAINT_TZ": "Mars/Base"}, "VIGIL_COMPLAINT_TZ"},
+		{map[string]string{"VIGIL_COMPLAINT_HOLIDAYS": "2026-12-25,Boxing Day"}, "VIGIL_COMPLAINT_HOLIDAYS"},
 		{map[string]string{"VIGIL_COMPLAINT_ACK": "10w", "VIGIL_COMPLAINT_FINAL": "8w"}, "VIGIL_COMPLAINT_FINAL"},
 		{map[string]string{"VIGIL_RETENTION_AUDIT": "7y"}, "VIGIL_SECRET_KEY"},
 	} {

@@ -8,9 +8,10 @@ import (
 )
 
 // Period is a regulatory period such as "2 business days" or "8 weeks".
-// Business days count Monday to Friday after the day of receipt, and the
-// period ends when the last of them ends (in the period's time zone), as
-// complaint rules phrase it; other periods are plain durations.
+// Business days count Monday to Friday after the day of receipt, public
+// holidays left out, and the period ends when the last of them ends (in
+// the period's time zone), as complaint rules phrase it; other periods are
+// plain durations.
 type Period struct {
 	BusinessDays int
 	Duration     time.Duration
@@ -46,9 +47,26 @@ func ParsePeriod(s string) (Period, error) {
 	return Period{}, fmt.Errorf("%q is not a period: use business days (2bd), weeks (8w), days (14d), years (5y) or hours (48h)", s)
 }
 
+// Holidays are the dates ("2006-01-02", in the period's time zone) that
+// are not business days.
+type Holidays map[string]bool
+
+// ParseHolidays reads dates separated by commas or spaces.
+func ParseHolidays(s string) (Holidays, error) {
+	h := Holidays{}
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
+		d, err := time.Parse(time.DateOnly, f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a date: give holidays as YYYY-MM-DD, separated by commas", f)
+		}
+		h[d.Format(time.DateOnly)] = true
+	}
+	return h, nil
+}
+
 // End returns when a period started at t runs out, counting business days
-// in loc.
-func (sp Period) End(t time.Time, loc *time.Location) time.Time {
+// in loc and skipping holidays.
+func (sp Period) End(t time.Time, loc *time.Location, holidays Holidays) time.Time {
 	if sp.BusinessDays == 0 {
 		return t.Add(sp.Duration)
 	}
@@ -59,7 +77,7 @@ func (sp Period) End(t time.Time, loc *time.Location) time.Time {
 	day := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, loc)
 	for n := 0; n < sp.BusinessDays; {
 		day = day.AddDate(0, 0, 1)
-		if wd := day.Weekday(); wd != time.Saturday && wd != time.Sunday {
+		if wd := day.Weekday(); wd != time.Saturday && wd != time.Sunday && !holidays[day.Format(time.DateOnly)] {
 			n++
 		}
 	}

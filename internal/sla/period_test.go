@@ -37,7 +37,7 @@ func TestPeriodEnd(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.span, err)
 		}
-		if got := sp.End(c.from, c.loc); !got.Equal(c.want) {
+		if got := sp.End(c.from, c.loc, nil); !got.Equal(c.want) {
 			t.Errorf("%s from %s: %s, want %s", c.span, c.from, got, c.want)
 		}
 		if back, err := ParsePeriod(sp.String()); err != nil || back != sp {
@@ -47,6 +47,28 @@ func TestPeriodEnd(t *testing.T) {
 	for _, bad := range []string{"", "0bd", "-2w", "soon", "2x", "bd"} {
 		if _, err := ParsePeriod(bad); err == nil {
 			t.Errorf("ParsePeriod(%q) accepted", bad)
+		}
+	}
+}
+
+// Holidays are not business days: received on Wednesday 23 December with
+// Christmas and Boxing Day (observed on Monday 28) off, two business days
+// are Thursday 24 and Tuesday 29.
+func TestPeriodSkipsHolidays(t *testing.T) {
+	h, err := ParseHolidays("2026-12-25, 2026-12-28")
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := time.Date(2026, 12, 23, 10, 0, 0, 0, time.UTC)
+	if got, want := (Period{BusinessDays: 2}).End(from, time.UTC, h), time.Date(2026, 12, 30, 0, 0, 0, 0, time.UTC); !got.Equal(want) {
+		t.Errorf("2bd from %s with holidays: %s, want %s", from, got, want)
+	}
+	if got, want := (Period{BusinessDays: 2}).End(from, time.UTC, nil), time.Date(2026, 12, 26, 0, 0, 0, 0, time.UTC); !got.Equal(want) {
+		t.Errorf("2bd from %s without holidays: %s, want %s", from, got, want)
+	}
+	for _, bad := range []string{"2026-13-01", "25/12/2026", "tomorrow"} {
+		if _, err := ParseHolidays(bad); err == nil {
+			t.Errorf("ParseHolidays(%q) accepted", bad)
 		}
 	}
 }

@@ -149,7 +149,9 @@ func TestComplaintReminderOvertakenByBreachFiresOnce(t *testing.T) {
 
 func TestComplaintRulesAreConfigurable(t *testing.T) {
 	e := newEnv(t)
-	rules := ticket.ComplaintRules{Ack: mustPeriod(t, "48h"), Final: mustPeriod(t, "15bd"), RemindAt: 0.5}
+	// Good Friday is a holiday: the 15th business day moves from Friday 3
+	// April to Monday 6 April.
+	rules := ticket.ComplaintRules{Ack: mustPeriod(t, "48h"), Final: mustPeriod(t, "15bd"), RemindAt: 0.5, Holidays: sla.Holidays{"2026-04-03": true}}
 	tickets := ticket.New(ticket.Options{DB: e.d, Audit: e.audit, Bus: e.bus, Customers: e.customers, Files: e.files, Now: e.clock.Now, Complaints: &rules})
 	cust := e.customer(t, "Cy")
 	c, _ := e.open(t, cust.ID)
@@ -158,7 +160,7 @@ func TestComplaintRulesAreConfigurable(t *testing.T) {
 		t.Fatalf("long summary: %v", err)
 	}
 	k, _, err = tickets.RaiseComplaint(e.ctx, all, c.ID, ticket.ComplaintInput{ByKind: ticket.ByAgent, ByID: 1})
-	if err != nil || !k.AckDue.Equal(t0.Add(48*time.Hour)) || !k.FinalDue.Equal(time.Date(2026, 4, 4, 0, 0, 0, 0, time.UTC)) {
+	if err != nil || !k.AckDue.Equal(t0.Add(48*time.Hour)) || !k.FinalDue.Equal(time.Date(2026, 4, 7, 0, 0, 0, 0, time.UTC)) {
 		t.Fatalf("configured clocks: %+v %v", k, err)
 	}
 	if n, _ := tickets.FireComplaints(e.ctx, t0.Add(24*time.Hour), 10); n != 1 {
