@@ -99,6 +99,11 @@ func (s *Service) PlaceHold(ctx context.Context, customerID, agentID int64, reas
 	}
 	h := Hold{CustomerID: id, Reason: reason, PlacedBy: agentID, PlacedAt: s.o.Now().UTC().Truncate(time.Millisecond)}
 	err = s.o.DB.WithTx(ctx, func(ctx context.Context) error {
+		// An erasure of the same customer takes this lock too: the hold
+		// waits for it or it sees the hold.
+		if err := s.o.Customers.Lock(ctx, id); err != nil {
+			return err
+		}
 		if _, err := s.o.DB.Q(ctx).ExecContext(ctx, `INSERT INTO legal_holds (customer_id, reason, placed_by, placed_at)
 			VALUES ($1, $2, $3, $4) ON CONFLICT (customer_id) DO UPDATE SET reason = $2, placed_by = $3, placed_at = $4`,
 			h.CustomerID, h.Reason, h.PlacedBy, db.Millis(h.PlacedAt)); err != nil {

@@ -349,3 +349,46 @@ func keys[V any](m map[string]V) []string {
 	slices.Sort(out)
 	return out
 }
+
+// A legal hold placed while an erasure of the same customer is on its way
+// wins: the erasure waits for the hold's transaction and then refuses. The
+// hold's transaction is held open here to make the overlap certain.
+func TestHoldPlacedDuringErasureWins(t *testing.T) {
+	e := newEnv(t, compliance.Retention{})
+	ada := e.customer(t, "Ada", "ada@example.com")
+	e.conversation(t, ada, []byte("statement"), "statement.pdf")
+	placed, release := make(chan struct{}), make(chan struct{})
+	holdDone := make(chan error, 1)
+	go func() {
+		holdDone <- e.d.WithTx(e.ctx, func(ctx context.Context) error {
+			if _, err := e.svc.PlaceHold(ctx, ada.ID, 1, "Regulator inquiry"); err != nil {
+				return err
+			}
+			close(placed)
+			<-release
+			return nil
+		})
+	}()
+	<-placed
+	erased := make(chan error, 1)
+	go func() {
+		_, err := e.svc.Erase(e.ctx, ada.ID)
+		erased <- err
+	}()
+	select {
+	case err := <-erased:
+		t.Fatalf("erasure finished while the hold was being placed: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	close(release)
+	if err := <-holdDone; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-erased; !apperr.Is(err, apperr.Conflict) {
+		t.Fatalf("erasure after the hold: %v, want a conflict", err)
+	}
+	c, err := e.customers.ByID(e.ctx, ada.ID)
+	if err != nil || c.Email != "ada@example.com" {
+		t.Errorf("held customer was erased: %+v, %v", c, err)
+	}
+}

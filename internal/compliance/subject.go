@@ -36,7 +36,11 @@ func (s *Service) Erase(ctx context.Context, customerID int64) (Erasure, error) 
 	}
 	out := Erasure{CustomerID: id}
 	err = s.o.DB.WithTx(ctx, func(ctx context.Context) error {
-		// Re-checked inside the transaction: a hold placed meanwhile wins.
+		// Re-checked under the customer's lock, which PlaceHold takes too:
+		// a hold placed meanwhile wins.
+		if err := s.o.Customers.Lock(ctx, id); err != nil {
+			return err
+		}
 		if err := s.refuseHeld(ctx, id); err != nil {
 			return err
 		}

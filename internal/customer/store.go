@@ -58,6 +58,25 @@ func (s *Service) Canonical(ctx context.Context, id int64) (int64, error) {
 	return id, nil
 }
 
+// Lock takes the customer's row lock for the rest of the transaction on
+// PostgreSQL, so decisions about a customer (a legal hold, an erasure)
+// happen one after the other; SQLite already runs one write transaction at
+// a time. It must run inside a transaction.
+func (s *Service) Lock(ctx context.Context, id int64) error {
+	if s.db.Dialect != db.Postgres {
+		return nil
+	}
+	var locked int64
+	err := s.db.Q(ctx).QueryRowContext(ctx, `SELECT id FROM customers WHERE id = $1 FOR UPDATE`, id).Scan(&locked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return apperr.NotFoundf("customer.not_found", "customer %d not found", id)
+	}
+	if err != nil {
+		return fmt.Errorf("customer: lock: %w", err)
+	}
+	return nil
+}
+
 // ByUID returns the customer with this exchange UID.
 func (s *Service) ByUID(ctx context.Context, uid string) (Customer, error) {
 	var id int64
