@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"vigil/internal/i18n"
 
 	"vigil/internal/apperr"
 	"vigil/internal/db"
@@ -163,8 +164,9 @@ func (s *Service) RaiseComplaint(ctx context.Context, scope Scope, convID int64,
 		if err := s.saveComplaintAlerts(ctx, k); err != nil {
 			return err
 		}
-		note := fmt.Sprintf("Marked as a complaint by the %s. Acknowledge by %s; final response due by %s.",
-			in.ByKind, stamp(k.AckDue), stamp(k.FinalDue))
+		note := bothLanguages(func(lang string) string {
+			return i18n.T(lang, "complaint.note.raised", i18n.T(lang, "console.complaint.by."+string(in.ByKind)), stamp(k.AckDue), stamp(k.FinalDue))
+		})
 		if _, _, err := s.addMessage(ctx, c, MessageInput{ConversationID: convID, AuthorKind: BySystem, Internal: true, Body: note}); err != nil {
 			return err
 		}
@@ -400,21 +402,14 @@ func (s *Service) fireComplaint(ctx context.Context, id int64, now time.Time) (i
 }
 
 func (s *Service) complaintNotice(ctx context.Context, c Conversation, a complaintAlert) error {
-	var body string
-	switch a.key {
-	case alertAckReminder:
-		body = "Complaint reminder: acknowledge the customer by %s."
-	case alertAckBreach:
-		body = "Complaint overdue: the acknowledgement was due %s."
-	case alertFinalReminder:
-		body = "Complaint reminder: the final response is due by %s."
-	default:
-		body = "Complaint overdue: the final response was due %s."
-	}
-	body = fmt.Sprintf(body, stamp(a.due))
-	if c.AssigneeID == 0 {
-		body += " Nobody is assigned; supervisors, please assign it."
-	}
+	key := "complaint.note." + a.key
+	body := bothLanguages(func(lang string) string {
+		line := i18n.T(lang, key, stamp(a.due))
+		if c.AssigneeID == 0 {
+			line += " " + i18n.T(lang, "complaint.note.unassigned")
+		}
+		return line
+	})
 	if _, _, err := s.addMessage(ctx, c, MessageInput{ConversationID: c.ID, AuthorKind: BySystem, Internal: true, Body: body}); err != nil {
 		return err
 	}
@@ -451,4 +446,11 @@ func (s *Service) complaint(ctx context.Context, convID int64) (Complaint, error
 		return Complaint{}, apperr.NotFoundf("complaint.not_found", "conversation %d is not a complaint", convID)
 	}
 	return k, wrap("complaint", err)
+}
+
+// bothLanguages writes a system note in English and in Chinese, one line
+// each: an internal note is read by every agent on the conversation,
+// whatever their console language.
+func bothLanguages(line func(lang string) string) string {
+	return line("en") + "\n" + line("zh")
 }

@@ -145,6 +145,10 @@ func TestComplaintReminderOvertakenByBreachFiresOnce(t *testing.T) {
 	if len(ns) != 2 || !strings.Contains(ns[1], "overdue") || !strings.Contains(ns[1], "Nobody is assigned") {
 		t.Fatalf("notes: %q", ns)
 	}
+	// Every agent reads the note, in English or in Chinese.
+	if !strings.Contains(ns[0], "已由客服标记为投诉") || !strings.Contains(ns[1], "投诉已超时") || !strings.Contains(ns[1], "请主管分配") {
+		t.Errorf("notes lack their Chinese line: %q", ns)
+	}
 }
 
 func TestComplaintRulesAreConfigurable(t *testing.T) {
