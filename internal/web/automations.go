@@ -21,10 +21,12 @@ const ruleRows = 3
 
 // automationsData is the automation rules page.
 type automationsData struct {
-	Rules   []ruleView
-	Form    ruleFormView
-	Created bool
-	Deleted bool
+	Rules []ruleView
+	Form  ruleFormView
+	// FormError is why the service refused the form, shown with it.
+	FormError string
+	Created   bool
+	Deleted   bool
 }
 
 // ruleView is one stored rule as people read it.
@@ -136,6 +138,11 @@ func (c *Console) automationsPage(w http.ResponseWriter, r *http.Request, p *pag
 }
 
 func (c *Console) renderAutomations(w http.ResponseWriter, r *http.Request, p *page, status int, form url.Values) {
+	c.renderAutomationsForm(w, r, p, status, form, "")
+}
+
+// renderAutomationsForm shows the page with the form refused for reason.
+func (c *Console) renderAutomationsForm(w http.ResponseWriter, r *http.Request, p *page, status int, form url.Values, reason string) {
 	p.Title, p.View = p.T("automation.title"), "automations"
 	if !c.admit(w, r, p, "automations", p.Principal.Can(auth.PermSettingsManage), "automation.admins_only") {
 		return
@@ -150,7 +157,7 @@ func (c *Console) renderAutomations(w http.ResponseWriter, r *http.Request, p *p
 		c.fail(w, r, err)
 		return
 	}
-	d := &automationsData{Form: formView(p, ch, form), Created: r.URL.Query().Get("created") == "1" && p.Error == "",
+	d := &automationsData{Form: formView(p, ch, form), FormError: reason, Created: r.URL.Query().Get("created") == "1" && p.Error == "",
 		Deleted: r.URL.Query().Get("deleted") == "1" && p.Error == ""}
 	for _, rule := range rules {
 		d.Rules = append(d.Rules, describeRule(p, ch, rule))
@@ -172,8 +179,7 @@ func (c *Console) createAutomation(w http.ResponseWriter, r *http.Request, p *pa
 			c.fail(w, r, err)
 			return
 		}
-		p.Error = msg
-		c.renderAutomations(w, r, p, status, r.PostForm)
+		c.renderAutomationsForm(w, r, p, status, r.PostForm, msg)
 		return
 	}
 	http.Redirect(w, r, "/console/automations?created=1", http.StatusSeeOther)
@@ -284,7 +290,7 @@ func describeRule(p *page, ch choices, r automation.Rule) ruleView {
 		for i, st := range r.Idle.Statuses {
 			sts[i] = p.T("status." + st)
 		}
-		v.Trigger = p.T("automation.idle_for", r.Idle.Hours, strings.Join(sts, ", "))
+		v.Trigger = p.T("automation.idle_for", r.Idle.Hours, strings.Join(sts, p.T("automation.sep")))
 	}
 	for _, cond := range r.Conditions {
 		vals := []string{cond.Value}
@@ -294,7 +300,7 @@ func describeRule(p *page, ch choices, r automation.Rule) ruleView {
 		for i, val := range vals {
 			vals[i] = condValue(p, ch, cond.Field, strings.TrimSpace(val))
 		}
-		v.Conditions = append(v.Conditions, p.T("automation.field."+cond.Field)+" "+p.T("automation.op."+cond.Op)+" "+strings.Join(vals, ", "))
+		v.Conditions = append(v.Conditions, p.T("automation.field."+cond.Field)+" "+p.T("automation.op."+cond.Op)+" "+strings.Join(vals, p.T("automation.sep")))
 	}
 	a := r.Actions
 	if a.MacroID != 0 {
@@ -326,7 +332,7 @@ func describeRule(p *page, ch choices, r automation.Rule) ruleView {
 		for _, id := range n.AgentIDs {
 			who = append(who, nameOf(p, ch.agents, id))
 		}
-		v.Actions = append(v.Actions, p.T("automation.do.notify", strings.Join(who, ", ")))
+		v.Actions = append(v.Actions, p.T("automation.do.notify", strings.Join(who, p.T("automation.sep"))))
 	}
 	if a.WebhookID != 0 {
 		v.Actions = append(v.Actions, p.T("automation.do.webhook", nameOf(p, ch.webhooks, a.WebhookID)))

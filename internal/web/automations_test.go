@@ -150,7 +150,8 @@ func TestAutomationsBadInputKeepsForm(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			c.form.Set("csrf", b.csrf)
 			status, page, _ := b.post("/console/automations", c.form, e.srv.URL)
-			if status != http.StatusUnprocessableEntity || !strings.Contains(page, `role="alert"`) || !strings.Contains(page, c.reason) {
+			_, form, _ := strings.Cut(page, `id="new-rule"`)
+			if status != http.StatusUnprocessableEntity || !strings.Contains(form, `role="alert"`) || !strings.Contains(form, c.reason) {
 				t.Errorf("status %d, want 422 with %q", status, c.reason)
 			}
 			for _, want := range c.kept {
@@ -219,7 +220,7 @@ func TestAutomationsPageChinese(t *testing.T) {
 	ctx := audit.WithActor(context.Background(), audit.Actor{Kind: "system"})
 	if _, err := e.app.Rules.Create(ctx, automation.Rule{Name: "升级", On: automation.OnSLABreach,
 		Conditions: []automation.Condition{{Field: "priority", Op: "eq", Value: "high"}},
-		Actions:    automation.Actions{Priority: "urgent", Notify: &automation.Notify{Team: true}}}); err != nil {
+		Actions:    automation.Actions{Priority: "urgent", Notify: &automation.Notify{Assignee: true, Team: true}}}); err != nil {
 		t.Fatal(err)
 	}
 	b := e.adminBrowser()
@@ -228,7 +229,7 @@ func TestAutomationsPageChinese(t *testing.T) {
 		t.Fatalf("switch language: %d", status)
 	}
 	_, page, _ := b.get("/console/automations")
-	for _, want := range []string{">自动化</a>", "<h1>自动化规则</h1>", "SLA 超时时", "优先级 等于 高", "将优先级设为 紧急", "通知 团队",
+	for _, want := range []string{">自动化</a>", "<h1>自动化规则</h1>", "SLA 超时时", "优先级 等于 高", "将优先级设为 紧急", "通知 处理人、团队",
 		`<option value="idle">会话闲置时</option>`, "创建规则"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("Chinese page lacks %q", want)
