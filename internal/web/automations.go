@@ -47,6 +47,8 @@ type ruleFormView struct {
 	Macro, Webhook, NotifyAgents            []option
 	Conds                                   []condView
 	NotifyAssignee, NotifyTeam, HasWebhooks bool
+	// IDs names the teams and agents by id, for conditions on them.
+	IDs string
 }
 
 type condView struct {
@@ -255,6 +257,15 @@ func ruleFromForm(f url.Values) automation.Rule {
 	return rule
 }
 
+// idList writes options as "name (id)" in the page's language.
+func idList(opts []option, p *page) string {
+	out := make([]string, len(opts))
+	for i, o := range opts {
+		out[i] = o.Label + " (" + o.Value + ")"
+	}
+	return strings.Join(out, p.T("automation.sep"))
+}
+
 // formView fills the create form, selecting what f holds.
 func formView(p *page, ch choices, f url.Values) ruleFormView {
 	v := ruleFormView{Name: f.Get("name"), IdleHours: f.Get("idle_hours"), Position: f.Get("position"), Tags: f.Get("add_tags"),
@@ -268,7 +279,7 @@ func formView(p *page, ch choices, f url.Values) ruleFormView {
 		Webhook:        pick(ch.webhooks, f.Get("webhook_id")),
 		NotifyAgents:   pick(ch.agents, f["notify_agent"]...),
 		NotifyAssignee: f.Get("notify_assignee") == "1", NotifyTeam: f.Get("notify_team") == "1",
-		HasWebhooks: len(ch.webhooks) > 0,
+		HasWebhooks: len(ch.webhooks) > 0, IDs: p.T("automation.ids_hint", idList(ch.teams, p), idList(ch.agents, p)),
 	}
 	if v.IdleHours == "" {
 		v.IdleHours = "24"

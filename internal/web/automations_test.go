@@ -50,7 +50,8 @@ func TestAutomationsPage(t *testing.T) {
 		t.Fatalf("empty page: %d\n%s", status, page)
 	}
 	for _, want := range []string{`<option value="idle">A conversation is idle</option>`, `<option value="customer.replied">The customer replies</option>`,
-		fmt.Sprintf(`<option value="%d">We are on it</option>`, m.ID), `<option value="subject">Subject</option>`, `name="idle_status" value="on_hold"`} {
+		fmt.Sprintf(`<option value="%d">We are on it</option>`, m.ID), `<option value="subject">Subject</option>`, `name="idle_status" value="on_hold"`,
+		"Team ids: ", fmt.Sprintf("Wallets (%d)", e.teamA.ID), fmt.Sprintf("Security (%d)", e.teamB.ID), fmt.Sprintf("Ann Wallets (%d)", e.agA.ID)} {
 		if !strings.Contains(page, want) {
 			t.Errorf("form lacks %s", want)
 		}
