@@ -44,7 +44,7 @@ func (a *App) Handler(reg *prometheus.Registry) http.Handler {
 	mux.HandleFunc("GET /ws/console", a.consoleSocket(apiH, a.Hub))
 	web.New(web.Deps{
 		API: apiH, Auth: a.Auth, Agents: a.Agents, Customers: a.Customers, Tickets: a.Tickets, Exchange: a.Exchange, Trust: a.Trust,
-		Reports: a.Reports, Macros: a.Macros, Incidents: a.Incidents, KB: a.KB, Bot: a.Bot, Callbacks: a.Callbacks, Logger: a.Log, Now: a.Now,
+		Reports: a.Reports, Macros: a.Macros, Automation: a.Rules, Webhooks: a.Webhooks, Incidents: a.Incidents, KB: a.KB, Bot: a.Bot, Callbacks: a.Callbacks, Logger: a.Log, Now: a.Now,
 		ClientIP: clientIP, LoginLimiter: logins, SecureCookies: a.Config.SecureCookies(),
 	}).Register(mux)
 	web.NewHelpCenter(web.HelpDeps{KB: a.KB, Logger: a.Log, ClientIP: clientIP,

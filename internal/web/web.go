@@ -19,6 +19,7 @@ import (
 	"vigil/internal/api"
 	"vigil/internal/assets"
 	"vigil/internal/auth"
+	"vigil/internal/automation"
 	"vigil/internal/bot"
 	"vigil/internal/callback"
 	"vigil/internal/customer"
@@ -30,6 +31,7 @@ import (
 	"vigil/internal/report"
 	"vigil/internal/ticket"
 	"vigil/internal/trust"
+	"vigil/internal/webhook"
 )
 
 //go:embed templates/*.html static/*
@@ -46,6 +48,8 @@ type Deps struct {
 	Trust         *trust.Service     // nil: no identity panel
 	Reports       *report.Service
 	Macros        *macro.Service
+	Automation    *automation.Service // nil: no automation rules page
+	Webhooks      *webhook.Service    // nil: rules cannot be pointed at webhooks
 	Incidents     *incident.Service
 	KB            *kb.Service
 	Bot           *bot.Bot
@@ -79,7 +83,7 @@ func New(d Deps) *Console {
 	}
 	c := &Console{Deps: d, pages: map[string]*template.Template{}, assets: assets.New(files, "static", "/console/static/")}
 	for _, page := range []string{"login", "inbox", "conversation", "security", "coverage", "queues", "settings", "reports", "incidents", "campaigns", "callbacks",
-		"kb", "kb_article", "kb_version", "announcements", "botlog"} {
+		"kb", "kb_article", "kb_version", "announcements", "botlog", "automations"} {
 		c.pages[page] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/kbnav.html", "templates/"+page+".html"))
 	}
 	c.pages["inbox_list"] = template.Must(template.New("inbox.html").Funcs(funcs).ParseFS(files, "templates/inbox.html"))
@@ -107,6 +111,11 @@ func (c *Console) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /console/settings/channels", c.agentOnly(c.channelSettingsPage))
 	mux.HandleFunc("POST /console/settings/channels", c.agentOnly(c.saveChannelSettings))
 	mux.HandleFunc("GET /console/reports", c.agentOnly(c.reportsPage))
+	if c.Automation != nil {
+		mux.HandleFunc("GET /console/automations", c.agentOnly(c.automationsPage))
+		mux.HandleFunc("POST /console/automations", c.agentOnly(c.createAutomation))
+		mux.HandleFunc("POST /console/automations/{id}/delete", c.agentOnly(c.deleteAutomation))
+	}
 	mux.HandleFunc("POST /console/conversations/{id}/macro", c.agentOnly(c.applyMacro))
 	mux.HandleFunc("POST /console/conversations/{id}/complaint", c.agentOnly(c.complaintAction))
 	mux.HandleFunc("POST /console/conversations/{id}/complaint/{step}", c.agentOnly(c.complaintAction))
