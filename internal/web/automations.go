@@ -175,6 +175,14 @@ func (c *Console) createAutomation(w http.ResponseWriter, r *http.Request, p *pa
 		c.renderAutomations(w, r, p, http.StatusForbidden, nil)
 		return
 	}
+	for _, k := range []string{"position", "idle_hours"} {
+		if v := strings.TrimSpace(r.PostForm.Get(k)); v != "" {
+			if _, err := strconv.Atoi(v); err != nil {
+				c.renderAutomationsForm(w, r, p, http.StatusUnprocessableEntity, r.PostForm, p.T("automation.number_invalid"))
+				return
+			}
+		}
+	}
 	if _, err := c.Automation.Create(r.Context(), ruleFromForm(r.PostForm)); err != nil {
 		status, msg, ok := api.Explain(err, p.Lang)
 		if !ok {
@@ -216,8 +224,10 @@ func (c *Console) deleteAutomation(w http.ResponseWriter, r *http.Request, p *pa
 	http.Redirect(w, r, "/console/automations?deleted=1", http.StatusSeeOther)
 }
 
-// ruleFromForm reads the create form. Values that do not parse are
-// passed on as the zero value, so the service's validation explains them;
+// ruleFromForm reads the create form (createAutomation has refused an
+// order or idle hours that are not numbers). Other values that do not
+// parse are passed on as the zero value, so the service's validation
+// explains them;
 // a condition row with neither field nor value is left out.
 func ruleFromForm(f url.Values) automation.Rule {
 	rule := automation.Rule{Name: f.Get("name"), On: f.Get("on"), Conditions: []automation.Condition{}}
