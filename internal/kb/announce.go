@@ -27,6 +27,7 @@ type Announcement struct {
 	Bodies    map[string]string `json:"bodies"`
 	StartsAt  time.Time         `json:"starts_at"`
 	EndsAt    time.Time         `json:"ends_at"`
+	TimeZone  string            `json:"time_zone"`
 	CreatedBy int64             `json:"created_by,omitempty"`
 	CreatedAt time.Time         `json:"created_at"`
 	UpdatedAt time.Time         `json:"updated_at"`
@@ -60,9 +61,17 @@ type AnnouncementInput struct {
 	Bodies   map[string]string `json:"bodies"`
 	StartsAt time.Time         `json:"starts_at"`
 	EndsAt   time.Time         `json:"ends_at"`
+	// TimeZone is the IANA zone the times were given in; "" is UTC.
+	TimeZone string `json:"time_zone,omitempty"`
 }
 
 func (in *AnnouncementInput) validate() error {
+	if in.TimeZone == "" {
+		in.TimeZone = "UTC"
+	}
+	if _, err := LoadZone(in.TimeZone); err != nil {
+		return err
+	}
 	if !slices.Contains(Topics, in.Topic) {
 		return apperr.Field("topic", "kb.topic_invalid", "must be empty or one of %s", strings.Join(Topics[1:], ", "))
 	}
@@ -85,14 +94,14 @@ func (in *AnnouncementInput) validate() error {
 	return nil
 }
 
-const announcementColumns = `id, topic, title_en, body_en, title_zh, body_zh, starts_at, ends_at, created_by, created_at, updated_at`
+const announcementColumns = `id, topic, title_en, body_en, title_zh, body_zh, starts_at, ends_at, time_zone, created_by, created_at, updated_at`
 
 func scanAnnouncement(row interface{ Scan(...any) error }) (Announcement, error) {
 	var a Announcement
 	var ten, ben, tzh, bzh string
 	var starts, ends, created, updated int64
 	var by sql.NullInt64
-	err := row.Scan(&a.ID, &a.Topic, &ten, &ben, &tzh, &bzh, &starts, &ends, &by, &created, &updated)
+	err := row.Scan(&a.ID, &a.Topic, &ten, &ben, &tzh, &bzh, &starts, &ends, &a.TimeZone, &by, &created, &updated)
 	a.Titles, a.Bodies = map[string]string{"en": ten}, map[string]string{"en": ben}
 	if tzh != "" {
 		a.Titles["zh"] = tzh
@@ -113,16 +122,16 @@ func (s *Service) CreateAnnouncement(ctx context.Context, agentID int64, in Anno
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
 		now := db.Millis(s.now())
 		a, err := scanAnnouncement(s.db.Q(ctx).QueryRowContext(ctx, `INSERT INTO kb_announcements
-			(topic, title_en, body_en, title_zh, body_zh, starts_at, ends_at, created_by, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING `+announcementColumns,
+			(topic, title_en, body_en, title_zh, body_zh, starts_at, ends_at, time_zone, created_by, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING `+announcementColumns,
 			in.Topic, in.Titles["en"], in.Bodies["en"], in.Titles["zh"], in.Bodies["zh"], db.Millis(in.StartsAt), db.Millis(in.EndsAt),
-			db.NullID(agentID), now))
+			in.TimeZone, db.NullID(agentID), now))
 		if err != nil {
 			return fmt.Errorf("kb: create announcement: %w", err)
 		}
 		out = a
 		return s.audit.Record(ctx, "kb.announcement_create", "kb_announcement", a.ID, map[string]any{"topic": a.Topic,
-			"starts_at": a.StartsAt, "ends_at": a.EndsAt})
+			"starts_at": a.StartsAt, "ends_at": a.EndsAt, "time_zone": a.TimeZone})
 	})
 	return out, err
 }
@@ -136,9 +145,9 @@ func (s *Service) UpdateAnnouncement(ctx context.Context, id int64, in Announcem
 	var out Announcement
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
 		a, err := scanAnnouncement(s.db.Q(ctx).QueryRowContext(ctx, `UPDATE kb_announcements SET topic = $1, title_en = $2, body_en = $3,
-			title_zh = $4, body_zh = $5, starts_at = $6, ends_at = $7, updated_at = $8 WHERE id = $9 RETURNING `+announcementColumns,
+			title_zh = $4, body_zh = $5, starts_at = $6, ends_at = $7, time_zone = $8, updated_at = $9 WHERE id = $10 RETURNING `+announcementColumns,
 			in.Topic, in.Titles["en"], in.Bodies["en"], in.Titles["zh"], in.Bodies["zh"], db.Millis(in.StartsAt), db.Millis(in.EndsAt),
-			db.Millis(s.now()), id))
+			in.TimeZone, db.Millis(s.now()), id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return apperr.NotFoundf("kb.announcement_not_found", "announcement %d not found", id)
 		}
@@ -147,7 +156,7 @@ func (s *Service) UpdateAnnouncement(ctx context.Context, id int64, in Announcem
 		}
 		out = a
 		return s.audit.Record(ctx, "kb.announcement_update", "kb_announcement", id, map[string]any{"topic": a.Topic,
-			"starts_at": a.StartsAt, "ends_at": a.EndsAt})
+			"starts_at": a.StartsAt, "ends_at": a.EndsAt, "time_zone": a.TimeZone})
 	})
 	return out, err
 }
@@ -233,7 +242,7 @@ func (s *Service) EndAnnouncement(ctx context.Context, id int64) (Announcement, 
 		if !a.EndsAt.After(now) {
 			return apperr.Conflictf("kb.announcement_ended", "announcement %d has already ended", id)
 		}
-		in := AnnouncementInput{Topic: a.Topic, Titles: a.Titles, Bodies: a.Bodies, StartsAt: a.StartsAt, EndsAt: now}
+		in := AnnouncementInput{Topic: a.Topic, Titles: a.Titles, Bodies: a.Bodies, StartsAt: a.StartsAt, EndsAt: now, TimeZone: a.TimeZone}
 		if !now.After(a.StartsAt) {
 			in.StartsAt = now.Add(-time.Millisecond)
 		}

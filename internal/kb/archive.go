@@ -109,7 +109,7 @@ func Unpack(uploads []Upload) ([]Upload, error) {
 		case ".zip":
 			zr, err := zip.NewReader(bytes.NewReader(u.Data), int64(len(u.Data)))
 			if err != nil {
-				return nil, apperr.Invalidf("kb.import_zip", "%s is not a readable zip archive", u.Name)
+				return nil, namedError(u.Name, "kb.import_zip", "kb.file.zip", "%s is not a readable zip archive", u.Name)
 			}
 			for _, zf := range zr.File {
 				if zf.FileInfo().IsDir() || !strings.EqualFold(path.Ext(zf.Name), ".md") || strings.HasPrefix(path.Base(zf.Name), ".") {
@@ -124,7 +124,7 @@ func Unpack(uploads []Upload) ([]Upload, error) {
 				}
 			}
 		default:
-			return nil, apperr.Invalidf("kb.import_type", "%s is neither a .md file nor a .zip archive", u.Name)
+			return nil, namedError(u.Name, "kb.import_type", "kb.file.type", "%s is neither a .md file nor a .zip archive", u.Name)
 		}
 	}
 	if len(out) == 0 {
@@ -134,7 +134,7 @@ func Unpack(uploads []Upload) ([]Upload, error) {
 }
 
 func fileTooLarge(name string) error {
-	return apperr.Invalidf("kb.import_file_too_large", "%s is larger than %d KiB", name, MaxImportFile>>10)
+	return namedError(name, "kb.import_file_too_large", "kb.file.too_large", "%s is larger than %d KiB", name, MaxImportFile>>10)
 }
 
 // readEntry reads a zip entry, stopping at MaxImportFile whatever size
@@ -142,12 +142,12 @@ func fileTooLarge(name string) error {
 func readEntry(zf *zip.File) ([]byte, error) {
 	rc, err := zf.Open()
 	if err != nil {
-		return nil, apperr.Invalidf("kb.import_zip", "%s cannot be read from the archive", zf.Name)
+		return nil, namedError(zf.Name, "kb.import_zip", "kb.file.zip_entry", "%s cannot be read from the archive", zf.Name)
 	}
 	defer rc.Close()
 	data, err := io.ReadAll(io.LimitReader(rc, MaxImportFile+1))
 	if err != nil {
-		return nil, apperr.Invalidf("kb.import_zip", "%s cannot be read from the archive", zf.Name)
+		return nil, namedError(zf.Name, "kb.import_zip", "kb.file.zip_entry", "%s cannot be read from the archive", zf.Name)
 	}
 	if len(data) > MaxImportFile {
 		return nil, fileTooLarge(zf.Name)
@@ -171,7 +171,7 @@ func (s *Service) ImportFiles(ctx context.Context, agentID int64, uploads []Uplo
 		}
 		if err == nil {
 			if other, dup := seen[f.Name()]; dup {
-				err = apperr.Invalidf("kb.import_duplicate", "%s and %s are both %s in %s", other, u.Name, f.Slug, f.Language)
+				err = namedError(u.Name, "kb.import_duplicate", "kb.file.duplicate", "%s and %s are both %s in %s", other, u.Name, f.Slug, f.Language)
 			}
 			seen[f.Name()] = u.Name
 		}

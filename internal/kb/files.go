@@ -77,18 +77,18 @@ func (f File) Marshal() []byte {
 // are taken as they stand; unknown keys are an error, so a typo in a key
 // does not silently lose a field.
 func ParseFile(name string, data []byte) (File, error) {
-	bad := func(line int, format string, args ...any) error {
-		return apperr.Invalidf("kb.file_invalid", "%s:%d: %s", name, line, fmt.Sprintf(format, args...))
+	bad := func(line int, code, format string, args ...any) error {
+		return lineError(name, line, code, format, args...)
 	}
 	text := strings.ReplaceAll(string(data), "\r\n", "\n")
 	rest, ok := strings.CutPrefix(text, "---\n")
 	if !ok {
-		return File{}, bad(1, "must start with a --- front matter line")
+		return File{}, bad(1, "kb.file.no_front_matter", "must start with a --- front matter line")
 	}
 	head, body, ok := strings.Cut(rest, "\n---\n")
 	if !ok {
 		if head, ok = strings.CutSuffix(rest, "\n---"); !ok {
-			return File{}, bad(1, "front matter has no closing --- line")
+			return File{}, bad(1, "kb.file.no_closing", "front matter has no closing --- line")
 		}
 	}
 	f := File{Status: "published"}
@@ -102,22 +102,23 @@ func ParseFile(name string, data []byte) (File, error) {
 			continue
 		}
 		if item, ok := strings.CutPrefix(strings.TrimSpace(line), "- "); ok && inQuestions && line[0] == ' ' {
-			v, err := value(item)
-			if err != nil {
-				return File{}, bad(n, "%v", err)
+			v, ok := value(item)
+			if !ok {
+				return File{}, bad(n, "kb.file.bad_quote", "bad quoted value %s", item)
 			}
 			f.Version.Questions = append(f.Version.Questions, v)
 			continue
 		}
 		key, raw, ok := strings.Cut(line, ":")
 		if !ok {
-			return File{}, bad(n, "expected key: value")
+			return File{}, bad(n, "kb.file.expected_key", "expected key: value")
 		}
 		inQuestions = false
-		v, err := value(strings.TrimSpace(raw))
-		if err != nil {
-			return File{}, bad(n, "%v", err)
+		v, ok := value(strings.TrimSpace(raw))
+		if !ok {
+			return File{}, bad(n, "kb.file.bad_quote", "bad quoted value %s", strings.TrimSpace(raw))
 		}
+		var err error
 		switch strings.TrimSpace(key) {
 		case "slug":
 			f.Slug = v
@@ -129,15 +130,15 @@ func ParseFile(name string, data []byte) (File, error) {
 			f.CategoryName = v
 		case "position":
 			if f.Position, err = strconv.Atoi(v); err != nil {
-				return File{}, bad(n, "position must be a whole number")
+				return File{}, bad(n, "kb.file.whole_number", "%s must be a whole number", "position")
 			}
 		case "internal":
 			if f.Internal, err = strconv.ParseBool(v); err != nil {
-				return File{}, bad(n, "internal must be true or false")
+				return File{}, bad(n, "kb.file.true_false", "%s must be true or false", "internal")
 			}
 		case "status":
 			if v != "published" && v != "draft" {
-				return File{}, bad(n, `status must be "published" or "draft"`)
+				return File{}, bad(n, "kb.file.status", `%s must be "published" or "draft"`, "status")
 			}
 			f.Status = v
 		case "title":
@@ -147,24 +148,23 @@ func ParseFile(name string, data []byte) (File, error) {
 		case "questions":
 			inQuestions = true
 		default:
-			return File{}, bad(n, "unknown key %q", key)
+			return File{}, bad(n, "kb.file.unknown_key", "unknown key %q", key)
 		}
 	}
 	if f.Slug == "" || f.Language == "" {
-		return File{}, bad(1, "slug and language are required")
+		return File{}, bad(1, "kb.file.required", "slug and language are required")
 	}
 	return f, nil
 }
 
-func value(raw string) (string, error) {
+// value reads a front-matter value, quoted or not; false is a quoted
+// value that does not unquote.
+func value(raw string) (string, bool) {
 	if strings.HasPrefix(raw, `"`) {
 		v, err := strconv.Unquote(raw)
-		if err != nil {
-			return "", fmt.Errorf("bad quoted value %s", raw)
-		}
-		return v, nil
+		return v, err == nil
 	}
-	return raw, nil
+	return raw, true
 }
 
 // Export writes every article translation that has text (its published

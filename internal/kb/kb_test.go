@@ -315,3 +315,26 @@ func TestAnnouncementsActiveWindow(t *testing.T) {
 		t.Errorf("end before start: err %v, want invalid", err)
 	}
 }
+
+// An announcement keeps the zone it was planned in, also when it is
+// ended early; a zone that does not exist is refused.
+func TestAnnouncementZoneKept(t *testing.T) {
+	e := newEnv(t)
+	in := kb.AnnouncementInput{Titles: map[string]string{"en": "Upgrade"}, Bodies: map[string]string{"en": "Short pause."},
+		StartsAt: t0.Add(-time.Hour), EndsAt: t0.Add(time.Hour), TimeZone: "Asia/Shanghai"}
+	a := must[kb.Announcement](t)(e.kb.CreateAnnouncement(e.ctx, 0, in))
+	if got := must[kb.Announcement](t)(e.kb.Announcement(e.ctx, a.ID)); got.TimeZone != "Asia/Shanghai" {
+		t.Errorf("stored zone %q", got.TimeZone)
+	}
+	if got := must[kb.Announcement](t)(e.kb.EndAnnouncement(e.ctx, a.ID)); got.TimeZone != "Asia/Shanghai" {
+		t.Errorf("zone after End now: %q", got.TimeZone)
+	}
+	in.TimeZone = ""
+	if got := must[kb.Announcement](t)(e.kb.CreateAnnouncement(e.ctx, 0, in)); got.TimeZone != "UTC" {
+		t.Errorf("no zone stored as %q, want UTC", got.TimeZone)
+	}
+	in.TimeZone = "Mars/Olympus"
+	if _, err := e.kb.CreateAnnouncement(e.ctx, 0, in); !apperr.Is(err, apperr.Invalid) {
+		t.Errorf("unknown zone: err %v, want invalid", err)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"vigil/internal/apperr"
 	"vigil/internal/assets"
@@ -89,7 +90,10 @@ type alternate struct {
 	Current             bool
 }
 
-type notice struct{ Title, Body string }
+// notice is a banner; Window is its times in UTC and in the zone they were
+// planned in (the help center runs no script, so it cannot show the
+// reader's own clock), and Start its first instant for the <time> element.
+type notice struct{ Title, Body, Window, Start string }
 
 type categoryView struct {
 	Slug, Name string
@@ -137,7 +141,11 @@ func (h *HelpCenter) newPage(w http.ResponseWriter, r *http.Request, path string
 		active = append(incidents, active...)
 	}
 	for _, a := range active {
-		p.Announcements = append(p.Announcements, notice{Title: a.Title(lang), Body: a.Body(lang)})
+		n := notice{Title: a.Title(lang), Body: a.Body(lang), Window: a.Window()}
+		if n.Window != "" {
+			n.Start = a.StartsAt.UTC().Format(time.RFC3339)
+		}
+		p.Announcements = append(p.Announcements, n)
 	}
 	return p, true
 }

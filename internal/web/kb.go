@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"vigil/internal/api"
 	"vigil/internal/auth"
+	"vigil/internal/i18n"
 	"vigil/internal/kb"
 )
 
@@ -249,6 +251,10 @@ func (c *Console) kbRetry(w http.ResponseWriter, r *http.Request, p *page, err e
 	if !ok {
 		c.fail(w, r, err)
 		return
+	}
+	var fe *kb.FileError
+	if errors.As(err, &fe) {
+		msg = i18n.T(p.Lang, fe.Code, fe.Args...)
 	}
 	p.Error = msg
 	c.renderKB(w, r, p, status, d)

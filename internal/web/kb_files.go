@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -94,10 +95,15 @@ func (c *Console) importKB(w http.ResponseWriter, r *http.Request, p *page) {
 	c.renderKB(w, r, p, status, &kbListData{Import: v})
 }
 
-// fileError words an import error. Errors that name a file and line
-// (kb.file_invalid, kb.import_duplicate…) have no catalogue entry, so
-// they keep their detail in every language.
+// fileError words an import error in lang. A mistake in the file (a
+// line that does not read, two files for one article) carries its
+// catalogue entry with the file name, line and field; other errors are
+// the service's input errors.
 func fileError(err error, lang string) string {
+	var fe *kb.FileError
+	if errors.As(err, &fe) {
+		return i18n.T(lang, fe.Code, fe.Args...)
+	}
 	if _, msg, ok := api.Explain(err, lang); ok {
 		return msg
 	}

@@ -295,7 +295,7 @@ func TestAnnouncementsConsole(t *testing.T) {
 		t.Errorf("end before start: %d", status)
 	}
 	form.Set("ends_at", "tomorrow")
-	if status, page, _ := b.form("/console/announcements", form); status != http.StatusUnprocessableEntity || !strings.Contains(page, "date and time (UTC)") {
+	if status, page, _ := b.form("/console/announcements", form); status != http.StatusUnprocessableEntity || !strings.Contains(page, "give the end as a date and time") {
 		t.Errorf("unreadable end: %d", status)
 	}
 	form.Set("ends_at", now.Add(3*time.Hour).Format("2006-01-02T15:04"))

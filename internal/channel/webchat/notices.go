@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"time"
 
 	"vigil/internal/api"
 	"vigil/internal/apperr"
@@ -19,9 +20,15 @@ type Viewer struct {
 }
 
 // notice is a banner as the widget shows it.
+// Window is its times in UTC and in the zone they were planned in (empty
+// for an incident, which has no end); StartsAt and EndsAt let the script
+// add the reader's own time.
 type notice struct {
-	Title string `json:"title"`
-	Body  string `json:"body"`
+	Title    string `json:"title"`
+	Body     string `json:"body"`
+	Window   string `json:"window,omitempty"`
+	StartsAt string `json:"starts_at,omitempty"`
+	EndsAt   string `json:"ends_at,omitempty"`
 }
 
 // noticesFor lists the viewer's banners in lang; a failure shows none, as
@@ -36,7 +43,11 @@ func (w *Widget) noticesFor(ctx context.Context, v Viewer, lang string) []notice
 		w.Logger.Warn("announcements not shown", "component", "webchat", "err", err)
 	}
 	for _, a := range list {
-		out = append(out, notice{Title: a.Title(lang), Body: a.Body(lang)})
+		n := notice{Title: a.Title(lang), Body: a.Body(lang), Window: a.Window()}
+		if n.Window != "" {
+			n.StartsAt, n.EndsAt = a.StartsAt.UTC().Format(time.RFC3339), a.EndsAt.UTC().Format(time.RFC3339)
+		}
+		out = append(out, n)
 	}
 	return out
 }

@@ -30,7 +30,7 @@ var chatTemplate = template.Must(template.New("chat").Parse(`<!doctype html>
 <link rel="stylesheet" href="{{.CSS}}">
 </head>
 <body>
-{{range .Notices}}<div class="announcement" role="status"><strong>{{.Title}}</strong> {{.Body}}</div>
+{{range .Notices}}<div class="announcement" role="status"><strong>{{.Title}}</strong> {{.Body}}{{if .Window}} <time class="window" datetime="{{.StartsAt}}" data-end="{{.EndsAt}}">{{.Window}}</time>{{end}}</div>
 {{end}}<main id="chat" data-strings="{{.Strings}}" data-categories="{{.Categories}}" data-lang="{{.Lang}}" aria-live="polite">
 <noscript>{{.NoScript}}</noscript>
 </main>
@@ -44,7 +44,7 @@ var widgetKeys = []string{
 	"widget.send", "widget.placeholder", "widget.attach", "widget.queue_position", "widget.wait_estimate", "widget.no_agents",
 	"widget.connecting", "widget.reconnecting", "widget.connected", "widget.typing", "widget.read", "widget.history",
 	"widget.new_conversation", "widget.bot", "widget.agent", "widget.you", "widget.error", "widget.verified", "widget.closed",
-	"widget.attachment_too_large", "widget.back",
+	"widget.attachment_too_large", "widget.back", "widget.local_time",
 	"widget.freeze", "widget.freeze_hint", "widget.freeze_reason", "widget.freeze_reason.not_me", "widget.freeze_reason.withdrawal",
 	"widget.freeze_reason.other", "widget.freeze_confirm", "widget.freeze_cancel", "widget.freeze_done", "widget.never_ask", "widget.staff_id",
 	"widget.rate", "widget.rate_n",
@@ -70,10 +70,7 @@ func (w *Widget) chatPage(rw http.ResponseWriter, r *http.Request) {
 	// The visitor is not known yet (the identity arrives after the page):
 	// the page shows what concerns anyone on it, and the script asks again
 	// once the session says who they are.
-	var notices []map[string]string
-	for _, n := range w.noticesFor(r.Context(), Viewer{Page: incident.PageWords(r.URL.Query().Get("context"))}, lang) {
-		notices = append(notices, map[string]string{"Title": n.Title, "Body": n.Body})
-	}
+	notices := w.noticesFor(r.Context(), Viewer{Page: incident.PageWords(r.URL.Query().Get("context"))}, lang)
 	sj, _ := json.Marshal(strs)
 	cj, _ := json.Marshal(map[string]any{"order": ticket.Categories, "names": cats})
 	h := rw.Header()

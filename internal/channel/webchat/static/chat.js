@@ -122,10 +122,30 @@
         var div = el("div", { class: "announcement", role: "status" });
         div.appendChild(el("strong", null, n.title));
         div.appendChild(document.createTextNode(" " + n.body));
+        if (n.window) {
+          div.appendChild(document.createTextNode(" "));
+          div.appendChild(el("time", { class: "window", datetime: n.starts_at, "data-end": n.ends_at }, n.window));
+        }
         document.body.insertBefore(div, root);
       });
+      localTimes();
     }).catch(function () { /* keep the page's banners */ });
   }
+
+  // localTimes adds the reader's own clock to each banner's window, which
+  // the page gives in UTC and in the zone it was planned in.
+  function localTimes() {
+    if (!window.Intl || !Intl.DateTimeFormat) return;
+    var f = new Intl.DateTimeFormat(lang === "zh" ? "zh-CN" : "en-GB", { year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
+    Array.prototype.forEach.call(document.querySelectorAll("time.window"), function (t) {
+      var s = new Date(t.getAttribute("datetime")), e = new Date(t.getAttribute("data-end"));
+      if (isNaN(s) || isNaN(e) || t.nextSibling && t.nextSibling.className === "local") return;
+      var local = el("span", { class: "local" }, " · " + S.local_time + ": " + f.format(s) + " – " + f.format(e));
+      t.parentNode.insertBefore(local, t.nextSibling);
+    });
+  }
+  localTimes();
 
   function buildFreeze() {
     freezeBar.textContent = ""; freezeBar.hidden = false;
