@@ -8,6 +8,7 @@ import (
 	"vigil/internal/agent"
 	"vigil/internal/apperr"
 	"vigil/internal/event"
+	"vigil/internal/i18n"
 	"vigil/internal/ticket"
 )
 
@@ -63,7 +64,8 @@ func (r *Router) Page(ctx context.Context, e event.ConversationCreated) error {
 		if err != nil {
 			return err
 		}
-		body := fmt.Sprintf("Nobody is scheduled in %s now: %s (on call) has been paged for this urgent security conversation.", t.Name, sup.Name)
+		// Every agent reads the note, so it is written in both languages.
+		body := i18n.T("en", "oncall.paged_note", t.Name, sup.Name) + "\n" + i18n.T("zh", "oncall.paged_note", t.Name, sup.Name)
 		// Every instance hears the event; the external id lets one page.
 		_, created, err := r.tickets.AddMessageOnce(ctx, ticket.MessageInput{ConversationID: e.ConversationID, AuthorKind: ticket.BySystem,
 			Internal: true, Body: body, ExternalID: fmt.Sprintf("oncall:%d", team)})

@@ -85,7 +85,7 @@ func TestOnCallPagedWhenNobodyIsScheduled(t *testing.T) {
 
 	urgent := open("account_security", ticket.Urgent)
 	note, alert := paged(urgent)
-	if !strings.Contains(note, "sam@desk.test (on call) has been paged") || alert == nil || alert.AgentID != sam.ID {
+	if !strings.Contains(note, "sam@desk.test (on call) has been paged") || !strings.Contains(note, "已呼叫值班人员 sam@desk.test") || alert == nil || alert.AgentID != sam.ID {
 		t.Fatalf("nobody scheduled at 03:00 Saturday: note %q alert %+v, want Sam paged", note, alert)
 	}
 	if note, alert := paged(open("deposit", ticket.Urgent)); note != "" || alert != nil {
