@@ -176,7 +176,7 @@ func TestAutomationsBadInputKeepsForm(t *testing.T) {
 func TestAutomationsRefused(t *testing.T) {
 	e := newEnv(t)
 	ctx := audit.WithActor(context.Background(), audit.Actor{Kind: "system"})
-	rule, err := e.app.Rules.Create(ctx, automation.Rule{Name: "Tag new", On: automation.OnCreated, Actions: automation.Actions{AddTags: []string{"new"}}})
+	rule, err := e.app.Rules.Create(ctx, automation.Rule{Enabled: true, Name: "Tag new", On: automation.OnCreated, Actions: automation.Actions{AddTags: []string{"new"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +223,7 @@ func TestAutomationsRefused(t *testing.T) {
 func TestAutomationsPageChinese(t *testing.T) {
 	e := newEnv(t)
 	ctx := audit.WithActor(context.Background(), audit.Actor{Kind: "system"})
-	if _, err := e.app.Rules.Create(ctx, automation.Rule{Name: "升级", On: automation.OnSLABreach,
+	if _, err := e.app.Rules.Create(ctx, automation.Rule{Enabled: true, Name: "升级", On: automation.OnSLABreach,
 		Conditions: []automation.Condition{{Field: "priority", Op: "eq", Value: "high"}},
 		Actions:    automation.Actions{Priority: "urgent", Notify: &automation.Notify{Assignee: true, Team: true}}}); err != nil {
 		t.Fatal(err)
