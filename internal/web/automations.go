@@ -27,6 +27,8 @@ type automationsData struct {
 	FormError string
 	Created   bool
 	Deleted   bool
+	// Toggled is "enabled" or "disabled" after the button of that name.
+	Toggled string
 }
 
 // ruleView is one stored rule as people read it.
@@ -37,6 +39,7 @@ type ruleView struct {
 	Trigger    string
 	Conditions []string
 	Actions    []string
+	Enabled    bool
 }
 
 // ruleFormView is the create form with what was typed in it.
@@ -161,6 +164,9 @@ func (c *Console) renderAutomationsForm(w http.ResponseWriter, r *http.Request, 
 	}
 	d := &automationsData{Form: formView(p, ch, form), FormError: reason, Created: r.URL.Query().Get("created") == "1" && p.Error == "",
 		Deleted: r.URL.Query().Get("deleted") == "1" && p.Error == ""}
+	if t := r.URL.Query().Get("toggled"); (t == "enabled" || t == "disabled") && p.Error == "" {
+		d.Toggled = t
+	}
 	for _, rule := range rules {
 		d.Rules = append(d.Rules, describeRule(p, ch, rule))
 	}
@@ -224,13 +230,43 @@ func (c *Console) deleteAutomation(w http.ResponseWriter, r *http.Request, p *pa
 	http.Redirect(w, r, "/console/automations?deleted=1", http.StatusSeeOther)
 }
 
+// toggleAutomation enables or disables a rule: the form's enabled is 1
+// or 0.
+func (c *Console) toggleAutomation(w http.ResponseWriter, r *http.Request, p *page) {
+	if !p.Principal.Can(auth.PermSettingsManage) {
+		c.renderAutomations(w, r, p, http.StatusForbidden, nil)
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	enabled := r.PostFormValue("enabled") == "1"
+	if _, err := c.Automation.SetEnabled(r.Context(), id, enabled); err != nil {
+		status, msg, ok := api.Explain(err, p.Lang)
+		if !ok {
+			c.fail(w, r, err)
+			return
+		}
+		p.Error = msg
+		c.renderAutomations(w, r, p, status, nil)
+		return
+	}
+	state := "disabled"
+	if enabled {
+		state = "enabled"
+	}
+	http.Redirect(w, r, "/console/automations?toggled="+state+"#rule-"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+}
+
 // ruleFromForm reads the create form (createAutomation has refused an
 // order or idle hours that are not numbers). Other values that do not
 // parse are passed on as the zero value, so the service's validation
 // explains them;
 // a condition row with neither field nor value is left out.
 func ruleFromForm(f url.Values) automation.Rule {
-	rule := automation.Rule{Name: f.Get("name"), On: f.Get("on"), Conditions: []automation.Condition{}}
+	rule := automation.Rule{Name: f.Get("name"), On: f.Get("on"), Conditions: []automation.Condition{}, Enabled: true}
 	rule.Position, _ = strconv.Atoi(strings.TrimSpace(f.Get("position")))
 	if rule.On == automation.OnIdle {
 		hours, _ := strconv.Atoi(strings.TrimSpace(f.Get("idle_hours")))
@@ -305,7 +341,7 @@ func formView(p *page, ch choices, f url.Values) ruleFormView {
 // describeRule writes a stored rule in words: its trigger, each condition
 // and each action, with ids replaced by names.
 func describeRule(p *page, ch choices, r automation.Rule) ruleView {
-	v := ruleView{ID: r.ID, Position: r.Position, Name: r.Name, Trigger: p.T("automation.on." + strings.ReplaceAll(r.On, ".", "_"))}
+	v := ruleView{ID: r.ID, Position: r.Position, Name: r.Name, Enabled: r.Enabled, Trigger: p.T("automation.on." + strings.ReplaceAll(r.On, ".", "_"))}
 	if r.Idle != nil {
 		sts := make([]string, len(r.Idle.Statuses))
 		for i, st := range r.Idle.Statuses {

@@ -73,9 +73,9 @@ func TestAutomationsPage(t *testing.T) {
 	}
 
 	want := []automation.Rule{
-		{Name: "Close quiet cases", On: automation.OnIdle, Position: 1, Conditions: []automation.Condition{},
+		{Name: "Close quiet cases", On: automation.OnIdle, Position: 1, Enabled: true, Conditions: []automation.Condition{},
 			Idle: &automation.Idle{Hours: 48, Statuses: []string{"pending", "on_hold"}}, Actions: automation.Actions{Status: "solved"}},
-		{Name: "Escalate withdrawals", On: automation.OnCustomerReply, Position: 10,
+		{Name: "Escalate withdrawals", On: automation.OnCustomerReply, Position: 10, Enabled: true,
 			Conditions: []automation.Condition{{Field: "category", Op: "eq", Value: "withdrawal"},
 				{Field: "team_id", Op: "in", Value: fmt.Sprintf("%d,%d", e.teamA.ID, e.teamB.ID)}},
 			Actions: automation.Actions{MacroID: m.ID, Status: "pending", Priority: "urgent", TeamID: e.teamB.ID, AddTags: []string{"escalated", "vip-desk"},
@@ -202,6 +202,10 @@ func TestAutomationsRefused(t *testing.T) {
 		if status, _, _ := b.post("/console/automations", form, e.srv.URL); status != http.StatusForbidden {
 			t.Errorf("%s create: %d", ag.Name, status)
 		}
+		off := url.Values{"csrf": {b.csrf}, "enabled": {"0"}}
+		if status, _, _ := b.post(fmt.Sprintf("/console/automations/%d/enabled", rule.ID), off, e.srv.URL); status != http.StatusForbidden {
+			t.Errorf("%s disable: %d", ag.Name, status)
+		}
 		del := url.Values{"csrf": {b.csrf}, "confirm": {"1"}}
 		if status, _, _ := b.post(fmt.Sprintf("/console/automations/%d/delete", rule.ID), del, e.srv.URL); status != http.StatusForbidden {
 			t.Errorf("%s delete: %d", ag.Name, status)
@@ -213,7 +217,10 @@ func TestAutomationsRefused(t *testing.T) {
 	if status, _, _ := b.post("/console/automations", url.Values{"name": {"No token"}, "on": {"conversation.created"}, "status": {"open"}}, e.srv.URL); status != http.StatusForbidden {
 		t.Errorf("create without CSRF token: %d", status)
 	}
-	if rules := e.rulesOf(); len(rules) != 1 || rules[0].ID != rule.ID {
+	if status, _, _ := b.post(fmt.Sprintf("/console/automations/%d/enabled", rule.ID), url.Values{"enabled": {"0"}}, e.srv.URL); status != http.StatusForbidden {
+		t.Errorf("disable without CSRF token: %d", status)
+	}
+	if rules := e.rulesOf(); len(rules) != 1 || rules[0].ID != rule.ID || !rules[0].Enabled {
 		t.Errorf("rules after refusals: %+v", rules)
 	}
 }
@@ -234,7 +241,7 @@ func TestAutomationsPageChinese(t *testing.T) {
 		t.Fatalf("switch language: %d", status)
 	}
 	_, page, _ := b.get("/console/automations")
-	for _, want := range []string{">自动化</a>", "<h1>自动化规则</h1>", "SLA 超时时", "优先级 等于 高", "将优先级设为 紧急", "通知 处理人、团队",
+	for _, want := range []string{">自动化</a>", "<h1>自动化规则</h1>", "已启用", ">停用</button>", "SLA 超时时", "优先级 等于 高", "将优先级设为 紧急", "通知 处理人、团队",
 		`<option value="idle">会话闲置时</option>`, "创建规则"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("Chinese page lacks %q", want)
@@ -246,5 +253,51 @@ func TestAutomationsPageChinese(t *testing.T) {
 	status, page, _ := b.post("/console/automations", url.Values{"csrf": {b.csrf}, "name": {"空"}, "on": {"idle"}, "status": {"open"}}, e.srv.URL)
 	if status != http.StatusUnprocessableEntity || !strings.Contains(page, "闲置规则需要 1-2160 小时") {
 		t.Errorf("Chinese refusal: %d", status)
+	}
+}
+
+// An administrator disables a rule from the list: the row says so and
+// offers Enable, the service holds it disabled, and Enable turns it back
+// on. An unknown rule is 404.
+func TestAutomationsToggle(t *testing.T) {
+	e := newEnv(t)
+	ctx := audit.WithActor(context.Background(), audit.Actor{Kind: "system"})
+	rule, err := e.app.Rules.Create(ctx, automation.Rule{Enabled: true, Name: "Tag new", On: automation.OnCreated,
+		Actions: automation.Actions{AddTags: []string{"new"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := e.adminBrowser()
+	_, page, _ := b.get("/console/automations")
+	row := func(page string) string {
+		i := strings.Index(page, fmt.Sprintf(`id="rule-%d"`, rule.ID))
+		if i < 0 {
+			t.Fatalf("no row for the rule:\n%s", page)
+		}
+		return page[i : i+strings.Index(page[i:], "</tr>")]
+	}
+	if r := row(page); !strings.Contains(r, "Enabled") || !strings.Contains(r, ">Disable</button>") {
+		t.Errorf("an enabled rule's row: %s", r)
+	}
+	path := fmt.Sprintf("/console/automations/%d/enabled", rule.ID)
+	status, _, h := b.post(path, url.Values{"csrf": {b.csrf}, "enabled": {"0"}}, e.srv.URL)
+	if status != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/console/automations?toggled=disabled") {
+		t.Fatalf("disable: %d to %q", status, h.Get("Location"))
+	}
+	if rules := e.rulesOf(); rules[0].Enabled {
+		t.Error("the rule is still enabled after Disable")
+	}
+	_, page, _ = b.get(h.Get("Location"))
+	if r := row(page); !strings.Contains(r, "Disabled") || !strings.Contains(r, ">Enable</button>") || !strings.Contains(r, `class="rule-disabled"`) {
+		t.Errorf("a disabled rule's row: %s", r)
+	}
+	if !strings.Contains(page, "Rule disabled") {
+		t.Error("no confirmation after Disable")
+	}
+	if status, _, _ := b.post(path, url.Values{"csrf": {b.csrf}, "enabled": {"1"}}, e.srv.URL); status != http.StatusSeeOther || !e.rulesOf()[0].Enabled {
+		t.Errorf("enable: %d, enabled %v", status, e.rulesOf()[0].Enabled)
+	}
+	if status, _, _ := b.post("/console/automations/999999/enabled", url.Values{"csrf": {b.csrf}, "enabled": {"0"}}, e.srv.URL); status != http.StatusNotFound {
+		t.Errorf("unknown rule: %d, want 404", status)
 	}
 }

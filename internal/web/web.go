@@ -115,6 +115,7 @@ func (c *Console) Register(mux *http.ServeMux) {
 		mux.HandleFunc("GET /console/automations", c.agentOnly(c.automationsPage))
 		mux.HandleFunc("POST /console/automations", c.agentOnly(c.createAutomation))
 		mux.HandleFunc("POST /console/automations/{id}/delete", c.agentOnly(c.deleteAutomation))
+		mux.HandleFunc("POST /console/automations/{id}/enabled", c.agentOnly(c.toggleAutomation))
 	}
 	mux.HandleFunc("POST /console/conversations/{id}/macro", c.agentOnly(c.applyMacro))
 	mux.HandleFunc("POST /console/conversations/{id}/complaint", c.agentOnly(c.complaintAction))
