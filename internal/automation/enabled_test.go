@@ -99,3 +99,50 @@ func TestSetEnabledUnknownRule(t *testing.T) {
 		t.Errorf("SetEnabled on an unknown rule: %v, want not found", err)
 	}
 }
+
+// TestUpdateReplacesRule: an edited rule fires with its new conditions
+// and actions and keeps being disabled or enabled; a refused edit and an
+// unknown rule change nothing.
+func TestUpdateReplacesRule(t *testing.T) {
+	e := newEnv(t)
+	r := e.rule(t, automation.Rule{Enabled: true, Name: "Tag security", On: automation.OnCreated,
+		Actions: automation.Actions{AddTags: []string{"security"}}})
+	edited := automation.Rule{Name: "Fees are low", On: automation.OnCreated, Position: 5,
+		Conditions: []automation.Condition{{Field: "category", Op: "eq", Value: "fees"}}, Actions: automation.Actions{Priority: "low"}}
+	got, err := e.rules.Update(e.ctx, r.ID, edited)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Name != "Fees are low" || got.Position != 5 || !got.Enabled || len(got.Conditions) != 1 || got.Actions.Priority != "low" ||
+		len(got.Actions.AddTags) != 0 {
+		t.Fatalf("updated rule %+v", got)
+	}
+	fees, other := e.open(t, "fees"), e.open(t, "deposit")
+	e.drain(t, 2)
+	if c := e.conv(t, fees.ID); c.Priority != ticket.Low || len(c.Tags) != 0 {
+		t.Errorf("fees conversation: priority %s tags %v, want low and no tags", c.Priority, c.Tags)
+	}
+	if c := e.conv(t, other.ID); c.Priority != ticket.Normal || len(c.Tags) != 0 {
+		t.Errorf("other conversation: priority %s tags %v, want untouched", c.Priority, c.Tags)
+	}
+
+	if _, err := e.rules.Update(e.ctx, r.ID, automation.Rule{Name: "No action", On: automation.OnCreated}); !apperr.Is(err, apperr.Invalid) {
+		t.Errorf("update without an action: %v, want invalid", err)
+	}
+	if _, err := e.rules.Update(e.ctx, 999999, edited); !apperr.Is(err, apperr.NotFound) {
+		t.Errorf("update of an unknown rule: %v, want not found", err)
+	}
+	if stored, _ := e.rules.Rule(e.ctx, r.ID); stored.Name != "Fees are low" || stored.Actions.Priority != "low" {
+		t.Errorf("after refused updates the rule is %+v", stored)
+	}
+	if _, err := e.rules.SetEnabled(e.ctx, r.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := e.rules.Update(e.ctx, r.ID, edited); err != nil || got.Enabled {
+		t.Errorf("updating a disabled rule: enabled %v, %v; want it still disabled", got.Enabled, err)
+	}
+	entries, _ := e.audit.List(e.ctx, audit.Filter{ObjectKind: "automation_rule", ObjectID: r.ID})
+	if len(entries) == 0 || entries[0].Action != "automation.update" {
+		t.Errorf("latest audit entry %+v, want automation.update", entries)
+	}
+}

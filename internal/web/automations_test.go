@@ -301,3 +301,98 @@ func TestAutomationsToggle(t *testing.T) {
 		t.Errorf("unknown rule: %d, want 404", status)
 	}
 }
+
+// An administrator opens a rule from the list and finds the form filled
+// with it, every condition included; saving replaces the rule and keeps
+// it disabled; a refused edit keeps what was typed and changes nothing.
+func TestAutomationsEdit(t *testing.T) {
+	e := newEnv(t)
+	ctx := audit.WithActor(context.Background(), audit.Actor{Kind: "system"})
+	conds := []automation.Condition{{Field: "channel", Op: "eq", Value: "email"}, {Field: "language", Op: "eq", Value: "zh"},
+		{Field: "category", Op: "in", Value: "fees,deposit"}, {Field: "subject", Op: "contains", Value: "refund"}}
+	rule, err := e.app.Rules.Create(ctx, automation.Rule{Enabled: true, Name: "Quiet Chinese mail", On: automation.OnIdle, Position: 3,
+		Idle: &automation.Idle{Hours: 12, Statuses: []string{"pending"}}, Conditions: conds,
+		Actions: automation.Actions{Status: "solved", AddTags: []string{"quiet", "zh"}, Notify: &automation.Notify{Team: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.Rules.SetEnabled(ctx, rule.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	b := e.adminBrowser()
+	path := fmt.Sprintf("/console/automations/%d", rule.ID)
+	if _, list, _ := b.get("/console/automations"); !strings.Contains(list, `href="`+path+`"`) {
+		t.Error("the list does not link the rule to its edit form")
+	}
+	status, page, _ := b.get(path)
+	if status != http.StatusOK {
+		t.Fatalf("edit page: %d", status)
+	}
+	for _, want := range []string{`action="` + path + `"`, `value="Quiet Chinese mail"`, `<option value="idle" selected>`, `value="12"`,
+		`name="idle_status" value="pending" checked`, `id="c-value-3" name="cond_value_3" value="refund"`, `<option value="solved" selected>`,
+		`value="quiet, zh"`, `name="notify_team" value="1" checked`, "Save rule"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("edit form lacks %s", want)
+		}
+	}
+	if strings.Contains(page, "No rules yet.") || strings.Contains(page, `action="/console/automations"`) {
+		t.Error("the edit page shows the list or the new-rule form")
+	}
+
+	edited := url.Values{"csrf": {b.csrf}, "name": {"Chinese mail is urgent"}, "on": {"conversation.created"}, "position": {"7"},
+		"cond_field_0": {"language"}, "cond_op_0": {"eq"}, "cond_value_0": {"zh"}, "priority": {"urgent"}}
+	for name, c := range map[string]struct {
+		form   url.Values
+		reason string
+	}{
+		"idle without hours": {url.Values{"on": {"idle"}, "idle_hours": {""}}, "an idle rule needs 1-2160 hours"},
+		"order not a number": {url.Values{"position": {"first"}}, "The order and the idle hours are whole numbers."},
+		"no action":          {url.Values{"priority": {""}}, "a rule needs an action"},
+	} {
+		form := url.Values{}
+		for k, v := range edited {
+			form[k] = v
+		}
+		for k, v := range c.form {
+			form[k] = v
+		}
+		status, page, _ := b.post(path, form, e.srv.URL)
+		if status != http.StatusUnprocessableEntity || !strings.Contains(page, c.reason) || !strings.Contains(page, `value="Chinese mail is urgent"`) ||
+			!strings.Contains(page, `action="`+path+`"`) {
+			t.Errorf("%s: %d, want 422 with %q and the typed form", name, status, c.reason)
+		}
+		if got := e.rulesOf()[0]; got.Name != "Quiet Chinese mail" || len(got.Conditions) != 4 {
+			t.Errorf("%s changed the rule: %+v", name, got)
+		}
+	}
+	if status, _, _ := b.post(path, url.Values{"name": {"No token"}, "on": {"conversation.created"}, "status": {"open"}}, e.srv.URL); status != http.StatusForbidden {
+		t.Errorf("edit without CSRF token: %d", status)
+	}
+	agentB := e.signedIn(e.agA)
+	if status, _, _ := agentB.get(path); status != http.StatusForbidden {
+		t.Errorf("an agent opens the edit form: %d", status)
+	}
+	if status, _, _ := agentB.post(path, url.Values{"csrf": {agentB.csrf}, "name": {"Sneaky"}, "on": {"conversation.created"}, "status": {"open"}},
+		e.srv.URL); status != http.StatusForbidden {
+		t.Errorf("an agent saves the edit form: %d", status)
+	}
+	if got := e.rulesOf()[0]; got.Name != "Quiet Chinese mail" {
+		t.Errorf("refused edits changed the rule: %+v", got)
+	}
+
+	status, _, h := b.post(path, edited, e.srv.URL)
+	if status != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/console/automations?updated=1") {
+		t.Fatalf("save: %d to %q", status, h.Get("Location"))
+	}
+	want := automation.Rule{ID: rule.ID, Name: "Chinese mail is urgent", On: automation.OnCreated, Position: 7, Enabled: false,
+		Conditions: []automation.Condition{{Field: "language", Op: "eq", Value: "zh"}}, Actions: automation.Actions{Priority: "urgent"}}
+	if diff := cmp.Diff(want, e.rulesOf()[0], cmpopts.IgnoreFields(automation.Rule{}, "CreatedAt"), cmpopts.IgnoreUnexported(automation.Rule{})); diff != "" {
+		t.Errorf("stored rule after the edit (-want +got):\n%s", diff)
+	}
+	if _, page, _ := b.get(h.Get("Location")); !strings.Contains(page, "Rule saved.") {
+		t.Error("no confirmation after saving")
+	}
+	if status, _, _ := b.get("/console/automations/999999"); status != http.StatusNotFound {
+		t.Errorf("edit form of an unknown rule: %d, want 404", status)
+	}
+}
