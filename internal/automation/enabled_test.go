@@ -61,7 +61,7 @@ func TestDisabledRuleDoesNotFireOnEvents(t *testing.T) {
 
 // TestDisabledIdleRuleIsNotSwept: a paused idle rule queues nothing,
 // however long the conversation stays quiet; resumed, the next sweep
-// finds the conversation still quiet.
+// finds the conversation still quiet, and fires once for it.
 func TestDisabledIdleRuleIsNotSwept(t *testing.T) {
 	e := newEnv(t)
 	r := e.rule(t, automation.Rule{Enabled: true, Name: "Nudge", On: automation.OnIdle,
@@ -90,6 +90,16 @@ func TestDisabledIdleRuleIsNotSwept(t *testing.T) {
 	}
 	if got := e.conv(t, c.ID); !slices.Equal(got.Tags, []string{"nudged"}) {
 		t.Errorf("after enabling the conversation has tags %v, want [nudged]", got.Tags)
+	}
+	// An edit makes the sweep look again from the start, but the quiet
+	// period the rule already fired in does not fire again.
+	r.Idle.Hours = 20
+	if _, err := e.rules.Update(e.ctx, r.ID, r); err != nil {
+		t.Fatal(err)
+	}
+	e.sweep(t, time.Minute)
+	if fired, _ := e.rules.Firings(e.ctx, c.ID); fired[r.ID] != 1 {
+		t.Errorf("after an edit the idle rule fired %d times in one quiet period, want 1", fired[r.ID])
 	}
 }
 
