@@ -202,6 +202,7 @@ func walkTable(e *env, attachmentID int64) map[string]expectation {
 		"POST /api/v1/automations": {"/api/v1/automations", map[string]any{"name": "walk", "on": "conversation.created",
 			"conditions": []map[string]string{{"field": "category", "op": "eq", "value": "2fa"}}, "actions": map[string]any{"priority": "urgent"}},
 			[5]int{u401, f403, f403, f403, made}},
+		"PATCH /api/v1/automations/{id}":  {"/api/v1/automations/999999", map[string]any{"enabled": false}, [5]int{u401, f403, f403, f403, n404}},
 		"DELETE /api/v1/automations/{id}": {"/api/v1/automations/999999", nil, [5]int{u401, f403, f403, f403, n404}},
 		// Incidents: agents read and link their own conversations, supervisors manage.
 		"GET /api/v1/incidents":        {"/api/v1/incidents", nil, [5]int{u401, ok, ok, ok, ok}},

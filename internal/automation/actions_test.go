@@ -77,7 +77,7 @@ func TestIdleRuleSendsMacroOncePerQuietPeriod(t *testing.T) {
 	m := e.macro(t, macro.Macro{Name: "Reminder", Scope: macro.Global, Bodies: map[string]string{
 		"en": "Hi {{customer.first_name}}, are you still there? (#{{conversation.id}})",
 		"zh": "{{customer.name}}，您好，请问问题解决了吗？（#{{conversation.id}}）"}, Actions: macro.Actions{AddTags: []string{"reminded"}}})
-	r := e.rule(t, automation.Rule{Name: "Remind after a day", On: automation.OnIdle,
+	r := e.rule(t, automation.Rule{Enabled: true, Name: "Remind after a day", On: automation.OnIdle,
 		Idle: &automation.Idle{Hours: 24, Statuses: []string{"pending"}}, Actions: automation.Actions{MacroID: m.ID}})
 	c, _, err := e.tickets.Open(e.ctx, ticket.OpenInput{CustomerID: e.cust.ID, Channel: "webchat", Language: "zh", Priority: ticket.Normal,
 		Message: ticket.MessageInput{AuthorKind: ticket.ByCustomer, AuthorID: e.cust.ID, Body: "提现没有到账"}})
@@ -147,11 +147,11 @@ func TestMacroActionsCannotLoop(t *testing.T) {
 		Actions: macro.Actions{Status: "pending"}})
 	toOpen := e.macro(t, macro.Macro{Name: "Reopen", Scope: macro.Global, Bodies: map[string]string{"en": "We are on it."},
 		Actions: macro.Actions{Status: "open"}})
-	a := e.rule(t, automation.Rule{Name: "Ask on deposits", On: automation.OnCreated,
+	a := e.rule(t, automation.Rule{Enabled: true, Name: "Ask on deposits", On: automation.OnCreated,
 		Conditions: []automation.Condition{{Field: "category", Op: "eq", Value: "deposit"}}, Actions: automation.Actions{MacroID: toPending.ID}})
-	b := e.rule(t, automation.Rule{Name: "Pending reopens", On: automation.OnStatusChanged,
+	b := e.rule(t, automation.Rule{Enabled: true, Name: "Pending reopens", On: automation.OnStatusChanged,
 		Conditions: []automation.Condition{{Field: "status", Op: "eq", Value: "pending"}}, Actions: automation.Actions{MacroID: toOpen.ID}})
-	c := e.rule(t, automation.Rule{Name: "Open goes pending", On: automation.OnStatusChanged,
+	c := e.rule(t, automation.Rule{Enabled: true, Name: "Open goes pending", On: automation.OnStatusChanged,
 		Conditions: []automation.Condition{{Field: "status", Op: "eq", Value: "open"}},
 		Actions:    automation.Actions{MacroID: toPending.ID, AddTags: []string{"looped"}}})
 	conv := e.open(t, "deposit")
@@ -199,7 +199,7 @@ func TestNotifyReachesAssigneeAndTeam(t *testing.T) {
 	}
 	member := mk("mei@desk.example", "Mei", []int64{team.ID})
 	outsider := mk("olaf@desk.example", "Olaf", []int64{})
-	e.rule(t, automation.Rule{Name: "Breach alert", On: automation.OnCreated,
+	e.rule(t, automation.Rule{Enabled: true, Name: "Breach alert", On: automation.OnCreated,
 		Conditions: []automation.Condition{{Field: "category", Op: "eq", Value: "withdrawal"}},
 		Actions:    automation.Actions{Notify: &automation.Notify{Team: true}, TeamID: team.ID}})
 	sub := e.bus.Subscribe("test", 16)
@@ -265,10 +265,10 @@ func TestWebhookActionIsSignedRetriedAndLogged(t *testing.T) {
 	mu.Lock()
 	secret = h.Secret
 	mu.Unlock()
-	if _, err := e.rules.Create(e.ctx, automation.Rule{Name: "x", On: automation.OnCreated, Actions: automation.Actions{WebhookID: h.ID + 99}}); !apperr.Is(err, apperr.Invalid) {
+	if _, err := e.rules.Create(e.ctx, automation.Rule{Enabled: true, Name: "x", On: automation.OnCreated, Actions: automation.Actions{WebhookID: h.ID + 99}}); !apperr.Is(err, apperr.Invalid) {
 		t.Errorf("rule with an unknown webhook: %v, want invalid", err)
 	}
-	r := e.rule(t, automation.Rule{Name: "Tell the risk desk", On: automation.OnCreated,
+	r := e.rule(t, automation.Rule{Enabled: true, Name: "Tell the risk desk", On: automation.OnCreated,
 		Conditions: []automation.Condition{{Field: "category", Op: "eq", Value: "account_security"}}, Actions: automation.Actions{WebhookID: h.ID}})
 	conv := e.open(t, "account_security")
 	e.drain(t, 1) // the rule, then the first attempt (refused)

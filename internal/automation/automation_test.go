@@ -31,6 +31,7 @@ type env struct {
 	hooks   *webhook.Service
 	agents  *agent.Service
 	cust    customer.Customer
+	audit   *audit.Log
 }
 
 // newEnv wires the rules to the bus as the app does and waits until they
@@ -62,7 +63,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	return &env{ctx: ctx, clock: clk, bus: bus, tickets: tickets, jobs: jobs, rules: rules, macros: macros, hooks: hooks, agents: agents,
-		cust: cust}
+		cust: cust, audit: a}
 }
 
 func (e *env) rule(t *testing.T, r automation.Rule) automation.Rule {
@@ -102,7 +103,7 @@ func (e *env) open(t *testing.T, category string) ticket.Conversation {
 
 func TestRuleOnCreated(t *testing.T) {
 	e := newEnv(t)
-	e.rule(t, automation.Rule{Name: "Security is urgent", On: automation.OnCreated,
+	e.rule(t, automation.Rule{Enabled: true, Name: "Security is urgent", On: automation.OnCreated,
 		Conditions: []automation.Condition{{Field: "category", Op: "eq", Value: "account_security"}},
 		Actions:    automation.Actions{Priority: "urgent", AddTags: []string{"security"}}})
 	sec, other := e.open(t, "account_security"), e.open(t, "fees")
@@ -122,9 +123,9 @@ func TestRuleOnCreated(t *testing.T) {
 // job ends.
 func TestRulesCannotLoop(t *testing.T) {
 	e := newEnv(t)
-	x := e.rule(t, automation.Rule{Name: "Pending back to open", On: automation.OnStatusChanged,
+	x := e.rule(t, automation.Rule{Enabled: true, Name: "Pending back to open", On: automation.OnStatusChanged,
 		Conditions: []automation.Condition{{Field: "status", Op: "eq", Value: "pending"}}, Actions: automation.Actions{Status: "open"}})
-	y := e.rule(t, automation.Rule{Name: "Open back to pending", On: automation.OnStatusChanged,
+	y := e.rule(t, automation.Rule{Enabled: true, Name: "Open back to pending", On: automation.OnStatusChanged,
 		Conditions: []automation.Condition{{Field: "status", Op: "eq", Value: "open"}}, Actions: automation.Actions{Status: "pending"}})
 	c := e.open(t, "fees")
 	pending := ticket.StatusPending
@@ -151,10 +152,10 @@ func TestRulesCannotLoop(t *testing.T) {
 
 func TestRuleRefused(t *testing.T) {
 	e := newEnv(t)
-	if _, err := e.rules.Create(e.ctx, automation.Rule{Name: "x", On: "moon.full", Actions: automation.Actions{Status: "open"}}); !apperr.Is(err, apperr.Invalid) {
+	if _, err := e.rules.Create(e.ctx, automation.Rule{Enabled: true, Name: "x", On: "moon.full", Actions: automation.Actions{Status: "open"}}); !apperr.Is(err, apperr.Invalid) {
 		t.Errorf("unknown trigger: %v", err)
 	}
-	if _, err := e.rules.Create(e.ctx, automation.Rule{Name: "x", On: automation.OnCreated}); !apperr.Is(err, apperr.Invalid) {
+	if _, err := e.rules.Create(e.ctx, automation.Rule{Enabled: true, Name: "x", On: automation.OnCreated}); !apperr.Is(err, apperr.Invalid) {
 		t.Errorf("no action: %v", err)
 	}
 }

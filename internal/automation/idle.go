@@ -29,7 +29,7 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 	now := s.o.Now()
 	queued := 0
 	for _, r := range rules {
-		if r.On != OnIdle || r.Idle == nil {
+		if r.On != OnIdle || r.Idle == nil || !r.Enabled {
 			continue
 		}
 		n, err := s.sweepRule(ctx, r, now)

@@ -94,7 +94,7 @@ func (s *Service) Enqueue(ctx context.Context, ev event.Event) error {
 	if err != nil {
 		return err
 	}
-	if !slices.ContainsFunc(rules, func(r Rule) bool { return r.On == trig }) {
+	if !slices.ContainsFunc(rules, func(r Rule) bool { return r.On == trig && r.Enabled }) {
 		return nil
 	}
 	chain := event.Key(ev)
@@ -132,7 +132,7 @@ func (s *Service) fire(ctx context.Context, chain, trigger string, convID, only 
 		trig := queue[0]
 		queue = queue[1:]
 		for _, r := range rules {
-			if r.On != trig || only != 0 && trig == trigger && r.ID != only {
+			if r.On != trig || !r.Enabled || only != 0 && trig == trigger && r.ID != only {
 				continue
 			}
 			changed, err := s.fireOne(ctx, chain, r, convID)

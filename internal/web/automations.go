@@ -27,6 +27,11 @@ type automationsData struct {
 	FormError string
 	Created   bool
 	Deleted   bool
+	// Toggled is "enabled" or "disabled" after the button of that name.
+	Toggled string
+	Updated bool
+	// EditID is the rule the form edits; 0 for a new rule, with the list.
+	EditID int64
 }
 
 // ruleView is one stored rule as people read it.
@@ -37,6 +42,7 @@ type ruleView struct {
 	Trigger    string
 	Conditions []string
 	Actions    []string
+	Enabled    bool
 }
 
 // ruleFormView is the create form with what was typed in it.
@@ -140,12 +146,16 @@ func (c *Console) automationsPage(w http.ResponseWriter, r *http.Request, p *pag
 }
 
 func (c *Console) renderAutomations(w http.ResponseWriter, r *http.Request, p *page, status int, form url.Values) {
-	c.renderAutomationsForm(w, r, p, status, form, "")
+	c.renderAutomationsForm(w, r, p, status, form, "", 0)
 }
 
-// renderAutomationsForm shows the page with the form refused for reason.
-func (c *Console) renderAutomationsForm(w http.ResponseWriter, r *http.Request, p *page, status int, form url.Values, reason string) {
+// renderAutomationsForm shows the page with the form refused for reason;
+// with editID it shows only the form, editing that rule.
+func (c *Console) renderAutomationsForm(w http.ResponseWriter, r *http.Request, p *page, status int, form url.Values, reason string, editID int64) {
 	p.Title, p.View = p.T("automation.title"), "automations"
+	if editID != 0 {
+		p.Title = p.T("automation.edit_title")
+	}
 	if !c.admit(w, r, p, "automations", p.Principal.Can(auth.PermSettingsManage), "automation.admins_only") {
 		return
 	}
@@ -154,13 +164,23 @@ func (c *Console) renderAutomationsForm(w http.ResponseWriter, r *http.Request, 
 		c.fail(w, r, err)
 		return
 	}
+	d := &automationsData{Form: formView(p, ch, form), FormError: reason, EditID: editID}
+	if editID != 0 {
+		p.Data = d
+		c.render(w, "automations", status, p)
+		return
+	}
 	rules, err := c.Automation.Rules(r.Context())
 	if err != nil {
 		c.fail(w, r, err)
 		return
 	}
-	d := &automationsData{Form: formView(p, ch, form), FormError: reason, Created: r.URL.Query().Get("created") == "1" && p.Error == "",
-		Deleted: r.URL.Query().Get("deleted") == "1" && p.Error == ""}
+	q := r.URL.Query()
+	d.Created, d.Deleted, d.Updated = q.Get("created") == "1" && p.Error == "", q.Get("deleted") == "1" && p.Error == "",
+		q.Get("updated") == "1" && p.Error == ""
+	if t := r.URL.Query().Get("toggled"); (t == "enabled" || t == "disabled") && p.Error == "" {
+		d.Toggled = t
+	}
 	for _, rule := range rules {
 		d.Rules = append(d.Rules, describeRule(p, ch, rule))
 	}
@@ -175,24 +195,85 @@ func (c *Console) createAutomation(w http.ResponseWriter, r *http.Request, p *pa
 		c.renderAutomations(w, r, p, http.StatusForbidden, nil)
 		return
 	}
-	for _, k := range []string{"position", "idle_hours"} {
-		if v := strings.TrimSpace(r.PostForm.Get(k)); v != "" {
-			if _, err := strconv.Atoi(v); err != nil {
-				c.renderAutomationsForm(w, r, p, http.StatusUnprocessableEntity, r.PostForm, p.T("automation.number_invalid"))
-				return
-			}
-		}
+	if !c.numbersOK(w, r, p, 0) {
+		return
 	}
 	if _, err := c.Automation.Create(r.Context(), ruleFromForm(r.PostForm)); err != nil {
-		status, msg, ok := api.Explain(err, p.Lang)
-		if !ok {
-			c.fail(w, r, err)
-			return
-		}
-		c.renderAutomationsForm(w, r, p, status, r.PostForm, msg)
+		c.refuseForm(w, r, p, err, 0)
 		return
 	}
 	http.Redirect(w, r, "/console/automations?created=1", http.StatusSeeOther)
+}
+
+// numbersOK refuses, with the form kept, an order or idle hours that are
+// not whole numbers.
+func (c *Console) numbersOK(w http.ResponseWriter, r *http.Request, p *page, editID int64) bool {
+	for _, k := range []string{"position", "idle_hours"} {
+		if v := strings.TrimSpace(r.PostForm.Get(k)); v != "" {
+			if _, err := strconv.Atoi(v); err != nil {
+				c.renderAutomationsForm(w, r, p, http.StatusUnprocessableEntity, r.PostForm, p.T("automation.number_invalid"), editID)
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// refuseForm shows the service's reason above the form, which keeps what
+// was typed.
+func (c *Console) refuseForm(w http.ResponseWriter, r *http.Request, p *page, err error, editID int64) {
+	status, msg, ok := api.Explain(err, p.Lang)
+	if !ok {
+		c.fail(w, r, err)
+		return
+	}
+	if status == http.StatusNotFound {
+		p.Error = msg
+		c.renderAutomations(w, r, p, status, nil)
+		return
+	}
+	c.renderAutomationsForm(w, r, p, status, r.PostForm, msg, editID)
+}
+
+// editAutomationPage shows the form filled with a stored rule.
+func (c *Console) editAutomationPage(w http.ResponseWriter, r *http.Request, p *page) {
+	if !p.Principal.Can(auth.PermSettingsManage) {
+		c.renderAutomations(w, r, p, http.StatusForbidden, nil)
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	rule, err := c.Automation.Rule(r.Context(), id)
+	if err != nil {
+		c.refuseForm(w, r, p, err, id)
+		return
+	}
+	c.renderAutomationsForm(w, r, p, http.StatusOK, formOfRule(rule), "", id)
+}
+
+// updateAutomation saves the edit form over the rule; a refusal keeps
+// the form as typed and changes nothing.
+func (c *Console) updateAutomation(w http.ResponseWriter, r *http.Request, p *page) {
+	if !p.Principal.Can(auth.PermSettingsManage) {
+		c.renderAutomations(w, r, p, http.StatusForbidden, nil)
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	if !c.numbersOK(w, r, p, id) {
+		return
+	}
+	if _, err := c.Automation.Update(r.Context(), id, ruleFromForm(r.PostForm)); err != nil {
+		c.refuseForm(w, r, p, err, id)
+		return
+	}
+	http.Redirect(w, r, "/console/automations?updated=1#rule-"+strconv.FormatInt(id, 10), http.StatusSeeOther)
 }
 
 // deleteAutomation removes a rule once the box saying so is ticked.
@@ -224,19 +305,49 @@ func (c *Console) deleteAutomation(w http.ResponseWriter, r *http.Request, p *pa
 	http.Redirect(w, r, "/console/automations?deleted=1", http.StatusSeeOther)
 }
 
+// toggleAutomation enables or disables a rule: the form's enabled is 1
+// or 0.
+func (c *Console) toggleAutomation(w http.ResponseWriter, r *http.Request, p *page) {
+	if !p.Principal.Can(auth.PermSettingsManage) {
+		c.renderAutomations(w, r, p, http.StatusForbidden, nil)
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	enabled := r.PostFormValue("enabled") == "1"
+	if _, err := c.Automation.SetEnabled(r.Context(), id, enabled); err != nil {
+		status, msg, ok := api.Explain(err, p.Lang)
+		if !ok {
+			c.fail(w, r, err)
+			return
+		}
+		p.Error = msg
+		c.renderAutomations(w, r, p, status, nil)
+		return
+	}
+	state := "disabled"
+	if enabled {
+		state = "enabled"
+	}
+	http.Redirect(w, r, "/console/automations?toggled="+state+"#rule-"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+}
+
 // ruleFromForm reads the create form (createAutomation has refused an
 // order or idle hours that are not numbers). Other values that do not
 // parse are passed on as the zero value, so the service's validation
 // explains them;
 // a condition row with neither field nor value is left out.
 func ruleFromForm(f url.Values) automation.Rule {
-	rule := automation.Rule{Name: f.Get("name"), On: f.Get("on"), Conditions: []automation.Condition{}}
+	rule := automation.Rule{Name: f.Get("name"), On: f.Get("on"), Conditions: []automation.Condition{}, Enabled: true}
 	rule.Position, _ = strconv.Atoi(strings.TrimSpace(f.Get("position")))
 	if rule.On == automation.OnIdle {
 		hours, _ := strconv.Atoi(strings.TrimSpace(f.Get("idle_hours")))
 		rule.Idle = &automation.Idle{Hours: hours, Statuses: f["idle_status"]}
 	}
-	for i := range ruleRows {
+	for i := range condRows(f) {
 		n := strconv.Itoa(i)
 		field, value := f.Get("cond_field_"+n), strings.TrimSpace(f.Get("cond_value_"+n))
 		if field == "" && value == "" {
@@ -267,6 +378,52 @@ func ruleFromForm(f url.Values) automation.Rule {
 	return rule
 }
 
+// condRows is how many condition rows the form has: ruleRows, or more
+// when an edited rule has more conditions.
+func condRows(f url.Values) int {
+	n := ruleRows
+	for n < 100 && (f.Has("cond_field_"+strconv.Itoa(n)) || f.Has("cond_value_"+strconv.Itoa(n))) {
+		n++
+	}
+	return n
+}
+
+// formOfRule writes a stored rule as the form that would make it.
+func formOfRule(r automation.Rule) url.Values {
+	f := url.Values{"name": {r.Name}, "on": {r.On}, "position": {strconv.Itoa(r.Position)}}
+	if r.Idle != nil {
+		f.Set("idle_hours", strconv.Itoa(r.Idle.Hours))
+		f["idle_status"] = slices.Clone(r.Idle.Statuses)
+	}
+	for i, cond := range r.Conditions {
+		n := strconv.Itoa(i)
+		f.Set("cond_field_"+n, cond.Field)
+		f.Set("cond_op_"+n, cond.Op)
+		f.Set("cond_value_"+n, cond.Value)
+	}
+	a := r.Actions
+	f.Set("status", a.Status)
+	f.Set("priority", a.Priority)
+	for k, id := range map[string]int64{"team_id": a.TeamID, "assignee_id": a.AssigneeID, "macro_id": a.MacroID, "webhook_id": a.WebhookID} {
+		if id != 0 {
+			f.Set(k, strconv.FormatInt(id, 10))
+		}
+	}
+	f.Set("add_tags", strings.Join(a.AddTags, ", "))
+	if n := a.Notify; n != nil {
+		if n.Assignee {
+			f.Set("notify_assignee", "1")
+		}
+		if n.Team {
+			f.Set("notify_team", "1")
+		}
+		for _, id := range n.AgentIDs {
+			f.Add("notify_agent", strconv.FormatInt(id, 10))
+		}
+	}
+	return f
+}
+
 // idList writes options as "name (id)" in the page's language.
 func idList(opts []option, p *page) string {
 	out := make([]string, len(opts))
@@ -294,7 +451,7 @@ func formView(p *page, ch choices, f url.Values) ruleFormView {
 	if v.IdleHours == "" {
 		v.IdleHours = "24"
 	}
-	for i := range ruleRows {
+	for i := range condRows(f) {
 		n := strconv.Itoa(i)
 		v.Conds = append(v.Conds, condView{Fields: pick(labelled(p, "automation.field.", automation.Fields), f.Get("cond_field_"+n)),
 			Ops: pick(labelled(p, "automation.op.", ruleOps), f.Get("cond_op_"+n)), Value: f.Get("cond_value_" + n)})
@@ -305,7 +462,7 @@ func formView(p *page, ch choices, f url.Values) ruleFormView {
 // describeRule writes a stored rule in words: its trigger, each condition
 // and each action, with ids replaced by names.
 func describeRule(p *page, ch choices, r automation.Rule) ruleView {
-	v := ruleView{ID: r.ID, Position: r.Position, Name: r.Name, Trigger: p.T("automation.on." + strings.ReplaceAll(r.On, ".", "_"))}
+	v := ruleView{ID: r.ID, Position: r.Position, Name: r.Name, Enabled: r.Enabled, Trigger: p.T("automation.on." + strings.ReplaceAll(r.On, ".", "_"))}
 	if r.Idle != nil {
 		sts := make([]string, len(r.Idle.Statuses))
 		for i, st := range r.Idle.Statuses {

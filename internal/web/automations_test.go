@@ -73,9 +73,9 @@ func TestAutomationsPage(t *testing.T) {
 	}
 
 	want := []automation.Rule{
-		{Name: "Close quiet cases", On: automation.OnIdle, Position: 1, Conditions: []automation.Condition{},
+		{Name: "Close quiet cases", On: automation.OnIdle, Position: 1, Enabled: true, Conditions: []automation.Condition{},
 			Idle: &automation.Idle{Hours: 48, Statuses: []string{"pending", "on_hold"}}, Actions: automation.Actions{Status: "solved"}},
-		{Name: "Escalate withdrawals", On: automation.OnCustomerReply, Position: 10,
+		{Name: "Escalate withdrawals", On: automation.OnCustomerReply, Position: 10, Enabled: true,
 			Conditions: []automation.Condition{{Field: "category", Op: "eq", Value: "withdrawal"},
 				{Field: "team_id", Op: "in", Value: fmt.Sprintf("%d,%d", e.teamA.ID, e.teamB.ID)}},
 			Actions: automation.Actions{MacroID: m.ID, Status: "pending", Priority: "urgent", TeamID: e.teamB.ID, AddTags: []string{"escalated", "vip-desk"},
@@ -176,7 +176,7 @@ func TestAutomationsBadInputKeepsForm(t *testing.T) {
 func TestAutomationsRefused(t *testing.T) {
 	e := newEnv(t)
 	ctx := audit.WithActor(context.Background(), audit.Actor{Kind: "system"})
-	rule, err := e.app.Rules.Create(ctx, automation.Rule{Name: "Tag new", On: automation.OnCreated, Actions: automation.Actions{AddTags: []string{"new"}}})
+	rule, err := e.app.Rules.Create(ctx, automation.Rule{Enabled: true, Name: "Tag new", On: automation.OnCreated, Actions: automation.Actions{AddTags: []string{"new"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,6 +202,10 @@ func TestAutomationsRefused(t *testing.T) {
 		if status, _, _ := b.post("/console/automations", form, e.srv.URL); status != http.StatusForbidden {
 			t.Errorf("%s create: %d", ag.Name, status)
 		}
+		off := url.Values{"csrf": {b.csrf}, "enabled": {"0"}}
+		if status, _, _ := b.post(fmt.Sprintf("/console/automations/%d/enabled", rule.ID), off, e.srv.URL); status != http.StatusForbidden {
+			t.Errorf("%s disable: %d", ag.Name, status)
+		}
 		del := url.Values{"csrf": {b.csrf}, "confirm": {"1"}}
 		if status, _, _ := b.post(fmt.Sprintf("/console/automations/%d/delete", rule.ID), del, e.srv.URL); status != http.StatusForbidden {
 			t.Errorf("%s delete: %d", ag.Name, status)
@@ -213,7 +217,10 @@ func TestAutomationsRefused(t *testing.T) {
 	if status, _, _ := b.post("/console/automations", url.Values{"name": {"No token"}, "on": {"conversation.created"}, "status": {"open"}}, e.srv.URL); status != http.StatusForbidden {
 		t.Errorf("create without CSRF token: %d", status)
 	}
-	if rules := e.rulesOf(); len(rules) != 1 || rules[0].ID != rule.ID {
+	if status, _, _ := b.post(fmt.Sprintf("/console/automations/%d/enabled", rule.ID), url.Values{"enabled": {"0"}}, e.srv.URL); status != http.StatusForbidden {
+		t.Errorf("disable without CSRF token: %d", status)
+	}
+	if rules := e.rulesOf(); len(rules) != 1 || rules[0].ID != rule.ID || !rules[0].Enabled {
 		t.Errorf("rules after refusals: %+v", rules)
 	}
 }
@@ -223,7 +230,7 @@ func TestAutomationsRefused(t *testing.T) {
 func TestAutomationsPageChinese(t *testing.T) {
 	e := newEnv(t)
 	ctx := audit.WithActor(context.Background(), audit.Actor{Kind: "system"})
-	if _, err := e.app.Rules.Create(ctx, automation.Rule{Name: "升级", On: automation.OnSLABreach,
+	if _, err := e.app.Rules.Create(ctx, automation.Rule{Enabled: true, Name: "升级", On: automation.OnSLABreach,
 		Conditions: []automation.Condition{{Field: "priority", Op: "eq", Value: "high"}},
 		Actions:    automation.Actions{Priority: "urgent", Notify: &automation.Notify{Assignee: true, Team: true}}}); err != nil {
 		t.Fatal(err)
@@ -234,7 +241,7 @@ func TestAutomationsPageChinese(t *testing.T) {
 		t.Fatalf("switch language: %d", status)
 	}
 	_, page, _ := b.get("/console/automations")
-	for _, want := range []string{">自动化</a>", "<h1>自动化规则</h1>", "SLA 超时时", "优先级 等于 高", "将优先级设为 紧急", "通知 处理人、团队",
+	for _, want := range []string{">自动化</a>", "<h1>自动化规则</h1>", "已启用", ">停用</button>", "SLA 超时时", "优先级 等于 高", "将优先级设为 紧急", "通知 处理人、团队",
 		`<option value="idle">会话闲置时</option>`, "创建规则"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("Chinese page lacks %q", want)
@@ -246,5 +253,146 @@ func TestAutomationsPageChinese(t *testing.T) {
 	status, page, _ := b.post("/console/automations", url.Values{"csrf": {b.csrf}, "name": {"空"}, "on": {"idle"}, "status": {"open"}}, e.srv.URL)
 	if status != http.StatusUnprocessableEntity || !strings.Contains(page, "闲置规则需要 1-2160 小时") {
 		t.Errorf("Chinese refusal: %d", status)
+	}
+}
+
+// An administrator disables a rule from the list: the row says so and
+// offers Enable, the service holds it disabled, and Enable turns it back
+// on. An unknown rule is 404.
+func TestAutomationsToggle(t *testing.T) {
+	e := newEnv(t)
+	ctx := audit.WithActor(context.Background(), audit.Actor{Kind: "system"})
+	rule, err := e.app.Rules.Create(ctx, automation.Rule{Enabled: true, Name: "Tag new", On: automation.OnCreated,
+		Actions: automation.Actions{AddTags: []string{"new"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := e.adminBrowser()
+	_, page, _ := b.get("/console/automations")
+	row := func(page string) string {
+		i := strings.Index(page, fmt.Sprintf(`id="rule-%d"`, rule.ID))
+		if i < 0 {
+			t.Fatalf("no row for the rule:\n%s", page)
+		}
+		return page[i : i+strings.Index(page[i:], "</tr>")]
+	}
+	if r := row(page); !strings.Contains(r, "Enabled") || !strings.Contains(r, ">Disable</button>") {
+		t.Errorf("an enabled rule's row: %s", r)
+	}
+	path := fmt.Sprintf("/console/automations/%d/enabled", rule.ID)
+	status, _, h := b.post(path, url.Values{"csrf": {b.csrf}, "enabled": {"0"}}, e.srv.URL)
+	if status != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/console/automations?toggled=disabled") {
+		t.Fatalf("disable: %d to %q", status, h.Get("Location"))
+	}
+	if rules := e.rulesOf(); rules[0].Enabled {
+		t.Error("the rule is still enabled after Disable")
+	}
+	_, page, _ = b.get(h.Get("Location"))
+	if r := row(page); !strings.Contains(r, "Disabled") || !strings.Contains(r, ">Enable</button>") || !strings.Contains(r, `class="rule-disabled"`) {
+		t.Errorf("a disabled rule's row: %s", r)
+	}
+	if !strings.Contains(page, "Rule disabled") {
+		t.Error("no confirmation after Disable")
+	}
+	if status, _, _ := b.post(path, url.Values{"csrf": {b.csrf}, "enabled": {"1"}}, e.srv.URL); status != http.StatusSeeOther || !e.rulesOf()[0].Enabled {
+		t.Errorf("enable: %d, enabled %v", status, e.rulesOf()[0].Enabled)
+	}
+	if status, _, _ := b.post("/console/automations/999999/enabled", url.Values{"csrf": {b.csrf}, "enabled": {"0"}}, e.srv.URL); status != http.StatusNotFound {
+		t.Errorf("unknown rule: %d, want 404", status)
+	}
+}
+
+// An administrator opens a rule from the list and finds the form filled
+// with it, every condition included; saving replaces the rule and keeps
+// it disabled; a refused edit keeps what was typed and changes nothing.
+func TestAutomationsEdit(t *testing.T) {
+	e := newEnv(t)
+	ctx := audit.WithActor(context.Background(), audit.Actor{Kind: "system"})
+	conds := []automation.Condition{{Field: "channel", Op: "eq", Value: "email"}, {Field: "language", Op: "eq", Value: "zh"},
+		{Field: "category", Op: "in", Value: "fees,deposit"}, {Field: "subject", Op: "contains", Value: "refund"}}
+	rule, err := e.app.Rules.Create(ctx, automation.Rule{Enabled: true, Name: "Quiet Chinese mail", On: automation.OnIdle, Position: 3,
+		Idle: &automation.Idle{Hours: 12, Statuses: []string{"pending"}}, Conditions: conds,
+		Actions: automation.Actions{Status: "solved", AddTags: []string{"quiet", "zh"}, Notify: &automation.Notify{Team: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.Rules.SetEnabled(ctx, rule.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	b := e.adminBrowser()
+	path := fmt.Sprintf("/console/automations/%d", rule.ID)
+	if _, list, _ := b.get("/console/automations"); !strings.Contains(list, `href="`+path+`"`) {
+		t.Error("the list does not link the rule to its edit form")
+	}
+	status, page, _ := b.get(path)
+	if status != http.StatusOK {
+		t.Fatalf("edit page: %d", status)
+	}
+	for _, want := range []string{`action="` + path + `"`, `value="Quiet Chinese mail"`, `<option value="idle" selected>`, `value="12"`,
+		`name="idle_status" value="pending" checked`, `id="c-value-3" name="cond_value_3" value="refund"`, `<option value="solved" selected>`,
+		`value="quiet, zh"`, `name="notify_team" value="1" checked`, "Save rule"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("edit form lacks %s", want)
+		}
+	}
+	if strings.Contains(page, "No rules yet.") || strings.Contains(page, `action="/console/automations"`) {
+		t.Error("the edit page shows the list or the new-rule form")
+	}
+
+	edited := url.Values{"csrf": {b.csrf}, "name": {"Chinese mail is urgent"}, "on": {"conversation.created"}, "position": {"7"},
+		"cond_field_0": {"language"}, "cond_op_0": {"eq"}, "cond_value_0": {"zh"}, "priority": {"urgent"}}
+	for name, c := range map[string]struct {
+		form   url.Values
+		reason string
+	}{
+		"idle without hours": {url.Values{"on": {"idle"}, "idle_hours": {""}}, "an idle rule needs 1-2160 hours"},
+		"order not a number": {url.Values{"position": {"first"}}, "The order and the idle hours are whole numbers."},
+		"no action":          {url.Values{"priority": {""}}, "a rule needs an action"},
+	} {
+		form := url.Values{}
+		for k, v := range edited {
+			form[k] = v
+		}
+		for k, v := range c.form {
+			form[k] = v
+		}
+		status, page, _ := b.post(path, form, e.srv.URL)
+		if status != http.StatusUnprocessableEntity || !strings.Contains(page, c.reason) || !strings.Contains(page, `value="Chinese mail is urgent"`) ||
+			!strings.Contains(page, `action="`+path+`"`) {
+			t.Errorf("%s: %d, want 422 with %q and the typed form", name, status, c.reason)
+		}
+		if got := e.rulesOf()[0]; got.Name != "Quiet Chinese mail" || len(got.Conditions) != 4 {
+			t.Errorf("%s changed the rule: %+v", name, got)
+		}
+	}
+	if status, _, _ := b.post(path, url.Values{"name": {"No token"}, "on": {"conversation.created"}, "status": {"open"}}, e.srv.URL); status != http.StatusForbidden {
+		t.Errorf("edit without CSRF token: %d", status)
+	}
+	agentB := e.signedIn(e.agA)
+	if status, _, _ := agentB.get(path); status != http.StatusForbidden {
+		t.Errorf("an agent opens the edit form: %d", status)
+	}
+	if status, _, _ := agentB.post(path, url.Values{"csrf": {agentB.csrf}, "name": {"Sneaky"}, "on": {"conversation.created"}, "status": {"open"}},
+		e.srv.URL); status != http.StatusForbidden {
+		t.Errorf("an agent saves the edit form: %d", status)
+	}
+	if got := e.rulesOf()[0]; got.Name != "Quiet Chinese mail" {
+		t.Errorf("refused edits changed the rule: %+v", got)
+	}
+
+	status, _, h := b.post(path, edited, e.srv.URL)
+	if status != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/console/automations?updated=1") {
+		t.Fatalf("save: %d to %q", status, h.Get("Location"))
+	}
+	want := automation.Rule{ID: rule.ID, Name: "Chinese mail is urgent", On: automation.OnCreated, Position: 7, Enabled: false,
+		Conditions: []automation.Condition{{Field: "language", Op: "eq", Value: "zh"}}, Actions: automation.Actions{Priority: "urgent"}}
+	if diff := cmp.Diff(want, e.rulesOf()[0], cmpopts.IgnoreFields(automation.Rule{}, "CreatedAt"), cmpopts.IgnoreUnexported(automation.Rule{})); diff != "" {
+		t.Errorf("stored rule after the edit (-want +got):\n%s", diff)
+	}
+	if _, page, _ := b.get(h.Get("Location")); !strings.Contains(page, "Rule saved.") {
+		t.Error("no confirmation after saving")
+	}
+	if status, _, _ := b.get("/console/automations/999999"); status != http.StatusNotFound {
+		t.Errorf("edit form of an unknown rule: %d, want 404", status)
 	}
 }

@@ -18,8 +18,9 @@ import (
 )
 
 // The administrator opens Automations from the navigation, builds an idle
-// rule in the form, finds it described in the list, and deletes it: the
-// Delete button does nothing until the confirming box is ticked.
+// rule in the form, finds it described in the list, disables and enables
+// it, and deletes it: the Delete button does nothing until the
+// confirming box is ticked.
 func TestAdminKeepsAutomationRulesInTheConsole(t *testing.T) {
 	browserPath(t)
 	d := startDesk(t)
@@ -69,15 +70,33 @@ func TestAdminKeepsAutomationRulesInTheConsole(t *testing.T) {
 		t.Errorf("list shows %q / %q", trigger, actions)
 	}
 
-	tab.run("press Delete without ticking the box", chromedp.Click(`#rule-`+strconv.FormatInt(r.ID, 10)+` button`), chromedp.Sleep(time.Second))
+	row := `#rule-` + strconv.FormatInt(r.ID, 10)
+	tab.run("disable the rule",
+		chromedp.Click(row+` form[action$="/enabled"] button`),
+		chromedp.WaitVisible(`//p[@role="status" and starts-with(normalize-space(), "Rule disabled")]`, chromedp.BySearch),
+	)
+	var state string
+	tab.run("read its state", chromedp.Text(row+` .rule-state span`, &state))
+	if rules, _ := d.app.Rules.Rules(ctx); len(rules) != 1 || rules[0].Enabled || state != "Disabled" {
+		t.Fatalf("after Disable: %+v, the row says %q", rules, state)
+	}
+	tab.run("enable it again",
+		chromedp.Click(row+` form[action$="/enabled"] button`),
+		chromedp.WaitVisible(`//p[@role="status" and normalize-space() = "Rule enabled."]`, chromedp.BySearch),
+	)
+	if rules, _ := d.app.Rules.Rules(ctx); len(rules) != 1 || !rules[0].Enabled {
+		t.Fatalf("after Enable: %+v", rules)
+	}
+
+	tab.run("press Delete without ticking the box", chromedp.Click(row+` form[action$="/delete"] button`), chromedp.Sleep(time.Second))
 	var refused bool
 	tab.run("look for a refusal", chromedp.Evaluate(`document.querySelector('[role=alert]') !== null`, &refused))
 	if rules, _ := d.app.Rules.Rules(ctx); len(rules) != 1 || refused {
 		t.Fatalf("Delete without the box ticked was sent (refused by the server: %v)", refused)
 	}
 	tab.run("tick the box and delete",
-		chromedp.Click(`#rule-`+strconv.FormatInt(r.ID, 10)+` input[name=confirm]`),
-		chromedp.Click(`#rule-`+strconv.FormatInt(r.ID, 10)+` button`),
+		chromedp.Click(row+` input[name=confirm]`),
+		chromedp.Click(row+` form[action$="/delete"] button`),
 		chromedp.WaitVisible(`//p[@role="status" and normalize-space() = "Rule deleted."]`, chromedp.BySearch),
 	)
 	if rules, _ := d.app.Rules.Rules(ctx); len(rules) != 0 {

@@ -115,6 +115,9 @@ func (c *Console) Register(mux *http.ServeMux) {
 		mux.HandleFunc("GET /console/automations", c.agentOnly(c.automationsPage))
 		mux.HandleFunc("POST /console/automations", c.agentOnly(c.createAutomation))
 		mux.HandleFunc("POST /console/automations/{id}/delete", c.agentOnly(c.deleteAutomation))
+		mux.HandleFunc("POST /console/automations/{id}/enabled", c.agentOnly(c.toggleAutomation))
+		mux.HandleFunc("GET /console/automations/{id}", c.agentOnly(c.editAutomationPage))
+		mux.HandleFunc("POST /console/automations/{id}", c.agentOnly(c.updateAutomation))
 	}
 	mux.HandleFunc("POST /console/conversations/{id}/macro", c.agentOnly(c.applyMacro))
 	mux.HandleFunc("POST /console/conversations/{id}/complaint", c.agentOnly(c.complaintAction))
