@@ -84,8 +84,8 @@ func (p automationPatch) apply(r *automation.Rule) bool {
 	return changed
 }
 
-// updateAutomation changes the fields sent, checked as on create, then
-// enables or disables the rule when "enabled" is sent.
+// updateAutomation changes the fields sent, checked as on create, and
+// enables or disables the rule when "enabled" is sent, in one transaction.
 func (a *API) updateAutomation(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -97,22 +97,10 @@ func (a *API) updateAutomation(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, a.Logger, err)
 		return
 	}
-	rule, err := a.Automation.Rule(r.Context(), id)
+	rule, err := a.Automation.Patch(r.Context(), id, p.apply, p.Enabled)
 	if err != nil {
 		WriteError(w, r, a.Logger, err)
 		return
-	}
-	if p.apply(&rule) {
-		if rule, err = a.Automation.Update(r.Context(), id, rule); err != nil {
-			WriteError(w, r, a.Logger, err)
-			return
-		}
-	}
-	if p.Enabled != nil && *p.Enabled != rule.Enabled {
-		if rule, err = a.Automation.SetEnabled(r.Context(), id, *p.Enabled); err != nil {
-			WriteError(w, r, a.Logger, err)
-			return
-		}
 	}
 	WriteJSON(w, http.StatusOK, rule)
 }

@@ -338,6 +338,30 @@ func (s *Service) SetEnabled(ctx context.Context, id int64, enabled bool) (Rule,
 	return out, err
 }
 
+// Patch changes a rule in one transaction: edit changes the stored rule
+// and reports whether it did (then it is saved as by Update), and enabled,
+// when not nil, enables or disables it (as by SetEnabled).
+func (s *Service) Patch(ctx context.Context, id int64, edit func(*Rule) bool, enabled *bool) (Rule, error) {
+	var out Rule
+	err := s.o.DB.WithTx(ctx, func(ctx context.Context) error {
+		r, err := s.Rule(ctx, id)
+		if err != nil {
+			return err
+		}
+		out = r
+		if edit(&r) {
+			if out, err = s.Update(ctx, id, r); err != nil {
+				return err
+			}
+		}
+		if enabled != nil && *enabled != out.Enabled {
+			out, err = s.SetEnabled(ctx, id, *enabled)
+		}
+		return err
+	})
+	return out, err
+}
+
 // Rule returns one rule.
 func (s *Service) Rule(ctx context.Context, id int64) (Rule, error) {
 	rules, err := s.query(ctx, ` WHERE id = $1`, id)
