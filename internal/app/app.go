@@ -151,7 +151,7 @@ func New(cfg config.Config, log *slog.Logger, d *db.DB, now func() time.Time) (*
 		Files: &ticket.Files{Dir: files, MaxSize: cfg.MaxUploadMB << 20},
 		Rules: &ticket.PriorityRules{UrgentCategories: cfg.UrgentCategories, VIPTier: int(cfg.VIPPriorityTier)},
 		Complaints: &ticket.ComplaintRules{Ack: cfg.Compliance.ComplaintAck, Final: cfg.Compliance.ComplaintFinal,
-			Location: cfg.Compliance.ComplaintTZ, Holidays: cfg.Compliance.ComplaintHolidays}})
+			Calendar: cfg.Compliance.ComplaintCalendar}})
 	a.Trust = trust.New(trust.Options{DB: d, Audit: a.Audit, Exchange: a.Exchange, Customers: a.Customers, Tickets: a.Tickets,
 		Screen: screen, Now: now, T: i18n.T, Staff: staff{a.Agents}.lookup})
 	a.Canned = canned.New(d, a.Audit, now)

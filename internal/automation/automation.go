@@ -248,24 +248,34 @@ func (s *Service) checkTargets(ctx context.Context, a Actions) error {
 	return nil
 }
 
+// encode validates a rule and returns its conditions, actions and idle
+// settings as stored (JSON).
+func (r *Rule) encode() (conds, acts, idle string, err error) {
+	if err := r.validate(); err != nil {
+		return "", "", "", err
+	}
+	c, _ := json.Marshal(r.Conditions)
+	a, _ := json.Marshal(r.Actions)
+	i := []byte("{}")
+	if r.Idle != nil {
+		i, _ = json.Marshal(r.Idle)
+	}
+	return string(c), string(a), string(i), nil
+}
+
 // Create stores a rule.
 func (s *Service) Create(ctx context.Context, r Rule) (Rule, error) {
-	if err := r.validate(); err != nil {
+	conds, acts, idle, err := r.encode()
+	if err != nil {
 		return Rule{}, err
 	}
-	conds, _ := json.Marshal(r.Conditions)
-	acts, _ := json.Marshal(r.Actions)
-	idle := []byte("{}")
-	if r.Idle != nil {
-		idle, _ = json.Marshal(r.Idle)
-	}
 	r.CreatedAt = s.o.Now().UTC().Truncate(time.Millisecond)
-	err := s.o.DB.WithTx(ctx, func(ctx context.Context) error {
+	err = s.o.DB.WithTx(ctx, func(ctx context.Context) error {
 		if err := s.checkTargets(ctx, r.Actions); err != nil {
 			return err
 		}
 		if err := s.o.DB.Q(ctx).QueryRowContext(ctx, `INSERT INTO automation_rules (name, on_event, conditions, actions, idle, position, enabled, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, r.Name, r.On, string(conds), string(acts), string(idle), r.Position,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, r.Name, r.On, conds, acts, idle, r.Position,
 			r.Enabled, db.Millis(r.CreatedAt)).Scan(&r.ID); err != nil {
 			return fmt.Errorf("automation: create: %w", err)
 		}
@@ -281,32 +291,21 @@ func (s *Service) Create(ctx context.Context, r Rule) (Rule, error) {
 // beginning, so conversations that the new hours or statuses make quiet
 // are found; a quiet period it already fired in does not fire again.
 func (s *Service) Update(ctx context.Context, id int64, r Rule) (Rule, error) {
-	if err := r.validate(); err != nil {
+	conds, acts, idle, err := r.encode()
+	if err != nil {
 		return Rule{}, err
 	}
-	conds, _ := json.Marshal(r.Conditions)
-	acts, _ := json.Marshal(r.Actions)
-	idle := []byte("{}")
-	if r.Idle != nil {
-		idle, _ = json.Marshal(r.Idle)
-	}
 	var out Rule
-	err := s.o.DB.WithTx(ctx, func(ctx context.Context) error {
+	err = s.o.DB.WithTx(ctx, func(ctx context.Context) error {
 		if err := s.checkTargets(ctx, r.Actions); err != nil {
 			return err
 		}
-		res, err := s.o.DB.Q(ctx).ExecContext(ctx, `UPDATE automation_rules SET name = $1, on_event = $2, conditions = $3, actions = $4,
-			idle = $5, position = $6, idle_swept_until = 0 WHERE id = $7`, r.Name, r.On, string(conds), string(acts), string(idle), r.Position, id)
+		var err error
+		out, err = s.change(ctx, id, "update", `UPDATE automation_rules SET name = $1, on_event = $2, conditions = $3, actions = $4,
+			idle = $5, position = $6, idle_swept_until = 0 WHERE id = $7`, r.Name, r.On, conds, acts, idle, r.Position, id)
 		if err != nil {
-			return fmt.Errorf("automation: update: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return apperr.NotFoundf("automation.not_found", "rule %d not found", id)
-		}
-		if out, err = s.Rule(ctx, id); err != nil {
 			return err
 		}
-		db.AfterCommit(ctx, s.listening.Invalidate)
 		return s.o.Audit.Record(ctx, "automation.update", "automation_rule", id, map[string]any{"name": r.Name, "on": r.On})
 	})
 	return out, err
@@ -318,17 +317,10 @@ func (s *Service) Update(ctx context.Context, id int64, r Rule) (Rule, error) {
 func (s *Service) SetEnabled(ctx context.Context, id int64, enabled bool) (Rule, error) {
 	var out Rule
 	err := s.o.DB.WithTx(ctx, func(ctx context.Context) error {
-		res, err := s.o.DB.Q(ctx).ExecContext(ctx, `UPDATE automation_rules SET enabled = $1 WHERE id = $2`, enabled, id)
-		if err != nil {
-			return fmt.Errorf("automation: enable: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return apperr.NotFoundf("automation.not_found", "rule %d not found", id)
-		}
-		if out, err = s.Rule(ctx, id); err != nil {
+		var err error
+		if out, err = s.change(ctx, id, "enable", `UPDATE automation_rules SET enabled = $1 WHERE id = $2`, enabled, id); err != nil {
 			return err
 		}
-		db.AfterCommit(ctx, s.listening.Invalidate)
 		action := "automation.disable"
 		if enabled {
 			action = "automation.enable"
@@ -336,6 +328,21 @@ func (s *Service) SetEnabled(ctx context.Context, id int64, enabled bool) (Rule,
 		return s.o.Audit.Record(ctx, action, "automation_rule", id, map[string]any{"name": out.Name})
 	})
 	return out, err
+}
+
+// change runs an UPDATE of rule id inside a transaction and returns the
+// rule as stored; the "does anyone listen?" snapshot is refreshed after
+// the commit.
+func (s *Service) change(ctx context.Context, id int64, what, query string, args ...any) (Rule, error) {
+	res, err := s.o.DB.Q(ctx).ExecContext(ctx, query, args...)
+	if err != nil {
+		return Rule{}, fmt.Errorf("automation: %s: %w", what, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return Rule{}, apperr.NotFoundf("automation.not_found", "rule %d not found", id)
+	}
+	db.AfterCommit(ctx, s.listening.Invalidate)
+	return s.Rule(ctx, id)
 }
 
 // Patch changes a rule in one transaction: edit changes the stored rule

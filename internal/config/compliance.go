@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"vigil/internal/sla"
@@ -12,13 +13,12 @@ type Compliance struct {
 	// ComplaintAck (VIGIL_COMPLAINT_ACK, default 2bd) and ComplaintFinal
 	// (VIGIL_COMPLAINT_FINAL, default 8w) are the periods to acknowledge a
 	// complaint and to send the final response; business days count in
-	// ComplaintTZ (VIGIL_COMPLAINT_TZ, default UTC), skipping the public
-	// holidays in ComplaintHolidays (VIGIL_COMPLAINT_HOLIDAYS, dates
-	// separated by commas).
+	// ComplaintCalendar: its zone (VIGIL_COMPLAINT_TZ, default UTC) and
+	// its public holidays (VIGIL_COMPLAINT_HOLIDAYS, dates separated by
+	// commas).
 	ComplaintAck      sla.Period
 	ComplaintFinal    sla.Period
-	ComplaintTZ       *time.Location
-	ComplaintHolidays sla.Holidays
+	ComplaintCalendar sla.Calendar
 	// Retain* (VIGIL_RETENTION_MESSAGES, _ATTACHMENTS, _RECORDINGS,
 	// _AUDIT) keep each kind of data for that long; zero keeps it for
 	// ever, the default for all but call recordings (90 days). RetentionInterval (VIGIL_RETENTION_INTERVAL,
@@ -32,7 +32,7 @@ type Compliance struct {
 
 func defaultCompliance() Compliance {
 	return Compliance{ComplaintAck: sla.Period{BusinessDays: 2}, ComplaintFinal: sla.Period{Duration: 8 * 7 * 24 * time.Hour},
-		ComplaintTZ: time.UTC, RetentionInterval: 6 * time.Hour,
+		ComplaintCalendar: sla.Calendar{Name: "complaints", TZ: "UTC"}, RetentionInterval: 6 * time.Hour,
 		RetainRecordings: 90 * 24 * time.Hour}
 }
 
@@ -65,21 +65,17 @@ func (c *Compliance) load(getenv func(string) string) []error {
 	}
 	period(&c.ComplaintAck, "VIGIL_COMPLAINT_ACK")
 	period(&c.ComplaintFinal, "VIGIL_COMPLAINT_FINAL")
+	cal := &c.ComplaintCalendar
 	if v := getenv("VIGIL_COMPLAINT_TZ"); v != "" {
-		loc, err := time.LoadLocation(v)
-		if err != nil {
+		if _, err := time.LoadLocation(v); err != nil {
 			errs = append(errs, fmt.Errorf("VIGIL_COMPLAINT_TZ: %q is not an IANA time zone", v))
 		} else {
-			c.ComplaintTZ = loc
+			cal.TZ = v
 		}
 	}
-	if v := getenv("VIGIL_COMPLAINT_HOLIDAYS"); v != "" {
-		h, err := sla.ParseHolidays(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("VIGIL_COMPLAINT_HOLIDAYS: %w", err))
-		} else {
-			c.ComplaintHolidays = h
-		}
+	cal.Holidays = strings.FieldsFunc(getenv("VIGIL_COMPLAINT_HOLIDAYS"), func(r rune) bool { return r == ',' || r == ' ' })
+	if err := cal.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("VIGIL_COMPLAINT_HOLIDAYS: %w", err))
 	}
 	keep(&c.RetainMessages, "VIGIL_RETENTION_MESSAGES")
 	keep(&c.RetainAttachments, "VIGIL_RETENTION_ATTACHMENTS")
@@ -89,7 +85,7 @@ func (c *Compliance) load(getenv func(string) string) []error {
 	if c.RetentionInterval < time.Minute {
 		errs = append(errs, fmt.Errorf("VIGIL_RETENTION_INTERVAL: must be at least 1m"))
 	}
-	if c.ComplaintFinal.End(time.Time{}, time.UTC, nil).Before(c.ComplaintAck.End(time.Time{}, time.UTC, nil)) {
+	if c.ComplaintFinal.End(time.Time{}, sla.Calendar{}).Before(c.ComplaintAck.End(time.Time{}, sla.Calendar{})) {
 		errs = append(errs, fmt.Errorf("VIGIL_COMPLAINT_FINAL: must not end before VIGIL_COMPLAINT_ACK"))
 	}
 	return errs

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -22,8 +23,8 @@ func TestComplianceSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	cc := c.Compliance
-	if cc.ComplaintAck.BusinessDays != 3 || cc.ComplaintFinal.BusinessDays != 15 || cc.ComplaintTZ.String() != "Europe/London" ||
-		len(cc.ComplaintHolidays) != 2 || !cc.ComplaintHolidays["2026-12-28"] ||
+	if cc.ComplaintAck.BusinessDays != 3 || cc.ComplaintFinal.BusinessDays != 15 || cc.ComplaintCalendar.TZ != "Europe/London" ||
+		!slices.Equal(cc.ComplaintCalendar.Holidays, []string{"2026-12-25", "2026-12-28"}) ||
 		cc.RetainMessages != 5*365*24*time.Hour || cc.RetainAttachments != 90*24*time.Hour || cc.RetainAudit != 7*365*24*time.Hour || cc.RetainRecordings != 0 {
 		t.Fatalf("set: %+v", cc)
 	}

@@ -116,6 +116,13 @@ func (c Calendar) location() *time.Location {
 	return time.UTC
 }
 
+// holiday reports whether date's local day is one of the holidays
+// (sorted by Validate).
+func (c Calendar) holiday(date time.Time) bool {
+	_, found := slices.BinarySearch(c.Holidays, date.Format(time.DateOnly))
+	return found
+}
+
 // day returns the working intervals of the local day that starts at
 // midnight y-m-d, as absolute instants. Building them with time.Date in
 // the calendar's location keeps 09:00 at 09:00 across DST changes; a
@@ -123,7 +130,7 @@ func (c Calendar) location() *time.Location {
 // switch.
 func (c Calendar) day(y int, m time.Month, d int, loc *time.Location) [][2]time.Time {
 	date := time.Date(y, m, d, 12, 0, 0, 0, loc)
-	if _, found := slices.BinarySearch(c.Holidays, date.Format(time.DateOnly)); found {
+	if c.holiday(date) {
 		return nil
 	}
 	spans := c.Week[date.Weekday()]

@@ -47,37 +47,19 @@ func ParsePeriod(s string) (Period, error) {
 	return Period{}, fmt.Errorf("%q is not a period: use business days (2bd), weeks (8w), days (14d), years (5y) or hours (48h)", s)
 }
 
-// Holidays are the dates ("2006-01-02", in the period's time zone) that
-// are not business days.
-type Holidays map[string]bool
-
-// ParseHolidays reads dates separated by commas or spaces.
-func ParseHolidays(s string) (Holidays, error) {
-	h := Holidays{}
-	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
-		d, err := time.Parse(time.DateOnly, f)
-		if err != nil {
-			return nil, fmt.Errorf("%q is not a date: give holidays as YYYY-MM-DD, separated by commas", f)
-		}
-		h[d.Format(time.DateOnly)] = true
-	}
-	return h, nil
-}
-
 // End returns when a period started at t runs out, counting business days
-// in loc and skipping holidays.
-func (sp Period) End(t time.Time, loc *time.Location, holidays Holidays) time.Time {
+// in cal's time zone and skipping cal's holidays (its weekly hours do not
+// matter: a business day is a weekday).
+func (sp Period) End(t time.Time, cal Calendar) time.Time {
 	if sp.BusinessDays == 0 {
 		return t.Add(sp.Duration)
 	}
-	if loc == nil {
-		loc = time.UTC
-	}
+	loc := cal.location()
 	l := t.In(loc)
 	day := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, loc)
 	for n := 0; n < sp.BusinessDays; {
 		day = day.AddDate(0, 0, 1)
-		if wd := day.Weekday(); wd != time.Saturday && wd != time.Sunday && !holidays[day.Format(time.DateOnly)] {
+		if wd := day.Weekday(); wd != time.Saturday && wd != time.Sunday && !cal.holiday(day) {
 			n++
 		}
 	}

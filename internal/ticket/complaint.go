@@ -19,14 +19,14 @@ import (
 
 // ComplaintRules set the complaint clocks: acknowledge within Ack, send
 // the final response within Final, both counted from the moment the
-// conversation was marked, business days in Location without Holidays.
+// conversation was marked, business days in Calendar (its zone and
+// holidays).
 // Reminders go to the assignee and supervisors when RemindAt of a period
 // has passed.
 type ComplaintRules struct {
 	Ack      sla.Period
 	Final    sla.Period
-	Location *time.Location
-	Holidays sla.Holidays
+	Calendar sla.Calendar
 	RemindAt float64
 }
 
@@ -34,7 +34,7 @@ type ComplaintRules struct {
 // acknowledgement (two business days) and a final response within eight
 // weeks.
 var DefaultComplaintRules = ComplaintRules{Ack: sla.Period{BusinessDays: 2}, Final: sla.Period{Duration: 8 * 7 * 24 * time.Hour},
-	Location: time.UTC, RemindAt: 0.75}
+	RemindAt: 0.75}
 
 // Complaint states.
 const (
@@ -154,8 +154,8 @@ func (s *Service) RaiseComplaint(ctx context.Context, scope Scope, convID int64,
 		}
 		now := s.now().UTC().Truncate(time.Millisecond)
 		k := Complaint{ConversationID: convID, RaisedBy: string(in.ByKind), RaisedByID: in.ByID, Summary: in.Summary, RaisedAt: now,
-			AckDue:   s.complaints.Ack.End(now, s.complaints.Location, s.complaints.Holidays),
-			FinalDue: s.complaints.Final.End(now, s.complaints.Location, s.complaints.Holidays)}
+			AckDue:   s.complaints.Ack.End(now, s.complaints.Calendar),
+			FinalDue: s.complaints.Final.End(now, s.complaints.Calendar)}
 		if _, err := s.db.Q(ctx).ExecContext(ctx, `INSERT INTO complaints (conversation_id, raised_by_kind, raised_by_id, summary,
 			raised_at, ack_due_at, final_due_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 			convID, k.RaisedBy, k.RaisedByID, k.Summary, db.Millis(now), db.Millis(k.AckDue), db.Millis(k.FinalDue)); err != nil {

@@ -155,7 +155,7 @@ func TestComplaintRulesAreConfigurable(t *testing.T) {
 	e := newEnv(t)
 	// Good Friday is a holiday: the 15th business day moves from Friday 3
 	// April to Monday 6 April.
-	rules := ticket.ComplaintRules{Ack: mustPeriod(t, "48h"), Final: mustPeriod(t, "15bd"), RemindAt: 0.5, Holidays: sla.Holidays{"2026-04-03": true}}
+	rules := ticket.ComplaintRules{Ack: mustPeriod(t, "48h"), Final: mustPeriod(t, "15bd"), RemindAt: 0.5, Calendar: sla.Calendar{Holidays: []string{"2026-04-03"}}}
 	tickets := ticket.New(ticket.Options{DB: e.d, Audit: e.audit, Bus: e.bus, Customers: e.customers, Files: e.files, Now: e.clock.Now, Complaints: &rules})
 	cust := e.customer(t, "Cy")
 	c, _ := e.open(t, cust.ID)

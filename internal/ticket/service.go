@@ -64,9 +64,9 @@ func New(o Options) *Service {
 	if o.Complaints != nil {
 		complaints = *o.Complaints
 	}
-	if complaints.Location == nil {
-		complaints.Location = time.UTC
-	}
+	// Validate sorts the holidays and loads the zone; the configuration
+	// has already refused a bad one.
+	_ = complaints.Calendar.Validate()
 	if complaints.RemindAt <= 0 || complaints.RemindAt >= 1 {
 		complaints.RemindAt = DefaultComplaintRules.RemindAt
 	}

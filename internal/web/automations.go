@@ -223,27 +223,43 @@ func (c *Console) numbersOK(w http.ResponseWriter, r *http.Request, p *page, edi
 // was typed.
 func (c *Console) refuseForm(w http.ResponseWriter, r *http.Request, p *page, err error, editID int64) {
 	status, msg, ok := api.Explain(err, p.Lang)
-	if !ok {
-		c.fail(w, r, err)
-		return
-	}
-	if status == http.StatusNotFound {
-		p.Error = msg
-		c.renderAutomations(w, r, p, status, nil)
+	if !ok || status == http.StatusNotFound {
+		c.refuseList(w, r, p, err)
 		return
 	}
 	c.renderAutomationsForm(w, r, p, status, r.PostForm, msg, editID)
 }
 
-// editAutomationPage shows the form filled with a stored rule.
-func (c *Console) editAutomationPage(w http.ResponseWriter, r *http.Request, p *page) {
+// refuseList shows the list with the reason err was refused.
+func (c *Console) refuseList(w http.ResponseWriter, r *http.Request, p *page, err error) {
+	status, msg, ok := api.Explain(err, p.Lang)
+	if !ok {
+		c.fail(w, r, err)
+		return
+	}
+	p.Error = msg
+	c.renderAutomations(w, r, p, status, nil)
+}
+
+// ruleRequest admits an administrator's request about one rule and
+// returns the rule's id; otherwise it has answered the request.
+func (c *Console) ruleRequest(w http.ResponseWriter, r *http.Request, p *page) (int64, bool) {
 	if !p.Principal.Can(auth.PermSettingsManage) {
 		c.renderAutomations(w, r, p, http.StatusForbidden, nil)
-		return
+		return 0, false
 	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
 		http.NotFound(w, r)
+		return 0, false
+	}
+	return id, true
+}
+
+// editAutomationPage shows the form filled with a stored rule.
+func (c *Console) editAutomationPage(w http.ResponseWriter, r *http.Request, p *page) {
+	id, ok := c.ruleRequest(w, r, p)
+	if !ok {
 		return
 	}
 	rule, err := c.Automation.Rule(r.Context(), id)
@@ -257,13 +273,8 @@ func (c *Console) editAutomationPage(w http.ResponseWriter, r *http.Request, p *
 // updateAutomation saves the edit form over the rule; a refusal keeps
 // the form as typed and changes nothing.
 func (c *Console) updateAutomation(w http.ResponseWriter, r *http.Request, p *page) {
-	if !p.Principal.Can(auth.PermSettingsManage) {
-		c.renderAutomations(w, r, p, http.StatusForbidden, nil)
-		return
-	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		http.NotFound(w, r)
+	id, ok := c.ruleRequest(w, r, p)
+	if !ok {
 		return
 	}
 	if !c.numbersOK(w, r, p, id) {
@@ -278,13 +289,8 @@ func (c *Console) updateAutomation(w http.ResponseWriter, r *http.Request, p *pa
 
 // deleteAutomation removes a rule once the box saying so is ticked.
 func (c *Console) deleteAutomation(w http.ResponseWriter, r *http.Request, p *page) {
-	if !p.Principal.Can(auth.PermSettingsManage) {
-		c.renderAutomations(w, r, p, http.StatusForbidden, nil)
-		return
-	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		http.NotFound(w, r)
+	id, ok := c.ruleRequest(w, r, p)
+	if !ok {
 		return
 	}
 	if r.PostFormValue("confirm") != "1" {
@@ -293,13 +299,7 @@ func (c *Console) deleteAutomation(w http.ResponseWriter, r *http.Request, p *pa
 		return
 	}
 	if err := c.Automation.Delete(r.Context(), id); err != nil {
-		status, msg, ok := api.Explain(err, p.Lang)
-		if !ok {
-			c.fail(w, r, err)
-			return
-		}
-		p.Error = msg
-		c.renderAutomations(w, r, p, status, nil)
+		c.refuseList(w, r, p, err)
 		return
 	}
 	http.Redirect(w, r, "/console/automations?deleted=1", http.StatusSeeOther)
@@ -308,24 +308,13 @@ func (c *Console) deleteAutomation(w http.ResponseWriter, r *http.Request, p *pa
 // toggleAutomation enables or disables a rule: the form's enabled is 1
 // or 0.
 func (c *Console) toggleAutomation(w http.ResponseWriter, r *http.Request, p *page) {
-	if !p.Principal.Can(auth.PermSettingsManage) {
-		c.renderAutomations(w, r, p, http.StatusForbidden, nil)
-		return
-	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		http.NotFound(w, r)
+	id, ok := c.ruleRequest(w, r, p)
+	if !ok {
 		return
 	}
 	enabled := r.PostFormValue("enabled") == "1"
 	if _, err := c.Automation.SetEnabled(r.Context(), id, enabled); err != nil {
-		status, msg, ok := api.Explain(err, p.Lang)
-		if !ok {
-			c.fail(w, r, err)
-			return
-		}
-		p.Error = msg
-		c.renderAutomations(w, r, p, status, nil)
+		c.refuseList(w, r, p, err)
 		return
 	}
 	state := "disabled"
